@@ -1,0 +1,250 @@
+//! Wire types of the HTTP API that both the app and the server use, so the two cannot drift.
+//! JSON field names are snake_case; times are RFC 3339 strings in UTC.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::Role;
+
+/// A signed-in account as the API shows it: `{"id": 2, "name": "Adib Hossain", "role": "patient"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    /// Account id.
+    pub id: i64,
+    /// Display name, e.g. "Dr. Amina Rahman".
+    pub name: String,
+    /// Patient or doctor.
+    pub role: Role,
+}
+
+/// Body of `POST /api/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    /// Account e-mail, compared case-insensitively.
+    pub email: String,
+    /// Password in clear text (sent over TLS in production, never logged).
+    pub password: String,
+}
+
+/// Answer of `POST /api/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginResponse {
+    /// Bearer access token (HS256 JWT).
+    pub access_token: String,
+    /// When the token stops being accepted (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: OffsetDateTime,
+    /// The account that signed in.
+    pub user: User,
+}
+
+/// Every API error body: `{"error": {"code": "too_early", "message": "…", …}}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The `error` member of [`ErrorBody`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// Stable machine-readable code in snake_case, e.g. `unauthorized`, `too_early`.
+    pub code: String,
+    /// Plain-language explanation.
+    pub message: String,
+}
+
+/// One side of an appointment: `{"id": 1, "name": "Dr. Amina Rahman"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Party {
+    /// Account id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+}
+
+/// An appointment as `GET /api/appointments` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Appointment {
+    /// Appointment id.
+    pub id: i64,
+    /// The patient.
+    pub patient: Party,
+    /// The doctor.
+    pub doctor: Party,
+    /// Scheduled start (UTC, RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub scheduled_at: OffsetDateTime,
+    /// Planned length in minutes (5–240).
+    pub duration_minutes: u32,
+    /// Where the appointment stands.
+    pub status: crate::AppointmentStatus,
+    /// The patient's note when booking (may be empty).
+    pub reason: String,
+    /// The consultation room, `appointment_{id}_consultation`.
+    pub room: String,
+}
+
+/// Answer of `GET /api/appointments`: the caller's appointments, soonest first, and the server's
+/// clock, so that the app can place join windows without trusting the device's clock.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppointmentList {
+    /// The server's time when answering (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub server_time: OffsetDateTime,
+    /// The appointments.
+    pub appointments: Vec<Appointment>,
+}
+
+/// Body of `POST /api/appointments` (patients only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateAppointment {
+    /// The doctor's account id (from `GET /api/doctors`).
+    pub doctor_id: i64,
+    /// Requested start (UTC, RFC 3339); must be in the future.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub scheduled_at: OffsetDateTime,
+    /// Planned length in minutes, 5–240; 20 when absent.
+    #[serde(default)]
+    pub duration_minutes: Option<u32>,
+    /// A note for the doctor, at most 500 characters.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// An ICE server for `RTCPeerConnection`'s `iceServers`, in the browser's own shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IceServer {
+    /// `stun:` or `turn:`/`turns:` URLs.
+    pub urls: Vec<String>,
+    /// TURN username (TURN REST scheme: `<expiry unix s>:<identity>`); absent for STUN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// TURN password (base64 HMAC-SHA1 of the username with the TURN secret); absent for STUN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// How to connect to the consultation, by provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "provider", rename_all = "lowercase")]
+pub enum Connection {
+    /// Peer to peer through the server's signaling hub.
+    P2p {
+        /// WebSocket URL of the signaling hub; a path (`/api/signal`) is on the API's origin.
+        signaling_url: String,
+        /// ICE servers for the peer connection.
+        ice_servers: Vec<IceServer>,
+    },
+    /// Through a LiveKit SFU.
+    Livekit {
+        /// LiveKit server URL (`wss://…`).
+        url: String,
+        /// LiveKit access token (JWT) for this room and identity only.
+        token: String,
+        /// When the token stops being accepted for joining (UTC).
+        #[serde(with = "time::serde::rfc3339")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        token_expires_at: OffsetDateTime,
+    },
+}
+
+/// Answer of `POST /api/appointments/{id}/join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JoinResponse {
+    /// The room, `appointment_{id}_consultation`.
+    pub room: String,
+    /// The caller's participant identity, `{role}_{user_id}`.
+    pub identity: String,
+    /// When the join window closes (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub window_closes_at: OffsetDateTime,
+    /// Provider-specific connection details.
+    pub connection: Connection,
+}
+
+/// A participant present in a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoomParticipant {
+    /// Participant identity, `{role}_{user_id}`.
+    pub identity: String,
+    /// The participant's role, when the identity follows the `{role}_{id}` scheme.
+    pub role: Option<Role>,
+    /// When they joined (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub joined_at: OffsetDateTime,
+}
+
+/// The state of one appointment's room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoomStatus {
+    /// The appointment.
+    pub appointment_id: i64,
+    /// Its room.
+    pub room: String,
+    /// Whether anyone is in the room.
+    pub active: bool,
+    /// Who is in it.
+    pub participants: Vec<RoomParticipant>,
+}
+
+/// Answer of `GET /api/rooms/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoomStatusList {
+    /// One entry per requested appointment, in the order asked.
+    pub rooms: Vec<RoomStatus>,
+}
+
+/// What happened in a call, for the call log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CallEventKind {
+    /// The join endpoint handed out connection details.
+    JoinGranted,
+    /// The participant entered the room.
+    Joined,
+    /// The participant left the room (`reason` says how).
+    Left,
+    /// The call ended (`reason` says why).
+    Ended,
+}
+
+/// One entry of `GET /api/appointments/{id}/calls`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallEvent {
+    /// When (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+    /// Who, `{role}_{user_id}`.
+    pub identity: String,
+    /// What.
+    pub kind: CallEventKind,
+    /// Why, for `left` and `ended` (e.g. `hangup`, `connection_lost`).
+    pub reason: Option<String>,
+    /// The signaling call id, when the event comes from the signaling hub.
+    pub call_id: Option<String>,
+}

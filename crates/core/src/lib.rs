@@ -1,0 +1,16 @@
+//! Teleconsult's product rules, free of I/O, browser APIs and clocks.
+//!
+//! Everything here is shared by the web app (compiled to wasm32) and the reference server, and
+//! is tested with plain `cargo test` on the host. Functions that depend on the time take `now`
+//! as a parameter instead of reading a clock, so every boundary can be tested exactly.
+
+pub mod api;
+pub mod appointment;
+pub mod client_config;
+pub mod join_window;
+pub mod role;
+
+pub use appointment::AppointmentStatus;
+pub use client_config::{ClientConfig, ClientConfigError};
+pub use join_window::{JoinRefusal, JoinWindow};
+pub use role::Role;

@@ -1,0 +1,235 @@
+//! Server configuration: every setting is a flag and a `TELECONSULT_`-prefixed environment
+//! variable, read in this one place. The README's configuration table mirrors this file.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
+
+use clap::{Parser, ValueEnum};
+
+/// A secret setting. Its `Debug` and `Display` never show the value, so configuration can be
+/// logged safely.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret's value, for signing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            Err("must not be empty".into())
+        } else {
+            Ok(Secret(s.to_string()))
+        }
+    }
+}
+
+/// Which media path the join endpoint hands out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Provider {
+    /// Peer to peer: the app connects through this server's signaling hub (`/api/signal`).
+    P2p,
+    /// A LiveKit SFU: the app gets a LiveKit URL and an access token.
+    Livekit,
+}
+
+/// Settings of the reference server.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "teleconsult-server", version, about)]
+pub struct Config {
+    /// Address to listen on (host:port). Loopback by default: put a TLS-terminating proxy in
+    /// front to expose it.
+    #[arg(long, env = "TELECONSULT_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// Folder for the SQLite database and generated secrets; created if missing.
+    #[arg(long, env = "TELECONSULT_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Folder of the built app (Trunk's `dist/`), served with index.html as the SPA fallback.
+    #[arg(long, env = "TELECONSULT_DIST_DIR", default_value = "./dist")]
+    pub dist_dir: PathBuf,
+
+    /// Seed the demo clinic (one doctor, two patients, appointments around now) at start-up.
+    /// Idempotent: the demo appointments are put back in their demo state on every start.
+    #[arg(long, env = "TELECONSULT_DEMO")]
+    pub demo: bool,
+
+    /// HS256 secret for access tokens. If unset, one is generated once and kept in
+    /// `<data dir>/jwt-secret`.
+    #[arg(long, env = "TELECONSULT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Lifetime of access tokens, in seconds (60–3600).
+    #[arg(long, env = "TELECONSULT_TOKEN_TTL_SECS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u32).range(60..=3600))]
+    pub token_ttl_secs: u32,
+
+    /// Media provider handed out by the join endpoint.
+    #[arg(long, env = "TELECONSULT_PROVIDER", value_enum, default_value = "p2p")]
+    pub provider: Provider,
+
+    /// Signaling URL given to P2P clients: absolute (`wss://signal.clinic.example/api/signal`) or
+    /// a path on the API's origin.
+    #[arg(long, env = "TELECONSULT_SIGNALING_URL", default_value = "/api/signal")]
+    pub signaling_url: String,
+
+    /// STUN server URLs for P2P calls, comma-separated (e.g. `stun:stun.clinic.example:3478`).
+    #[arg(long, env = "TELECONSULT_STUN_URLS", value_delimiter = ',')]
+    pub stun_urls: Vec<String>,
+
+    /// TURN server URLs for P2P calls, comma-separated (e.g. `turn:turn.clinic.example:3478?transport=udp`).
+    #[arg(long, env = "TELECONSULT_TURN_URLS", value_delimiter = ',')]
+    pub turn_urls: Vec<String>,
+
+    /// Shared secret of the TURN server's REST API (coturn `static-auth-secret`): each join then
+    /// carries short-lived TURN credentials.
+    #[arg(long, env = "TELECONSULT_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<Secret>,
+
+    /// Lifetime of TURN credentials, in seconds.
+    #[arg(long, env = "TELECONSULT_TURN_TTL_SECS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u32).range(60..=86_400))]
+    pub turn_ttl_secs: u32,
+
+    /// LiveKit server URL given to clients (`wss://…`); required with `--provider livekit`.
+    #[arg(long, env = "TELECONSULT_LIVEKIT_URL")]
+    pub livekit_url: Option<String>,
+
+    /// LiveKit API key (the `iss` of the tokens); required with `--provider livekit`.
+    #[arg(long, env = "TELECONSULT_LIVEKIT_API_KEY")]
+    pub livekit_api_key: Option<String>,
+
+    /// LiveKit API secret; required with `--provider livekit`.
+    #[arg(long, env = "TELECONSULT_LIVEKIT_API_SECRET", hide_env_values = true)]
+    pub livekit_api_secret: Option<Secret>,
+
+    /// How long a room-status answer from LiveKit is reused, in milliseconds: many polling
+    /// clients then cost at most one upstream call per room per interval.
+    #[arg(long, env = "TELECONSULT_ROOM_STATUS_CACHE_MS", default_value_t = 2000)]
+    pub room_status_cache_ms: u64,
+}
+
+impl Config {
+    /// Checks combinations that flags alone cannot express.
+    ///
+    /// # Errors
+    /// A sentence naming the missing or conflicting settings.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.provider == Provider::Livekit {
+            let missing: Vec<&str> = [
+                ("TELECONSULT_LIVEKIT_URL", self.livekit_url.is_none()),
+                (
+                    "TELECONSULT_LIVEKIT_API_KEY",
+                    self.livekit_api_key.is_none(),
+                ),
+                (
+                    "TELECONSULT_LIVEKIT_API_SECRET",
+                    self.livekit_api_secret.is_none(),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(name, absent)| absent.then_some(name))
+            .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "provider livekit needs {} to be set",
+                    missing.join(", ")
+                ));
+            }
+            let url = self.livekit_url.as_deref().unwrap_or_default();
+            if !(url.starts_with("wss://") || url.starts_with("ws://")) {
+                return Err(format!(
+                    "TELECONSULT_LIVEKIT_URL must start with wss:// (or ws:// for a local server), not {url:?}"
+                ));
+            }
+        }
+        if self.turn_secret.is_some() && self.turn_urls.is_empty() {
+            return Err("TELECONSULT_TURN_SECRET is set but TELECONSULT_TURN_URLS is empty".into());
+        }
+        Ok(())
+    }
+
+    /// A configuration with every default and the given data and dist folders (for tests and tools).
+    pub fn with_dirs(data_dir: PathBuf, dist_dir: PathBuf) -> Config {
+        let mut c = Config::parse_from(["teleconsult-server"]);
+        c.data_dir = data_dir;
+        c.dist_dir = dist_dir;
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_loopback_p2p_and_local_folders() {
+        let c = Config::try_parse_from(["teleconsult-server"]).unwrap();
+        assert_eq!(c.addr, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.dist_dir, PathBuf::from("./dist"));
+        assert_eq!(c.provider, Provider::P2p);
+        assert!(!c.demo);
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn flags_override_and_bad_values_are_rejected() {
+        let c = Config::try_parse_from([
+            "teleconsult-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--dist-dir",
+            "/srv/app",
+            "--stun-urls",
+            "stun:a:3478,stun:b:3478",
+        ])
+        .unwrap();
+        assert_eq!(c.addr.port(), 0);
+        assert_eq!(c.dist_dir, PathBuf::from("/srv/app"));
+        assert_eq!(c.stun_urls, vec!["stun:a:3478", "stun:b:3478"]);
+        let err =
+            Config::try_parse_from(["teleconsult-server", "--addr", "localhost"]).unwrap_err();
+        assert!(err.to_string().contains("--addr"), "{err}");
+        assert!(Config::try_parse_from(["x", "--token-ttl-secs", "7200"]).is_err());
+    }
+
+    #[test]
+    fn livekit_needs_url_key_and_secret() {
+        let c = Config::try_parse_from(["x", "--provider", "livekit"]).unwrap();
+        let err = c.validate().unwrap_err();
+        assert!(err.contains("TELECONSULT_LIVEKIT_API_SECRET"), "{err}");
+        let c = Config::try_parse_from([
+            "x",
+            "--provider",
+            "livekit",
+            "--livekit-url",
+            "https://lk.example",
+            "--livekit-api-key",
+            "k",
+            "--livekit-api-secret",
+            "s",
+        ])
+        .unwrap();
+        assert!(c.validate().unwrap_err().contains("wss://"));
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let c = Config::try_parse_from(["x", "--jwt-secret", "hunter2-very-secret"]).unwrap();
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert_eq!(c.jwt_secret.unwrap().expose(), "hunter2-very-secret");
+    }
+}

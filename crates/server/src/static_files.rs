@@ -1,0 +1,110 @@
+//! Serving the built app (`dist/`): files, the SPA fallback and caching rules.
+//!
+//! Caching: Trunk names the wasm, JS and CSS with a content hash (`teleconsult-web-<16 hex>.js`),
+//! so those are cached for a year as `immutable`; everything else — `index.html`, `config.json`,
+//! and deep links that fall back to `index.html` — is `no-cache`, so a deploy or a config change
+//! is seen on the next load.
+
+use std::path::{Path, PathBuf};
+
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{header, HeaderValue, StatusCode, Uri},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    Router,
+};
+use tower_http::services::ServeDir;
+
+/// `Cache-Control` for content-hashed assets: one year, never revalidated.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// `Cache-Control` for everything else: always revalidate.
+pub const NO_CACHE: &str = "no-cache";
+
+/// A router that serves `dist` with the SPA fallback: a path whose last segment has no file
+/// extension (a client-side route such as `/doctor` or `/consultation/12`) gets `index.html`;
+/// a missing file (`/missing.js`) is a 404.
+pub fn router(dist: PathBuf) -> Router {
+    let index = dist.join("index.html");
+    let fallback = move |uri: Uri| spa_fallback(index.clone(), uri);
+    let files = ServeDir::new(&dist)
+        .append_index_html_on_directories(true)
+        .fallback(axum::handler::HandlerWithoutStateExt::into_service(
+            fallback,
+        ));
+    Router::new()
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn(cache_control))
+}
+
+async fn spa_fallback(index: PathBuf, uri: Uri) -> Response {
+    let last = uri.path().rsplit('/').next().unwrap_or_default();
+    if last.contains('.') {
+        return (StatusCode::NOT_FOUND, "Not found").into_response();
+    }
+    match tokio::fs::read(&index).await {
+        Ok(html) => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            Body::from(html),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(path = %index.display(), error = %e, "index.html is missing");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "The web app has not been built: {} is missing. Run ./scripts/run.sh, or set \
+                     TELECONSULT_DIST_DIR to the folder produced by `trunk build --release`.",
+                    index.display()
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Whether a request path names a content-hashed Trunk asset (`name-<16 hex>.ext`).
+pub fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let Some((stem, _ext)) = file.split_once('.') else {
+        return false;
+    };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    match stem.rsplit_once('-') {
+        Some((_, hash)) => hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => false,
+    }
+}
+
+async fn cache_control(req: Request, next: Next) -> Response {
+    let immutable = is_hashed_asset(req.uri().path());
+    let mut res = next.run(req).await;
+    if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
+        let value = if immutable { IMMUTABLE } else { NO_CACHE };
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    res
+}
+
+/// Whether `dist` holds a built app; used to warn at start-up.
+pub fn is_built(dist: &Path) -> bool {
+    dist.join("index.html").is_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_trunk_hashed_names() {
+        assert!(is_hashed_asset("/teleconsult-web-0123456789abcdef.js"));
+        assert!(is_hashed_asset("/teleconsult-web-0123456789abcdef_bg.wasm"));
+        assert!(is_hashed_asset("/main-fedcba9876543210.css"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/config.json"));
+        assert!(!is_hashed_asset("/doctor"));
+        assert!(!is_hashed_asset("/teleconsult-web-xyz.js"));
+    }
+}

@@ -1,0 +1,159 @@
+//! The static half of the server: SPA fallback, caching headers, compression, health, API 404s.
+
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+    Router,
+};
+use clap::Parser;
+use http_body_util::BodyExt;
+use teleconsult_server::{app, AppState, Config};
+use tower::ServiceExt;
+
+const INDEX: &str = "<!doctype html><title>Teleconsult</title>";
+const WASM: &str = "teleconsult-web-0123456789abcdef_bg.wasm";
+
+fn test_app(dist: &std::path::Path) -> Router {
+    std::fs::write(dist.join("index.html"), INDEX).unwrap();
+    std::fs::write(dist.join("config.json"), r#"{"apiBaseUrl":""}"#).unwrap();
+    std::fs::write(dist.join(WASM), vec![0u8; 4096]).unwrap();
+    app(AppState {
+        config: config_with_dist(dist),
+    })
+}
+
+fn config_with_dist(dist: &std::path::Path) -> Config {
+    let mut config = Config::try_parse_from(["teleconsult-server"]).unwrap();
+    config.dist_dir = dist.to_path_buf();
+    config
+}
+
+async fn get(
+    app: &Router,
+    path: &str,
+    accept_encoding: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut req = Request::get(path);
+    if let Some(enc) = accept_encoding {
+        req = req.header(header::ACCEPT_ENCODING, enc);
+    }
+    let res = app
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, headers, body)
+}
+
+fn cache_control(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get(header::CACHE_CONTROL)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn deep_links_fall_back_to_index_html_uncached() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path());
+    for path in [
+        "/",
+        "/doctor",
+        "/patient",
+        "/consultation/12",
+        "/no/such/page",
+    ] {
+        let (status, headers, body) = get(&app, path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(body, INDEX.as_bytes(), "{path}");
+        assert_eq!(cache_control(&headers), "no-cache", "{path}");
+        assert!(headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+    }
+}
+
+#[tokio::test]
+async fn hashed_assets_are_immutable_and_config_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path());
+    let (status, headers, _) = get(&app, &format!("/{WASM}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        cache_control(&headers),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
+
+    let (status, headers, body) = get(&app, "/config.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cache_control(&headers), "no-cache");
+    assert_eq!(body, br#"{"apiBaseUrl":""}"#);
+}
+
+#[tokio::test]
+async fn missing_files_are_404_not_index_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path());
+    let (status, _, body) = get(&app, "/teleconsult-web-ffffffffffffffff.js", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_ne!(body, INDEX.as_bytes());
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path());
+    let (_, headers, body) = get(&app, &format!("/{WASM}"), Some("br")).await;
+    assert_eq!(headers[header::CONTENT_ENCODING], "br");
+    assert!(
+        body.len() < 4096,
+        "4 KiB of zeros compressed to {} bytes",
+        body.len()
+    );
+    let (_, headers, _) = get(&app, &format!("/{WASM}"), Some("gzip")).await;
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path());
+    let (status, _, body) = get(&app, "/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(json["status"], "ok");
+}
+
+#[tokio::test]
+async fn unknown_api_paths_get_the_json_error_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path());
+    let (status, headers, body) = get(&app, "/api/nope", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(json["error"]["code"], "not_found");
+    assert!(json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("/api/nope"));
+}
+
+#[tokio::test]
+async fn unbuilt_app_answers_503_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(AppState {
+        config: config_with_dist(&dir.path().join("missing")),
+    });
+    let (status, _, body) = get(&app, "/doctor", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(String::from_utf8(body).unwrap().contains("trunk build"));
+}

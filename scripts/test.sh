@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every check and test of Teleconsult, installing what is missing first:
+#   1. formatting and lints (rustfmt; clippy -D warnings on the host and on wasm32)
+#   2. host tests: core rules and the server (real SQLite files, real HTTP stack)
+#   3. browser tests: components in headless Chromium (wasm-bindgen-test)
+#   4. end-to-end tests: the release build served by the real server, driven by Playwright
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser
+source scripts/env.sh
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; STEP_START=$SECONDS; }
+done_step() { printf '    (%ss)\n' "$((SECONDS - STEP_START))"; }
+
+step "format"
+cargo fmt --all --check
+done_step
+
+step "clippy (host: core, server)"
+cargo clippy -p teleconsult-core -p teleconsult-server --all-targets -- -D warnings
+done_step
+
+step "clippy (wasm32: web app, core)"
+cargo clippy -p teleconsult-web -p teleconsult-core --target wasm32-unknown-unknown --all-targets -- -D warnings
+done_step
+
+step "host tests (core, server)"
+cargo test -p teleconsult-core -p teleconsult-server
+done_step
+
+step "browser tests (wasm-bindgen-test in headless Chromium)"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+cargo test -p teleconsult-web --target wasm32-unknown-unknown
+done_step
+
+step "release build of the app (trunk build --release, wasm-opt 132)"
+trunk build --release
+done_step
+
+step "server binary for the end-to-end tests"
+cargo build -p teleconsult-server
+done_step
+
+step "end-to-end tests (Playwright, Debian's Chromium, release build, real server)"
+export TELECONSULT_SERVER_BIN="$PWD/target/debug/teleconsult-server"
+export TELECONSULT_TEST_DIST="$PWD/dist"
+node --test --test-concurrency=1 tests/e2e/
+done_step

@@ -1,0 +1,146 @@
+//! The typed client of the Teleconsult API: the only module that speaks HTTP.
+//!
+//! Every call returns [`ApiError`] on failure; [`ApiError::user_message`] gives the plain-language
+//! text the UI shows.
+
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+use teleconsult_core::api::{ErrorBody, LoginRequest, LoginResponse};
+
+/// What went wrong talking to the API.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// No HTTP answer at all: offline, server down, DNS, CORS or a firewall.
+    #[error("network error: {0}")]
+    Network(String),
+    /// HTTP 401: no session, an expired token or a token the server does not accept.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// Any other non-2xx answer, with the server's code and message (the API's error shape).
+    #[error("HTTP {status} {code}: {message}")]
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// The API's machine-readable code, or `http_<status>` when the body had none.
+        code: String,
+        /// The API's message.
+        message: String,
+    },
+    /// A 2xx answer whose body is not what the contract says.
+    #[error("unexpected answer: {0}")]
+    Decode(String),
+}
+
+impl ApiError {
+    /// What to tell the person, in plain words, including what to do.
+    pub fn user_message(&self) -> String {
+        match self {
+            ApiError::Network(_) => "We can't reach the Teleconsult server. Check your internet \
+                connection; if it works, the service may be down — try again in a minute."
+                .to_string(),
+            ApiError::Unauthorized(_) => {
+                "Your session has ended. Please sign in again.".to_string()
+            }
+            ApiError::Rejected {
+                status, message, ..
+            } if *status < 500 => message.clone(),
+            ApiError::Rejected { .. } | ApiError::Decode(_) => "The Teleconsult server had a \
+                problem. Please try again in a minute; if it keeps happening, contact your clinic."
+                .to_string(),
+        }
+    }
+}
+
+/// Why a static file of the deployment (such as `config.json`) could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaticFetchError {
+    /// No answer; the browser's description.
+    Network(String),
+    /// A non-2xx status.
+    Status(u16),
+    /// A 2xx answer with an HTML page (an SPA fallback standing in for a missing file).
+    Html,
+}
+
+/// Reads a static file of the deployment as text. `path` is resolved against the document's base URL.
+pub async fn fetch_static_text(path: &str) -> Result<String, StaticFetchError> {
+    let res = Request::get(path)
+        .send()
+        .await
+        .map_err(|e| StaticFetchError::Network(e.to_string()))?;
+    if !res.ok() {
+        return Err(StaticFetchError::Status(res.status()));
+    }
+    let is_html = res
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.contains("text/html"));
+    if is_html {
+        return Err(StaticFetchError::Html);
+    }
+    res.text()
+        .await
+        .map_err(|e| StaticFetchError::Network(e.to_string()))
+}
+
+/// `POST /api/auth/login`.
+///
+/// # Errors
+/// `Rejected { status: 401 → code "invalid_credentials" }` for a wrong e-mail or password (not
+/// [`ApiError::Unauthorized`], which means "session ended"), `Rejected { status: 429 }` when
+/// rate-limited, and the usual network/decode errors.
+pub async fn login(base_url: &str, email: &str, password: &str) -> Result<LoginResponse, ApiError> {
+    let body = LoginRequest {
+        email: email.to_string(),
+        password: password.to_string(),
+    };
+    let req = Request::post(&format!("{base_url}/api/auth/login"))
+        .json(&body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    let res = req
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if res.status() == 401 {
+        // A failed login is a rejection with the server's message, not an ended session.
+        let (status, code, message) = error_parts(res).await;
+        return Err(ApiError::Rejected {
+            status,
+            code,
+            message,
+        });
+    }
+    decode(res).await
+}
+
+async fn decode<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {
+    if !res.ok() {
+        let (status, code, message) = error_parts(res).await;
+        return Err(if status == 401 {
+            ApiError::Unauthorized(message)
+        } else {
+            ApiError::Rejected {
+                status,
+                code,
+                message,
+            }
+        });
+    }
+    res.json::<T>()
+        .await
+        .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// Status, code and message of a non-2xx answer, tolerating bodies not in the API's error shape.
+async fn error_parts(res: Response) -> (u16, String, String) {
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => (status, body.error.code, body.error.message),
+        Err(_) => (
+            status,
+            format!("http_{status}"),
+            format!("The server answered HTTP {status}."),
+        ),
+    }
+}

@@ -1,0 +1,39 @@
+//! The header of signed-in pages: clinic name, who is signed in, sign out.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use teleconsult_core::Role;
+
+use crate::{config::expect_app_config, session::Session};
+
+/// Page header with the clinic's name, the signed-in person and a sign-out button that clears
+/// only this role's session.
+#[component]
+pub fn AccountBar(
+    /// The session this page runs under.
+    session: Session,
+) -> impl IntoView {
+    let config = expect_app_config();
+    let role = session.user.role;
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        crate::session::clear(role);
+        navigate("/login", Default::default());
+    };
+    let role_label = match role {
+        Role::Patient => "Patient",
+        Role::Doctor => "Doctor",
+    };
+    view! {
+        <header class="account-bar">
+            <span class="brand">{config.clinic_name.clone()}</span>
+            <span class="who" data-testid="signed-in-user">
+                {session.user.name.clone()}
+                <span class="role">{role_label}</span>
+            </span>
+            <button type="button" class="secondary" on:click=sign_out>
+                "Sign out"
+            </button>
+        </header>
+    }
+}

@@ -1,0 +1,13 @@
+//! Teleconsult's browser app (Leptos, client-side rendered, built with Trunk).
+//!
+//! `app` holds the router; `pages/` one file per route; `components/` one per component;
+//! `api` is the only module that speaks HTTP; `config` loads the runtime `config.json`;
+//! `session` keeps the signed-in accounts; `crash` turns a panic into a readable screen.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod config;
+pub mod crash;
+pub mod pages;
+pub mod session;

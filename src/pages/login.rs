@@ -1,0 +1,91 @@
+//! Sign-in for patients and doctors (`/login`, also `/`).
+
+use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::{
+    api,
+    config::expect_app_config,
+    session::{self, Session},
+};
+
+/// The sign-in form. On success the session is stored under the account's role and the person is
+/// taken back to where they were going (`?next=`), or to their dashboard.
+#[component]
+pub fn Login() -> impl IntoView {
+    let config = expect_app_config();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let (email, set_email) = signal(String::new());
+    let (password, set_password) = signal(String::new());
+    let (error, set_error) = signal(None::<String>);
+
+    let sign_in = Action::new_local(move |(email, password): &(String, String)| {
+        let base = config.api_base_url.clone();
+        let (email, password) = (email.clone(), password.clone());
+        async move { api::login(&base, &email, &password).await }
+    });
+
+    Effect::new(move |_| {
+        let Some(result) = sign_in.value().get() else {
+            return;
+        };
+        match result {
+            Ok(res) => {
+                let session = Session {
+                    access_token: res.access_token,
+                    expires_at: res.expires_at.unix_timestamp(),
+                    user: res.user,
+                };
+                if let Err(message) = session::save(&session) {
+                    set_error.set(Some(message));
+                    return;
+                }
+                let next = query.read_untracked().get("next");
+                let target = session::safe_return_path(next.as_deref())
+                    .unwrap_or_else(|| session::dashboard_path(session.user.role).to_string());
+                navigate(&target, Default::default());
+            }
+            Err(e) => set_error.set(Some(e.user_message())),
+        }
+    });
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        set_error.set(None);
+        sign_in.dispatch((email.get_untracked(), password.get_untracked()));
+    };
+
+    view! {
+        <main class="login">
+            <h1>"Sign in to Teleconsult"</h1>
+            <p class="lead">"Patients and doctors sign in here to see appointments and join video consultations."</p>
+            <form on:submit=on_submit novalidate>
+                <label for="email">"E-mail"</label>
+                <input
+                    id="email"
+                    type="email"
+                    autocomplete="username"
+                    required
+                    prop:value=email
+                    on:input=move |ev| set_email.set(event_target_value(&ev))
+                />
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    prop:value=password
+                    on:input=move |ev| set_password.set(event_target_value(&ev))
+                />
+                <p class="form-error" role="alert" aria-live="assertive">
+                    {move || error.get()}
+                </p>
+                <button type="submit" disabled=move || sign_in.pending().get()>
+                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+        </main>
+    }
+}

@@ -1,0 +1,104 @@
+//! Browser tests: real components mounted in headless Chromium (wasm-bindgen-test).
+//! Run with `cargo test --target wasm32-unknown-unknown -p teleconsult-web`.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use teleconsult_core::ClientConfigError;
+use teleconsult_web::{
+    app::App, components::config_error::ConfigErrorScreen, config::ConfigLoadError, crash,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Mounts `view` into a fresh element of the page and returns that element.
+fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> web_sys::HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
+    leptos::mount::mount_to(root.clone(), view).forget();
+    root
+}
+
+/// Polls `cond` every 20 ms for up to `timeout`; true as soon as it holds.
+async fn eventually(timeout: Duration, cond: impl Fn() -> bool) -> bool {
+    let step = 20;
+    for _ in 0..(timeout.as_millis() as u32 / step) {
+        if cond() {
+            return true;
+        }
+        gloo_timers::future::TimeoutFuture::new(step).await;
+    }
+    cond()
+}
+
+fn text(el: &web_sys::HtmlElement) -> String {
+    el.text_content().unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+fn config_error_screen_names_the_file_and_the_problem() {
+    let error = ConfigLoadError::Invalid(ClientConfigError::Invalid {
+        field: "roomStatusPollMs",
+        problem: "must be between 1000 and 60000 ms, not 10".into(),
+    });
+    let root = mount(move || view! { <ConfigErrorScreen error=error /> });
+    let t = text(&root);
+    assert!(t.contains("can't start"), "{t}");
+    assert!(t.contains("config.json has a bad value"), "{t}");
+    assert!(t.contains("roomStatusPollMs"), "{t}");
+    let alert = root.query_selector("[role=alert]").unwrap();
+    assert!(alert.is_some(), "the screen is announced as an alert");
+    let button = root.query_selector("button").unwrap().unwrap();
+    assert_eq!(button.text_content().unwrap(), "Try again");
+}
+
+#[wasm_bindgen_test]
+fn html_fallback_is_reported_as_a_missing_file() {
+    let root = mount(|| view! { <ConfigErrorScreen error=ConfigLoadError::NotJson /> });
+    assert!(
+        text(&root).contains("config.json is missing"),
+        "{}",
+        text(&root)
+    );
+}
+
+/// The test runner's server has no config.json: the real App must fetch it, fail, and say so,
+/// instead of a blank page or a panic.
+#[wasm_bindgen_test]
+async fn app_without_config_json_shows_the_error_screen() {
+    let root = mount(|| view! { <App /> });
+    assert!(
+        text(&root).contains("Loading Teleconsult"),
+        "{}",
+        text(&root)
+    );
+    let shown = eventually(Duration::from_secs(5), || {
+        text(&root).contains("config.json")
+    })
+    .await;
+    assert!(
+        shown,
+        "error screen never appeared; page says: {}",
+        text(&root)
+    );
+    assert!(text(&root).contains("can't start"), "{}", text(&root));
+}
+
+#[wasm_bindgen_test]
+fn crash_screen_replaces_the_content_with_a_way_out() {
+    // Rendered into a detached element: the test runner keeps its own output in <body>.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let target = document.create_element("div").unwrap();
+    target.set_inner_html("<p>frozen app</p>");
+    crash::render_crash_screen(&target);
+    let t = target.text_content().unwrap();
+    assert!(t.contains(crash::CRASH_HEADING), "{t}");
+    assert!(!t.contains("frozen app"), "{t}");
+    assert!(target.query_selector("#crash-reload").unwrap().is_some());
+    assert!(target.query_selector("[role=alert]").unwrap().is_some());
+}

@@ -1,0 +1,89 @@
+// Foundation: the release build, served by the real server, loads, routes and reports problems.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { startServer, launchBrowser, newWatchedPage, distWithConfig, DIST } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('the app loads and renders the login page without console errors', async () => {
+  const context = await browser.newContext();
+  const page = await newWatchedPage(context);
+  await page.goto(server.url + '/');
+  await page.getByRole('heading', { name: 'Sign in to Teleconsult' }).waitFor({ timeout: 15_000 });
+  assert.ok(await page.getByLabel('E-mail').isVisible());
+  assert.ok(await page.getByLabel('Password').isVisible());
+  assert.ok(await page.getByRole('button', { name: 'Sign in' }).isEnabled());
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('deep links load the app: a signed-out dashboard leads to login and back', async () => {
+  const context = await browser.newContext();
+  const page = await newWatchedPage(context);
+  for (const [path, role] of [['/doctor', 'doctor'], ['/patient', 'patient'], ['/consultation/12?role=doctor', 'doctor']]) {
+    const res = await page.goto(server.url + path);
+    assert.equal(res.status(), 200, path);
+    await page.getByRole('heading', { name: 'Sign in to Teleconsult' }).waitFor({ timeout: 15_000 });
+    const url = new URL(page.url());
+    assert.equal(url.pathname, '/login', path);
+    assert.equal(url.searchParams.get('role'), role, path);
+    assert.equal(url.searchParams.get('next'), path, path);
+  }
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('an unknown path shows the not-found page', async () => {
+  const context = await browser.newContext();
+  const page = await newWatchedPage(context);
+  await page.goto(server.url + '/no/such/page');
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor({ timeout: 15_000 });
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('hashed assets are immutable, index.html and config.json are revalidated, wasm is compressed', async () => {
+  const html = fs.readFileSync(`${DIST}/index.html`, 'utf8');
+  const wasm = /href="\/?([^"]+_bg\.wasm)"/.exec(html)?.[1];
+  assert.ok(wasm, 'index.html references the wasm');
+  const asset = await fetch(`${server.url}/${wasm}`, { headers: { 'accept-encoding': 'br' } });
+  assert.equal(asset.status, 200);
+  assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.equal(asset.headers.get('content-encoding'), 'br');
+  for (const path of ['/', '/config.json', '/doctor']) {
+    const res = await fetch(server.url + path);
+    assert.equal(res.headers.get('cache-control'), 'no-cache', path);
+  }
+});
+
+test('a malformed config.json shows a screen naming the file and the problem', async () => {
+  const copy = distWithConfig('{ "apiBaseUrl": "", "roomStatusPollMs": "fast" }');
+  const broken = await startServer({ distDir: copy.dir });
+  try {
+    const context = await browser.newContext();
+    const page = await newWatchedPage(context);
+    await page.goto(broken.url + '/doctor');
+    const alert = page.getByRole('alert');
+    await alert.getByRole('heading', { name: "Teleconsult can't start" }).waitFor({ timeout: 15_000 });
+    const detail = await page.getByTestId('config-error-detail').textContent();
+    assert.match(detail, /config\.json/);
+    assert.match(detail, /fast/);
+    assert.deepEqual(page.problems, []);
+    await context.close();
+  } finally {
+    await broken.stop();
+    copy.cleanup();
+  }
+});
