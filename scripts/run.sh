@@ -14,4 +14,4 @@ cargo build -p teleconsult-server
 
 export TELECONSULT_DIST_DIR="${TELECONSULT_DIST_DIR:-$PWD/dist}"
 export TELECONSULT_DATA_DIR="${TELECONSULT_DATA_DIR:-$PWD/data}"
-exec target/debug/teleconsult-server "$@"
+exec target/debug/teleconsult-server --demo "$@"

@@ -91,6 +91,12 @@ impl AppError {
     }
 }
 
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> AppError {
+        AppError::internal(format!("database: {e}"))
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut error = Map::new();
@@ -106,4 +112,20 @@ impl IntoResponse for AppError {
         }
         res
     }
+}
+
+/// The JSON body of every API error, for the OpenAPI document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The `error` member of [`ErrorBody`]; some codes add fields (e.g. `opens_at`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable code, e.g. `not_found`, `too_early`.
+    pub code: String,
+    /// Plain-language explanation.
+    pub message: String,
 }

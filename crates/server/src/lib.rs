@@ -1,42 +1,164 @@
 //! Teleconsult's reference server.
 //!
 //! [`app`] builds the whole HTTP surface as one axum [`Router`] so that tests drive it with
-//! `tower::ServiceExt::oneshot` exactly as a client would: the JSON API under `/api`, `/healthz`,
-//! and the built single-page app with its SPA fallback.
+//! `tower::ServiceExt::oneshot` exactly as a client would: the JSON API under `/api` (documented
+//! at `/api/openapi.json`), `/healthz`, and the built single-page app with its SPA fallback.
+//! [`AppState::open`] prepares everything a running server needs from its [`Config`].
 
+pub mod appointments;
+pub mod auth;
+pub mod calls;
+pub mod clock;
 pub mod config;
+pub mod db;
+pub mod demo;
 pub mod error;
+pub mod extract;
+pub mod livekit;
+pub mod openapi;
+pub mod presence;
+pub mod rooms;
 pub mod static_files;
+pub mod turn;
+pub mod users;
+
+use std::sync::Arc;
 
 use axum::{
-    extract::OriginalUri, http::Method, response::IntoResponse, routing::get, Json, Router,
+    extract::{DefaultBodyLimit, OriginalUri, State},
+    http::Method,
+    response::IntoResponse,
+    routing::get,
+    Json, Router,
 };
+use sqlx::SqlitePool;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 pub use config::Config;
 pub use error::AppError;
 
-/// Shared state of every request handler.
-#[derive(Debug, Clone)]
+use crate::{
+    auth::{LoginLimiter, TokenKeys},
+    clock::Clock,
+    livekit::LiveKit,
+    presence::Presence,
+};
+
+/// Largest accepted API request body: 64 KiB (every request of the contract is far smaller).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Shared state of every request handler. Cloning is cheap (handles only).
+#[derive(Clone)]
 pub struct AppState {
     /// The configuration the server started with.
-    pub config: Config,
+    pub config: Arc<Config>,
+    /// The SQLite pool.
+    pub db: SqlitePool,
+    /// Access-token keys.
+    pub keys: Arc<TokenKeys>,
+    /// Source of "now".
+    pub clock: Arc<dyn Clock>,
+    /// Login rate limiter.
+    pub login_limiter: Arc<LoginLimiter>,
+    /// P2P room presence, written by the signaling hub.
+    pub presence: Presence,
+    /// The LiveKit client, when the provider is LiveKit.
+    pub livekit: Option<Arc<LiveKit>>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is inconsistent.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The data folder or a secret file cannot be used.
+    #[error("data folder {path}: {source}")]
+    DataDir {
+        /// The folder.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The database cannot be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Seeding the demo clinic failed.
+    #[error("demo data: {0}")]
+    Demo(AppError),
+}
+
+impl AppState {
+    /// Validates `config`, creates the data folder, opens and migrates the database, loads or
+    /// creates the token secret, and seeds the demo clinic when asked.
+    ///
+    /// # Errors
+    /// See [`StartError`].
+    pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, StartError> {
+        config.validate().map_err(StartError::Config)?;
+        let data_err = |source| StartError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(&config.data_dir).map_err(data_err)?;
+        let db = db::open(&config.data_dir).await?;
+        let secret = match &config.jwt_secret {
+            Some(s) => s.expose().as_bytes().to_vec(),
+            None => auth::load_or_create_secret(&config.data_dir).map_err(data_err)?,
+        };
+        if config.demo {
+            demo::seed(&db, clock.now())
+                .await
+                .map_err(StartError::Demo)?;
+        }
+        let livekit = match (
+            &config.livekit_url,
+            &config.livekit_api_key,
+            &config.livekit_api_secret,
+        ) {
+            (Some(url), Some(key), Some(secret)) => Some(Arc::new(LiveKit::new(
+                url.clone(),
+                key.clone(),
+                secret.clone(),
+                std::time::Duration::from_millis(config.room_status_cache_ms),
+            ))),
+            _ => None,
+        };
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            keys: Arc::new(TokenKeys::from_secret(&secret)),
+            clock,
+            login_limiter: Arc::new(LoginLimiter::new()),
+            presence: Presence::default(),
+            livekit,
+        })
+    }
 }
 
 /// The whole HTTP surface for `state`.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new().fallback(api_not_found);
+    let api = Router::new()
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(appointments::router())
+        .merge(rooms::router())
+        .merge(openapi::router())
+        .fallback(api_not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api", api)
+        .with_state(state.clone())
         .merge(static_files::router(state.config.dist_dir.clone()))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }
 
-/// `GET /healthz`: 200 `{"status":"ok"}` while the server can answer.
-async fn healthz() -> impl IntoResponse {
-    Json(serde_json::json!({ "status": "ok" }))
+/// `GET /healthz`: 200 `{"status":"ok"}` while the server can answer and reach its database.
+async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+    sqlx::query("SELECT 1").execute(&state.db).await?;
+    Ok(Json(serde_json::json!({ "status": "ok" })))
 }
 
 async fn api_not_found(method: Method, OriginalUri(uri): OriginalUri) -> AppError {

@@ -1,7 +1,9 @@
 //! `teleconsult-server`: see `--help` and the README's configuration table.
 
 use clap::Parser;
-use teleconsult_server::{app, static_files, AppState, Config};
+use std::sync::Arc;
+
+use teleconsult_server::{app, clock::SystemClock, demo, static_files, AppState, Config};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -29,15 +31,28 @@ async fn run(config: Config) -> Result<(), String> {
             "no built app found: the API works, but pages answer 503 until `trunk build --release` fills this folder"
         );
     }
+    let demo_mode = config.demo;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let state = AppState::open(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    if demo_mode {
+        println!("\nTeleconsult demo clinic: open http://{addr}/ and sign in as");
+        for a in &demo::ACCOUNTS {
+            println!(
+                "  {:<8} {:<22} password {:<15} ({})",
+                a.role, a.email, a.password, a.name
+            );
+        }
+        println!();
+    }
     // Scripts wait for this exact line; keep its shape.
     tracing::info!("listening on http://{addr}");
-    let state = AppState { config };
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

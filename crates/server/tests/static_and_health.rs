@@ -5,27 +5,25 @@ use axum::{
     http::{header, Request, StatusCode},
     Router,
 };
-use clap::Parser;
+use std::sync::Arc;
+
 use http_body_util::BodyExt;
-use teleconsult_server::{app, AppState, Config};
+use teleconsult_server::{app, clock::SystemClock, AppState, Config};
 use tower::ServiceExt;
 
 const INDEX: &str = "<!doctype html><title>Teleconsult</title>";
 const WASM: &str = "teleconsult-web-0123456789abcdef_bg.wasm";
 
-fn test_app(dist: &std::path::Path) -> Router {
+async fn test_app(dist: &std::path::Path) -> Router {
     std::fs::write(dist.join("index.html"), INDEX).unwrap();
     std::fs::write(dist.join("config.json"), r#"{"apiBaseUrl":""}"#).unwrap();
     std::fs::write(dist.join(WASM), vec![0u8; 4096]).unwrap();
-    app(AppState {
-        config: config_with_dist(dist),
-    })
+    app_with_dist(dist).await
 }
 
-fn config_with_dist(dist: &std::path::Path) -> Config {
-    let mut config = Config::try_parse_from(["teleconsult-server"]).unwrap();
-    config.dist_dir = dist.to_path_buf();
-    config
+async fn app_with_dist(dist: &std::path::Path) -> Router {
+    let config = Config::with_dirs(dist.join("data"), dist.to_path_buf());
+    app(AppState::open(config, Arc::new(SystemClock)).await.unwrap())
 }
 
 async fn get(
@@ -58,7 +56,7 @@ fn cache_control(headers: &axum::http::HeaderMap) -> &str {
 #[tokio::test]
 async fn deep_links_fall_back_to_index_html_uncached() {
     let dir = tempfile::tempdir().unwrap();
-    let app = test_app(dir.path());
+    let app = test_app(dir.path()).await;
     for path in [
         "/",
         "/doctor",
@@ -80,7 +78,7 @@ async fn deep_links_fall_back_to_index_html_uncached() {
 #[tokio::test]
 async fn hashed_assets_are_immutable_and_config_is_not() {
     let dir = tempfile::tempdir().unwrap();
-    let app = test_app(dir.path());
+    let app = test_app(dir.path()).await;
     let (status, headers, _) = get(&app, &format!("/{WASM}"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -98,7 +96,7 @@ async fn hashed_assets_are_immutable_and_config_is_not() {
 #[tokio::test]
 async fn missing_files_are_404_not_index_html() {
     let dir = tempfile::tempdir().unwrap();
-    let app = test_app(dir.path());
+    let app = test_app(dir.path()).await;
     let (status, _, body) = get(&app, "/teleconsult-web-ffffffffffffffff.js", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_ne!(body, INDEX.as_bytes());
@@ -107,7 +105,7 @@ async fn missing_files_are_404_not_index_html() {
 #[tokio::test]
 async fn responses_are_compressed_when_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let app = test_app(dir.path());
+    let app = test_app(dir.path()).await;
     let (_, headers, body) = get(&app, &format!("/{WASM}"), Some("br")).await;
     assert_eq!(headers[header::CONTENT_ENCODING], "br");
     assert!(
@@ -122,7 +120,7 @@ async fn responses_are_compressed_when_asked() {
 #[tokio::test]
 async fn healthz_answers_ok() {
     let dir = tempfile::tempdir().unwrap();
-    let app = test_app(dir.path());
+    let app = test_app(dir.path()).await;
     let (status, _, body) = get(&app, "/healthz", None).await;
     assert_eq!(status, StatusCode::OK);
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -132,7 +130,7 @@ async fn healthz_answers_ok() {
 #[tokio::test]
 async fn unknown_api_paths_get_the_json_error_shape() {
     let dir = tempfile::tempdir().unwrap();
-    let app = test_app(dir.path());
+    let app = test_app(dir.path()).await;
     let (status, headers, body) = get(&app, "/api/nope", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(headers[header::CONTENT_TYPE]
@@ -150,9 +148,7 @@ async fn unknown_api_paths_get_the_json_error_shape() {
 #[tokio::test]
 async fn unbuilt_app_answers_503_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(AppState {
-        config: config_with_dist(&dir.path().join("missing")),
-    });
+    let app = app_with_dist(&dir.path().join("missing")).await;
     let (status, _, body) = get(&app, "/doctor", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(String::from_utf8(body).unwrap().contains("trunk build"));

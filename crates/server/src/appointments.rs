@@ -1,0 +1,404 @@
+//! Appointments: listing, booking, confirming, cancelling, joining, and the call log.
+//!
+//! Rules enforced here, not only in the UI: only the appointment's patient and doctor may see,
+//! join or read it (403; 404 when it does not exist); only its doctor confirms; either party
+//! cancels; joining follows the join window of `teleconsult_core::join_window` (seed 001).
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    routing::{get, post},
+    Json, Router,
+};
+use sqlx::SqlitePool;
+use teleconsult_core::{
+    api::{
+        Appointment, AppointmentList, CallEvent, CallEventKind, Connection, CreateAppointment,
+        JoinResponse, Party,
+    },
+    appointment::room_name,
+    join_window::check_join,
+    AppointmentStatus, Role,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::{
+    auth::AuthUser,
+    calls,
+    config::Provider,
+    error::{AppError, ErrorBody},
+    extract::{ApiJson, ApiPath},
+    turn, AppState,
+};
+
+/// Default length of a booked appointment, in minutes.
+pub const DEFAULT_DURATION_MINUTES: u32 = 20;
+/// Longest accepted booking note, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Routes under `/api/appointments`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/appointments", get(list).post(create))
+        .route("/appointments/{id}/confirm", post(confirm))
+        .route("/appointments/{id}/cancel", post(cancel))
+        .route("/appointments/{id}/join", post(join))
+        .route("/appointments/{id}/calls", get(call_log))
+}
+
+const SELECT: &str = "SELECT a.id, a.patient_id, p.name, a.doctor_id, d.name, a.scheduled_at,
+        a.duration_minutes, a.status, a.reason
+    FROM appointments a
+    JOIN users p ON p.id = a.patient_id
+    JOIN users d ON d.id = a.doctor_id";
+
+type Row = (i64, i64, String, i64, String, i64, i64, String, String);
+
+fn from_row(r: Row) -> Result<Appointment, AppError> {
+    let (id, patient_id, patient_name, doctor_id, doctor_name, at, duration, status, reason) = r;
+    Ok(Appointment {
+        id,
+        patient: Party {
+            id: patient_id,
+            name: patient_name,
+        },
+        doctor: Party {
+            id: doctor_id,
+            name: doctor_name,
+        },
+        scheduled_at: OffsetDateTime::from_unix_timestamp(at).map_err(AppError::internal)?,
+        duration_minutes: u32::try_from(duration).map_err(AppError::internal)?,
+        status: AppointmentStatus::parse(&status).ok_or_else(|| {
+            AppError::internal(format!("bad status {status:?} in appointment {id}"))
+        })?,
+        reason,
+        room: room_name(id),
+    })
+}
+
+/// Loads appointment `id` for `user`.
+///
+/// # Errors
+/// 404 `not_found` if it does not exist; 403 `forbidden` if `user` is neither its patient nor
+/// its doctor.
+pub async fn load_for(db: &SqlitePool, id: i64, user: &AuthUser) -> Result<Appointment, AppError> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE a.id = ?1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    let appointment = from_row(
+        row.ok_or_else(|| AppError::not_found(format!("There is no appointment {id}.")))?,
+    )?;
+    if !is_participant(&appointment, user) {
+        return Err(AppError::forbidden(
+            "This appointment belongs to someone else; you cannot see or join it.",
+        ));
+    }
+    Ok(appointment)
+}
+
+/// Whether `user` is the appointment's patient or doctor.
+pub fn is_participant(a: &Appointment, user: &AuthUser) -> bool {
+    match user.role {
+        Role::Patient => a.patient.id == user.id,
+        Role::Doctor => a.doctor.id == user.id,
+    }
+}
+
+/// The caller's appointments, soonest first.
+#[utoipa::path(
+    get, path = "/api/appointments", tag = "appointments",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's appointments (as patient or as doctor) and the server's clock", body = AppointmentList),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<AppointmentList>, AppError> {
+    let column = match user.role {
+        Role::Patient => "a.patient_id",
+        Role::Doctor => "a.doctor_id",
+    };
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE {column} = ?1 ORDER BY a.scheduled_at, a.id"
+    ))
+    .bind(user.id)
+    .fetch_all(&state.db)
+    .await?;
+    let appointments = rows.into_iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok(Json(AppointmentList {
+        server_time: state.clock.now(),
+        appointments,
+    }))
+}
+
+/// A patient requests an appointment with a doctor; it starts as `requested`.
+#[utoipa::path(
+    post, path = "/api/appointments", tag = "appointments",
+    security(("bearer" = [])),
+    request_body = CreateAppointment,
+    responses(
+        (status = 201, description = "Requested", body = Appointment),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "`forbidden`: only patients book", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: unknown doctor, a time in the past, a duration outside 5–240 min, a note over 500 characters", body = ErrorBody),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<CreateAppointment>,
+) -> Result<(StatusCode, Json<Appointment>), AppError> {
+    if user.role != Role::Patient {
+        return Err(AppError::forbidden(
+            "Only patients can request appointments.",
+        ));
+    }
+    let now = state.clock.now();
+    if req.scheduled_at <= now {
+        return Err(AppError::invalid(
+            "The requested time is in the past. Choose a later time.",
+        ));
+    }
+    if req.scheduled_at > now + Duration::days(366) {
+        return Err(AppError::invalid(
+            "Appointments can be requested up to a year ahead.",
+        ));
+    }
+    let duration = req.duration_minutes.unwrap_or(DEFAULT_DURATION_MINUTES);
+    if !(5..=240).contains(&duration) {
+        return Err(AppError::invalid(
+            "The duration must be between 5 and 240 minutes.",
+        ));
+    }
+    if req.reason.chars().count() > MAX_REASON_CHARS {
+        return Err(AppError::invalid(
+            "The note may be at most 500 characters long.",
+        ));
+    }
+    let is_doctor: Option<(String,)> =
+        sqlx::query_as("SELECT role FROM users WHERE id = ?1 AND role = 'doctor'")
+            .bind(req.doctor_id)
+            .fetch_optional(&state.db)
+            .await?;
+    if is_doctor.is_none() {
+        return Err(AppError::invalid(format!(
+            "There is no doctor {}.",
+            req.doctor_id
+        )));
+    }
+    let ts = now.unix_timestamp();
+    let id: (i64,) = sqlx::query_as(
+        "INSERT INTO appointments
+            (patient_id, doctor_id, scheduled_at, duration_minutes, status, reason, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?6, ?6) RETURNING id",
+    )
+    .bind(user.id)
+    .bind(req.doctor_id)
+    .bind(req.scheduled_at.unix_timestamp())
+    .bind(i64::from(duration))
+    .bind(req.reason.trim())
+    .bind(ts)
+    .fetch_one(&state.db)
+    .await?;
+    let appointment = load_for(&state.db, id.0, &user).await?;
+    Ok((StatusCode::CREATED, Json(appointment)))
+}
+
+async fn set_status(
+    db: &SqlitePool,
+    id: i64,
+    from: &[AppointmentStatus],
+    to: AppointmentStatus,
+    now: OffsetDateTime,
+) -> Result<bool, AppError> {
+    let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    // Compare-and-set in one statement, so two concurrent changes cannot both apply.
+    let result = sqlx::query(&format!(
+        "UPDATE appointments SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status IN ({})",
+        allowed
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(",")
+    ))
+    .bind(to.as_str())
+    .bind(now.unix_timestamp())
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The doctor confirms a requested appointment.
+#[utoipa::path(
+    post, path = "/api/appointments/{id}/confirm", tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Appointment id")),
+    responses(
+        (status = 200, description = "Confirmed", body = Appointment),
+        (status = 403, description = "`forbidden`: not this appointment's doctor", body = ErrorBody),
+        (status = 404, description = "No such appointment", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: not in `requested`", body = ErrorBody),
+    )
+)]
+pub async fn confirm(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Appointment>, AppError> {
+    let a = load_for(&state.db, id, &user).await?;
+    if user.role != Role::Doctor {
+        return Err(AppError::forbidden(
+            "Only the doctor can confirm an appointment.",
+        ));
+    }
+    if !set_status(
+        &state.db,
+        id,
+        &[AppointmentStatus::Requested],
+        AppointmentStatus::Confirmed,
+        state.clock.now(),
+    )
+    .await?
+    {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            format!(
+                "Only requested appointments can be confirmed; this one is {}.",
+                a.status.as_str()
+            ),
+        ));
+    }
+    Ok(Json(load_for(&state.db, id, &user).await?))
+}
+
+/// The patient or the doctor cancels a requested or confirmed appointment.
+#[utoipa::path(
+    post, path = "/api/appointments/{id}/cancel", tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Appointment id")),
+    responses(
+        (status = 200, description = "Cancelled", body = Appointment),
+        (status = 403, description = "`forbidden`: not a party of the appointment", body = ErrorBody),
+        (status = 404, description = "No such appointment", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: already cancelled or completed", body = ErrorBody),
+    )
+)]
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Appointment>, AppError> {
+    let a = load_for(&state.db, id, &user).await?;
+    if !set_status(
+        &state.db,
+        id,
+        &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
+        AppointmentStatus::Cancelled,
+        state.clock.now(),
+    )
+    .await?
+    {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            format!("This appointment is already {}.", a.status.as_str()),
+        ));
+    }
+    Ok(Json(load_for(&state.db, id, &user).await?))
+}
+
+/// Connection details for the consultation, if the join window is open.
+#[utoipa::path(
+    post, path = "/api/appointments/{id}/join", tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Appointment id")),
+    responses(
+        (status = 200, description = "Connection details for the configured provider", body = JoinResponse),
+        (status = 403, description = "`forbidden` (not a party), or the join window's reason: `not_confirmed`, `cancelled`, `completed`, `too_early` (with `opens_at`), `too_late` (with `closed_at`)", body = ErrorBody),
+        (status = 404, description = "No such appointment", body = ErrorBody),
+    )
+)]
+pub async fn join(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<JoinResponse>, AppError> {
+    let a = load_for(&state.db, id, &user).await?;
+    let now = state.clock.now();
+    let window = check_join(a.status, a.scheduled_at, now).map_err(refusal_error)?;
+    let identity = user.identity();
+    let connection = match state.config.provider {
+        Provider::P2p => Connection::P2p {
+            signaling_url: state.config.signaling_url.clone(),
+            ice_servers: turn::ice_servers(&state.config, &identity, now),
+        },
+        Provider::Livekit => {
+            let lk = state
+                .livekit
+                .as_ref()
+                .ok_or_else(|| AppError::internal("provider livekit without a LiveKit client"))?;
+            let (token, token_expires_at) = lk.join_token(&identity, &user.name, &a.room, now)?;
+            Connection::Livekit {
+                url: lk.url.clone(),
+                token,
+                token_expires_at,
+            }
+        }
+    };
+    calls::record(
+        &state.db,
+        id,
+        &CallEvent {
+            at: now,
+            identity: identity.clone(),
+            kind: CallEventKind::JoinGranted,
+            reason: None,
+            call_id: None,
+        },
+    )
+    .await?;
+    tracing::info!(appointment_id = id, %identity, "join granted");
+    Ok(Json(JoinResponse {
+        room: a.room,
+        identity,
+        window_closes_at: window.closes_at,
+        connection,
+    }))
+}
+
+/// The 403 of a refused join, with the machine-readable reason and its time.
+pub fn refusal_error(refusal: teleconsult_core::JoinRefusal) -> AppError {
+    use teleconsult_core::JoinRefusal as R;
+    let message = match refusal {
+        R::NotConfirmed => "The doctor has not confirmed this appointment yet.",
+        R::Cancelled => "This appointment was cancelled.",
+        R::Completed => "This consultation has already been completed.",
+        R::TooEarly { .. } => "The consultation room opens 30 minutes before the appointment.",
+        R::TooLate { .. } => "The consultation room closed 2 hours after the appointment's start.",
+    };
+    AppError::new(StatusCode::FORBIDDEN, refusal.code(), message).with_details(refusal)
+}
+
+/// The call log of an appointment, oldest first.
+#[utoipa::path(
+    get, path = "/api/appointments/{id}/calls", tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Appointment id")),
+    responses(
+        (status = 200, description = "Events, oldest first", body = Vec<CallEvent>),
+        (status = 403, description = "Not a party of the appointment", body = ErrorBody),
+        (status = 404, description = "No such appointment", body = ErrorBody),
+    )
+)]
+pub async fn call_log(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<CallEvent>>, AppError> {
+    load_for(&state.db, id, &user).await?;
+    Ok(Json(calls::list(&state.db, id).await?))
+}

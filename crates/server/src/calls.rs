@@ -1,0 +1,79 @@
+//! The call log: who was given access, joined and left, and why calls ended.
+
+use sqlx::SqlitePool;
+use teleconsult_core::api::{CallEvent, CallEventKind};
+use time::OffsetDateTime;
+
+use crate::error::AppError;
+
+fn kind_name(kind: CallEventKind) -> &'static str {
+    match kind {
+        CallEventKind::JoinGranted => "join_granted",
+        CallEventKind::Joined => "joined",
+        CallEventKind::Left => "left",
+        CallEventKind::Ended => "ended",
+    }
+}
+
+fn parse_kind(s: &str) -> Option<CallEventKind> {
+    Some(match s {
+        "join_granted" => CallEventKind::JoinGranted,
+        "joined" => CallEventKind::Joined,
+        "left" => CallEventKind::Left,
+        "ended" => CallEventKind::Ended,
+        _ => return None,
+    })
+}
+
+/// Appends one event to the call log of `appointment_id`.
+///
+/// # Errors
+/// The database write fails.
+pub async fn record(
+    db: &SqlitePool,
+    appointment_id: i64,
+    event: &CallEvent,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO call_events (appointment_id, call_id, identity, kind, reason, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .bind(appointment_id)
+    .bind(&event.call_id)
+    .bind(&event.identity)
+    .bind(kind_name(event.kind))
+    .bind(&event.reason)
+    .bind(event.at.unix_timestamp())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// `(at, call_id, identity, kind, reason)` as stored.
+type EventRow = (i64, Option<String>, String, String, Option<String>);
+
+/// The call log of `appointment_id`, oldest first.
+///
+/// # Errors
+/// The database read fails.
+pub async fn list(db: &SqlitePool, appointment_id: i64) -> Result<Vec<CallEvent>, AppError> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT at, call_id, identity, kind, reason FROM call_events
+         WHERE appointment_id = ?1 ORDER BY at, id",
+    )
+    .bind(appointment_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(at, call_id, identity, kind, reason)| {
+            Some(CallEvent {
+                at: OffsetDateTime::from_unix_timestamp(at).ok()?,
+                identity,
+                kind: parse_kind(&kind)?,
+                reason,
+                call_id,
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,321 @@
+//! The LiveKit provider: minted join tokens, and room status through RoomService against a fake
+//! Twirp server on loopback that checks tokens and grants the way LiveKit does (401
+//! `unauthenticated` for a bad token, 403 `permission_denied` without the needed grant; snake_case
+//! JSON with int64 as strings, as LiveKit's Twirp JSON is written).
+
+mod common;
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+};
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    routing::post,
+    Json, Router,
+};
+use common::*;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{json, Value};
+use teleconsult_server::{config::Provider, livekit::LiveKitClaims};
+
+const KEY: &str = "APIdemoKey";
+const SECRET: &str = "livekit-demo-secret-of-reasonable-length";
+
+/// room → [(identity, joined_at Unix seconds)]
+type Rooms = HashMap<String, Vec<(String, u64)>>;
+
+#[derive(Clone, Default)]
+struct FakeLiveKit {
+    rooms: Arc<Mutex<Rooms>>,
+    list_rooms_calls: Arc<AtomicUsize>,
+    list_participants_calls: Arc<AtomicUsize>,
+}
+
+fn twirp_error(status: StatusCode, code: &str, msg: &str) -> (StatusCode, Json<Value>) {
+    (status, Json(json!({"code": code, "msg": msg})))
+}
+
+fn claims(headers: &HeaderMap) -> Result<LiveKitClaims, (StatusCode, Json<Value>)> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| twirp_error(StatusCode::UNAUTHORIZED, "unauthenticated", "no token"))?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_required_spec_claims(&["exp", "iss"]);
+    validation.validate_exp = false; // the server under test runs on an injected clock
+    let data = jsonwebtoken::decode::<LiveKitClaims>(
+        token,
+        &DecodingKey::from_secret(SECRET.as_bytes()),
+        &validation,
+    )
+    .map_err(|_| twirp_error(StatusCode::UNAUTHORIZED, "unauthenticated", "invalid token"))?;
+    if data.claims.iss != KEY {
+        return Err(twirp_error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "unknown API key",
+        ));
+    }
+    Ok(data.claims)
+}
+
+async fn list_rooms(
+    State(fake): State<FakeLiveKit>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+    let c = claims(&headers)?;
+    if !c.video.room_list {
+        return Err(twirp_error(
+            StatusCode::FORBIDDEN,
+            "permission_denied",
+            "no permissions to access the room",
+        ));
+    }
+    fake.list_rooms_calls.fetch_add(1, Ordering::SeqCst);
+    let names: Vec<String> = serde_json::from_value(body["names"].clone()).unwrap_or_default();
+    let rooms = fake.rooms.lock().unwrap();
+    let out: Vec<Value> = rooms
+        .iter()
+        .filter(|(name, _)| names.is_empty() || names.contains(name))
+        .map(|(name, people)| {
+            json!({"sid": format!("RM_{name}"), "name": name,
+                   "num_participants": people.len(), "creation_time": "1763730000"})
+        })
+        .collect();
+    Ok(Json(json!({ "rooms": out })))
+}
+
+async fn list_participants(
+    State(fake): State<FakeLiveKit>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+    let c = claims(&headers)?;
+    let room = body["room"].as_str().unwrap_or_default().to_string();
+    if !c.video.room_admin || c.video.room.as_deref() != Some(room.as_str()) {
+        return Err(twirp_error(
+            StatusCode::FORBIDDEN,
+            "permission_denied",
+            "no permissions to access the room",
+        ));
+    }
+    fake.list_participants_calls.fetch_add(1, Ordering::SeqCst);
+    let rooms = fake.rooms.lock().unwrap();
+    let people: Vec<Value> = rooms
+        .get(&room)
+        .map(|p| {
+            p.iter()
+                .map(|(id, at)| json!({"sid": format!("PA_{id}"), "identity": id, "state": "ACTIVE", "joined_at": at.to_string()}))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Json(json!({ "participants": people })))
+}
+
+/// Starts the fake on a free loopback port; returns it and its ws:// URL.
+async fn start_fake() -> (FakeLiveKit, String) {
+    let fake = FakeLiveKit::default();
+    let app = Router::new()
+        .route("/twirp/livekit.RoomService/ListRooms", post(list_rooms))
+        .route(
+            "/twirp/livekit.RoomService/ListParticipants",
+            post(list_participants),
+        )
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (fake, format!("ws://{addr}"))
+}
+
+async fn livekit_app(url: &str, secret: &str, cache_ms: u64) -> TestApp {
+    let (url, secret) = (url.to_string(), secret.to_string());
+    TestApp::with_config(move |c| {
+        c.provider = Provider::Livekit;
+        c.livekit_url = Some(url);
+        c.livekit_api_key = Some(KEY.into());
+        c.livekit_api_secret = Some(secret.parse().unwrap());
+        c.room_status_cache_ms = cache_ms;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn join_token_carries_exactly_the_browser_grant_for_one_room() {
+    let (_fake, url) = start_fake().await;
+    let t = livekit_app(&url, SECRET, 2000).await;
+    let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let r = t
+        .post(
+            &format!("/api/appointments/{id}/join"),
+            Some(&t.token(Who::Adib)),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let c = &r.json["connection"];
+    assert_eq!(c["provider"], "livekit");
+    assert_eq!(c["url"], url.as_str());
+    let token = c["token"].as_str().unwrap();
+
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false;
+    let raw = jsonwebtoken::decode::<Value>(
+        token,
+        &DecodingKey::from_secret(SECRET.as_bytes()),
+        &validation,
+    )
+    .expect("signed with the configured API secret")
+    .claims;
+    assert_eq!(raw["iss"], KEY);
+    assert_eq!(raw["sub"], "patient_2");
+    assert_eq!(raw["name"], "Adib Hossain");
+    let (nbf, exp) = (raw["nbf"].as_i64().unwrap(), raw["exp"].as_i64().unwrap());
+    assert_eq!(nbf, NOW.unix_timestamp());
+    assert!(
+        exp - nbf <= 600,
+        "TTL at most 10 minutes, got {} s",
+        exp - nbf
+    );
+    assert_eq!(
+        raw["video"],
+        json!({"roomJoin": true, "room": format!("appointment_{id}_consultation"),
+               "canPublish": true, "canSubscribe": true, "canPublishData": true}),
+        "no roomAdmin, no roomList, nothing else"
+    );
+    assert_eq!(
+        c["token_expires_at"],
+        (NOW + time::Duration::minutes(10))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn room_status_comes_from_roomservice_and_is_cached_for_many_pollers() {
+    let (fake, url) = start_fake().await;
+    let t = livekit_app(&url, SECRET, 60_000).await;
+    let open = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let later = t.appointment_id(Who::Adib, LATER_TODAY).await;
+    fake.rooms.lock().unwrap().insert(
+        format!("appointment_{open}_consultation"),
+        vec![("doctor_1".into(), 1_763_733_600)],
+    );
+    let path = format!("/api/rooms/status?appointment_ids={open},{later}");
+    let tokens = [t.token(Who::Adib), t.token(Who::Doctor)];
+    let replies =
+        futures::future::join_all((0..40).map(|i| t.get(&path, Some(&tokens[i % 2])))).await;
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    }
+    let rooms = &replies[0].json["rooms"];
+    assert_eq!(rooms[0]["appointment_id"], open);
+    assert_eq!(rooms[0]["active"], true);
+    assert_eq!(rooms[0]["participants"][0]["identity"], "doctor_1");
+    assert_eq!(rooms[0]["participants"][0]["role"], "doctor");
+    assert_eq!(
+        rooms[0]["participants"][0]["joined_at"],
+        "2025-11-21T14:00:00Z"
+    );
+    assert_eq!(rooms[1]["active"], false);
+    assert_eq!(
+        fake.list_rooms_calls.load(Ordering::SeqCst),
+        1,
+        "40 polls, one ListRooms"
+    );
+    assert_eq!(fake.list_participants_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(t.state.livekit.as_ref().unwrap().upstream_calls(), 2);
+}
+
+#[tokio::test]
+async fn the_cache_expires_and_a_left_doctor_is_seen() {
+    let (fake, url) = start_fake().await;
+    let t = livekit_app(&url, SECRET, 50).await;
+    let open = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let room = format!("appointment_{open}_consultation");
+    fake.rooms
+        .lock()
+        .unwrap()
+        .insert(room.clone(), vec![("doctor_1".into(), 1)]);
+    let path = format!("/api/rooms/status?appointment_ids={open}");
+    let tok = t.token(Who::Adib);
+    assert_eq!(
+        t.get(&path, Some(&tok)).await.json["rooms"][0]["active"],
+        true
+    );
+    fake.rooms.lock().unwrap().remove(&room);
+    tokio::time::sleep(std::time::Duration::from_millis(80)).await;
+    assert_eq!(
+        t.get(&path, Some(&tok)).await.json["rooms"][0]["active"],
+        false
+    );
+    assert_eq!(fake.list_rooms_calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_wrong_secret_or_an_unreachable_livekit_is_a_clear_502() {
+    let (fake, url) = start_fake().await;
+    let t = livekit_app(&url, "not-the-livekit-secret", 2000).await;
+    let open = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let r = t
+        .get(
+            &format!("/api/rooms/status?appointment_ids={open}"),
+            Some(&t.token(Who::Adib)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(r.json["error"]["code"], "livekit_unavailable");
+    assert_eq!(
+        fake.list_rooms_calls.load(Ordering::SeqCst),
+        0,
+        "the fake refused it"
+    );
+
+    // A port nobody listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let t = livekit_app(&format!("ws://{closed}"), SECRET, 2000).await;
+    let r = t
+        .get(
+            &format!("/api/rooms/status?appointment_ids={open}"),
+            Some(&t.token(Who::Adib)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+}
+
+#[tokio::test]
+async fn the_fake_enforces_grants_like_livekit() {
+    // Guards the fake itself: a browser-style token (roomJoin only) may not list rooms.
+    let (_fake, url) = start_fake().await;
+    let lk = teleconsult_server::livekit::LiveKit::new(
+        url.clone(),
+        KEY.into(),
+        SECRET.parse().unwrap(),
+        std::time::Duration::from_secs(1),
+    );
+    let (browser_token, _) = lk
+        .join_token("patient_2", "Adib", "appointment_1_consultation", NOW)
+        .unwrap();
+    let http = url.replace("ws://", "http://");
+    let res = reqwest::Client::new()
+        .post(format!("{http}/twirp/livekit.RoomService/ListRooms"))
+        .bearer_auth(browser_token)
+        .json(&json!({"names": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "permission_denied");
+}
