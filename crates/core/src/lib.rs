@@ -6,9 +6,13 @@
 
 pub mod api;
 pub mod appointment;
+pub mod backoff;
+pub mod call;
 pub mod client_config;
 pub mod join_window;
+pub mod media_error;
 pub mod role;
+pub mod signaling;
 
 pub use appointment::AppointmentStatus;
 pub use client_config::{ClientConfig, ClientConfigError};

@@ -18,6 +18,7 @@ pub mod livekit;
 pub mod openapi;
 pub mod presence;
 pub mod rooms;
+pub mod signal;
 pub mod static_files;
 pub mod turn;
 pub mod users;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub presence: Presence,
     /// The LiveKit client, when the provider is LiveKit.
     pub livekit: Option<Arc<LiveKit>>,
+    /// The P2P signaling hub's live rooms.
+    pub hub: Arc<signal::Hub>,
 }
 
 /// Why the server could not start.
@@ -132,6 +135,7 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::new()),
             presence: Presence::default(),
             livekit,
+            hub: Arc::default(),
         })
     }
 }
@@ -144,6 +148,7 @@ pub fn app(state: AppState) -> Router {
         .merge(appointments::router())
         .merge(rooms::router())
         .merge(openapi::router())
+        .merge(signal::router())
         .fallback(api_not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()

@@ -663,3 +663,23 @@ async fn room_status_rejects_bad_batches() {
         "one foreign id refuses the batch"
     );
 }
+
+/// `docs/openapi.json` is the generated document, committed for readers of the repository.
+/// Regenerate after an API change with:
+/// `UPDATE_OPENAPI=1 cargo test -p teleconsult-server --test api openapi_snapshot`
+#[test]
+fn openapi_snapshot_in_docs_is_current() {
+    use utoipa::OpenApi;
+    let generated = serde_json::to_string_pretty(&teleconsult_server::openapi::ApiDoc::openapi())
+        .unwrap()
+        + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/openapi.json is out of date: run UPDATE_OPENAPI=1 cargo test -p teleconsult-server --test api openapi_snapshot"
+    );
+}

@@ -1,0 +1,628 @@
+//! The P2P signaling hub: `GET /api/signal` (WebSocket). The wire format is
+//! `teleconsult_core::signaling`, documented in `docs/signaling.md`.
+//!
+//! One task per socket reads frames; a second writes them from a bounded queue, so a slow
+//! receiver cannot hold up the sender (a receiver whose queue overflows is disconnected). Room
+//! membership lives in [`Hub`] under a short std mutex (never held across an await), mirrored into
+//! [`Presence`](crate::presence::Presence) for room status and into the call log.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Mutex,
+    },
+    time::Duration,
+};
+
+use axum::{
+    extract::{
+        ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        State,
+    },
+    response::Response,
+    routing::get,
+    Router,
+};
+use futures_util::{SinkExt, StreamExt};
+use rand::RngCore;
+use teleconsult_core::{
+    api::{CallEvent, CallEventKind, RoomParticipant},
+    appointment::room_name,
+    join_window::check_join,
+    signaling::{
+        ClientFrame, Peer, ServerFrame, AUTH_TIMEOUT_SECS, MAX_FRAME_BYTES, MAX_PARTICIPANTS,
+    },
+};
+use tokio::sync::mpsc;
+
+use crate::{appointments, auth::AuthUser, calls, AppState};
+
+/// Frames queued for one socket before it counts as stuck and is disconnected.
+const QUEUE_DEPTH: usize = 256;
+/// Interval of WebSocket pings that keep idle sockets (and proxies) alive, and find dead peers.
+const PING_EVERY: Duration = Duration::from_secs(15);
+
+/// Routes: `GET /signal`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/signal", get(upgrade))
+}
+
+enum Outgoing {
+    Frame(ServerFrame),
+    Ping,
+    Close(u16, &'static str),
+}
+
+struct Member {
+    conn: u64,
+    peer: Peer,
+    tx: mpsc::Sender<Outgoing>,
+}
+
+struct Room {
+    appointment_id: i64,
+    call_id: String,
+    members: Vec<Member>,
+}
+
+/// Live rooms of the signaling hub.
+#[derive(Default)]
+pub struct Hub {
+    rooms: Mutex<HashMap<String, Room>>,
+    next_conn: AtomicU64,
+}
+
+fn new_call_id() -> String {
+    let mut b = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn send(tx: &mpsc::Sender<Outgoing>, frame: ServerFrame) {
+    if tx.try_send(Outgoing::Frame(frame)).is_err() {
+        // Full (stuck client) or closed: ask the writer to close; ignore if it is gone.
+        let _ = tx.try_send(Outgoing::Close(1008, "too slow"));
+    }
+}
+
+/// What a join attempt led to.
+enum JoinOutcome {
+    Joined,
+    Busy,
+    Full,
+}
+
+impl Hub {
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, Room>> {
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn join(
+        &self,
+        room: &str,
+        appointment_id: i64,
+        member: Member,
+        takeover: bool,
+    ) -> (JoinOutcome, String, Vec<Peer>, Option<Member>) {
+        let mut rooms = self.rooms();
+        let entry = rooms.entry(room.to_string()).or_insert_with(|| Room {
+            appointment_id,
+            call_id: new_call_id(),
+            members: vec![],
+        });
+        let call_id = entry.call_id.clone();
+        let mut replaced = None;
+        if let Some(i) = entry
+            .members
+            .iter()
+            .position(|m| m.peer.identity == member.peer.identity && m.conn != member.conn)
+        {
+            if !takeover {
+                return (JoinOutcome::Busy, call_id, vec![], None);
+            }
+            replaced = Some(entry.members.remove(i));
+        }
+        entry.members.retain(|m| m.conn != member.conn);
+        if entry.members.len() >= MAX_PARTICIPANTS {
+            return (JoinOutcome::Full, call_id, vec![], replaced);
+        }
+        let others: Vec<Peer> = entry.members.iter().map(|m| m.peer.clone()).collect();
+        for m in &entry.members {
+            if let Some(old) = &replaced {
+                send(
+                    &m.tx,
+                    ServerFrame::PeerLeft {
+                        identity: old.peer.identity.clone(),
+                        reason: "moved".into(),
+                    },
+                );
+            }
+            send(
+                &m.tx,
+                ServerFrame::PeerJoined {
+                    peer: member.peer.clone(),
+                },
+            );
+        }
+        entry.members.push(member);
+        (JoinOutcome::Joined, call_id, others, replaced)
+    }
+
+    /// Removes connection `conn` from `room`; tells the others. Returns whether it was there and
+    /// whether the room is now empty.
+    fn leave(&self, room: &str, conn: u64, reason: &str) -> (bool, bool) {
+        let mut rooms = self.rooms();
+        let Some(entry) = rooms.get_mut(room) else {
+            return (false, false);
+        };
+        let Some(i) = entry.members.iter().position(|m| m.conn == conn) else {
+            return (false, false);
+        };
+        let gone = entry.members.remove(i);
+        for m in &entry.members {
+            send(
+                &m.tx,
+                ServerFrame::PeerLeft {
+                    identity: gone.peer.identity.clone(),
+                    reason: reason.to_string(),
+                },
+            );
+        }
+        let empty = entry.members.is_empty();
+        if empty {
+            rooms.remove(room);
+        }
+        (true, empty)
+    }
+
+    /// Sends `make(from)` to the others in `room`, if `conn` is in it with `call_id`.
+    fn relay(
+        &self,
+        room: &str,
+        conn: u64,
+        call_id: &str,
+        frame: impl Fn(String) -> ServerFrame,
+    ) -> Result<(), ServerFrame> {
+        let rooms = self.rooms();
+        let entry = rooms.get(room).ok_or_else(not_in_room)?;
+        let from = entry
+            .members
+            .iter()
+            .find(|m| m.conn == conn)
+            .ok_or_else(not_in_room)?;
+        if entry.call_id != call_id {
+            return Err(ServerFrame::error(
+                "wrong_call",
+                format!("callId {call_id:?} is not the call in this room; use the one from room:joined."),
+            ));
+        }
+        for m in entry.members.iter().filter(|m| m.conn != conn) {
+            send(&m.tx, frame(from.peer.identity.clone()));
+        }
+        Ok(())
+    }
+
+    /// The appointment of a live room.
+    fn appointment_of(&self, room: &str) -> Option<i64> {
+        self.rooms().get(room).map(|r| r.appointment_id)
+    }
+}
+
+fn not_in_room() -> ServerFrame {
+    ServerFrame::error(
+        "not_in_room",
+        "Join the room (room:join) before sending call frames.",
+    )
+}
+
+async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    // Accept frames up to 1 MiB at the protocol level, so that a frame over our 64 KiB limit gets
+    // an error frame instead of a dropped connection.
+    ws.max_message_size(1 << 20)
+        .on_upgrade(move |socket| connection(socket, state))
+}
+
+struct Session {
+    conn: u64,
+    user: AuthUser,
+    room: Option<String>,
+    tx: mpsc::Sender<Outgoing>,
+}
+
+async fn connection(socket: WebSocket, state: AppState) {
+    let (mut sink, mut stream) = socket.split();
+    let (tx, mut rx) = mpsc::channel::<Outgoing>(QUEUE_DEPTH);
+    let writer = tokio::spawn(async move {
+        while let Some(out) = rx.recv().await {
+            let result = match out {
+                Outgoing::Frame(f) => match serde_json::to_string(&f) {
+                    Ok(text) => sink.send(Message::Text(Utf8Bytes::from(text))).await,
+                    Err(_) => Ok(()),
+                },
+                Outgoing::Ping => sink.send(Message::Ping(Default::default())).await,
+                Outgoing::Close(code, reason) => {
+                    let _ = sink
+                        .send(Message::Close(Some(CloseFrame {
+                            code,
+                            reason: Utf8Bytes::from_static(reason),
+                        })))
+                        .await;
+                    break;
+                }
+            };
+            if result.is_err() {
+                break;
+            }
+        }
+    });
+
+    let Some(user) = authenticate(&state, &mut stream, &tx).await else {
+        drop(tx);
+        let _ = writer.await;
+        return;
+    };
+    let mut session = Session {
+        conn: state.hub.next_conn.fetch_add(1, Ordering::Relaxed),
+        user,
+        room: None,
+        tx,
+    };
+    send(
+        &session.tx,
+        ServerFrame::AuthOk {
+            identity: session.user.identity(),
+        },
+    );
+
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut left_reason = "disconnected";
+    loop {
+        tokio::select! {
+            msg = stream.next() => match msg {
+                Some(Ok(Message::Text(text))) => {
+                    if let Some(reason) = handle_text(&state, &mut session, text.as_str()).await {
+                        left_reason = reason;
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => send(&session.tx, ServerFrame::error(
+                    "invalid_frame", "Frames are JSON text, not binary.")),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+            },
+            _ = ping.tick() => { let _ = session.tx.try_send(Outgoing::Ping); }
+        }
+        if session.tx.is_closed() {
+            break;
+        }
+    }
+    if let Some(room) = session.room.take() {
+        leave_room(&state, &session, &room, left_reason).await;
+    }
+    let _ = session.tx.try_send(Outgoing::Close(1000, "bye"));
+    drop(session);
+    let _ = writer.await;
+}
+
+/// Waits for the `auth` frame; on failure sends an error, closes, and returns None.
+async fn authenticate(
+    state: &AppState,
+    stream: &mut futures_util::stream::SplitStream<WebSocket>,
+    tx: &mpsc::Sender<Outgoing>,
+) -> Option<AuthUser> {
+    let first = tokio::time::timeout(Duration::from_secs(AUTH_TIMEOUT_SECS), async {
+        loop {
+            match stream.next().await {
+                Some(Ok(Message::Text(t))) => return Some(t),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await;
+    let refuse = |code: &str, message: &str, close: (u16, &'static str)| {
+        send(tx, ServerFrame::error(code, message));
+        let _ = tx.try_send(Outgoing::Close(close.0, close.1));
+        None
+    };
+    let text = match first {
+        Err(_) => {
+            return refuse(
+                "auth_timeout",
+                "No auth frame within 5 seconds; closing.",
+                (4001, "auth timeout"),
+            )
+        }
+        Ok(None) => return None,
+        Ok(Some(t)) => t,
+    };
+    let token = match serde_json::from_str::<ClientFrame>(text.as_str()) {
+        Ok(ClientFrame::Auth { token }) if text.len() <= MAX_FRAME_BYTES => token,
+        _ => {
+            return refuse(
+                "unauthorized",
+                "The first frame must be {\"type\":\"auth\",\"token\":\"…\"}.",
+                (4001, "unauthorized"),
+            )
+        }
+    };
+    match state.keys.verify(&token, state.clock.now()) {
+        Ok(claims) => match claims.sub.parse() {
+            Ok(id) => Some(AuthUser {
+                id,
+                role: claims.role,
+                name: claims.name,
+            }),
+            Err(_) => refuse("unauthorized", "Invalid token.", (4001, "unauthorized")),
+        },
+        Err(e) => refuse(e.code, &e.message, (4001, "unauthorized")),
+    }
+}
+
+/// Handles one text frame; returns a leave reason if the frame ended the session's call.
+async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Option<&'static str> {
+    if text.len() > MAX_FRAME_BYTES {
+        send(
+            &session.tx,
+            ServerFrame::error(
+                "frame_too_large",
+                format!("Frames may be at most {MAX_FRAME_BYTES} bytes; this one was dropped."),
+            ),
+        );
+        return None;
+    }
+    let frame = match serde_json::from_str::<ClientFrame>(text) {
+        Ok(f) => f,
+        Err(e) => {
+            send(
+                &session.tx,
+                ServerFrame::error("invalid_frame", format!("Unreadable frame: {e}")),
+            );
+            return None;
+        }
+    };
+    let room = session.room.clone().unwrap_or_default();
+    let relayed = match frame {
+        ClientFrame::Auth { .. } => {
+            send(
+                &session.tx,
+                ServerFrame::error("invalid_frame", "Already authenticated."),
+            );
+            return None;
+        }
+        ClientFrame::Ping => {
+            send(&session.tx, ServerFrame::Pong);
+            return None;
+        }
+        ClientFrame::RoomJoin {
+            appointment_id,
+            session_id,
+            takeover,
+        } => {
+            join_room(state, session, appointment_id, session_id, takeover).await;
+            return None;
+        }
+        ClientFrame::Offer { call_id, sdp } => {
+            state
+                .hub
+                .relay(&room, session.conn, &call_id, |from| ServerFrame::Offer {
+                    from,
+                    call_id: call_id.clone(),
+                    sdp: sdp.clone(),
+                })
+        }
+        ClientFrame::Answer { call_id, sdp } => {
+            state
+                .hub
+                .relay(&room, session.conn, &call_id, |from| ServerFrame::Answer {
+                    from,
+                    call_id: call_id.clone(),
+                    sdp: sdp.clone(),
+                })
+        }
+        ClientFrame::Ice { call_id, candidate } => {
+            state
+                .hub
+                .relay(&room, session.conn, &call_id, |from| ServerFrame::Ice {
+                    from,
+                    call_id: call_id.clone(),
+                    candidate: candidate.clone(),
+                })
+        }
+        ClientFrame::MediaState {
+            call_id,
+            audio,
+            video,
+            screen,
+        } => state.hub.relay(&room, session.conn, &call_id, |from| {
+            ServerFrame::MediaState {
+                from,
+                call_id: call_id.clone(),
+                audio,
+                video,
+                screen,
+            }
+        }),
+        ClientFrame::End { call_id, reason } => {
+            let result = state
+                .hub
+                .relay(&room, session.conn, &call_id, |from| ServerFrame::End {
+                    from,
+                    call_id: call_id.clone(),
+                    reason: reason.clone(),
+                });
+            if result.is_ok() {
+                let reason = match reason.as_str() {
+                    "hangup" => "hangup",
+                    "moved" => "moved",
+                    "connection_failed" => "connection_failed",
+                    _ => "ended",
+                };
+                if let Some(room) = session.room.take() {
+                    leave_room(state, session, &room, reason).await;
+                }
+                return Some(reason);
+            }
+            result
+        }
+    };
+    if let Err(error) = relayed {
+        send(&session.tx, error);
+    }
+    None
+}
+
+async fn join_room(
+    state: &AppState,
+    session: &mut Session,
+    appointment_id: i64,
+    session_id: String,
+    takeover: bool,
+) {
+    let appointment = match appointments::load_for(&state.db, appointment_id, &session.user).await {
+        Ok(a) => a,
+        Err(e) => return send(&session.tx, ServerFrame::error(e.code, e.message)),
+    };
+    let now = state.clock.now();
+    if let Err(refusal) = check_join(appointment.status, appointment.scheduled_at, now) {
+        let e = appointments::refusal_error(refusal);
+        return send(&session.tx, ServerFrame::error(e.code, e.message));
+    }
+    let room = room_name(appointment_id);
+    if let Some(current) = session.room.clone() {
+        if current != room {
+            leave_room(state, session, &current, "hangup").await;
+        }
+    }
+    let peer = Peer {
+        identity: session.user.identity(),
+        role: session.user.role,
+        name: session.user.name.clone(),
+        session_id: session_id.chars().take(64).collect(),
+    };
+    let member = Member {
+        conn: session.conn,
+        peer: peer.clone(),
+        tx: session.tx.clone(),
+    };
+    let (outcome, call_id, peers, replaced) =
+        state.hub.join(&room, appointment_id, member, takeover);
+    if let Some(old) = replaced {
+        send(
+            &old.tx,
+            ServerFrame::TakenOver {
+                call_id: call_id.clone(),
+            },
+        );
+        let _ = old.tx.try_send(Outgoing::Close(4002, "taken over"));
+        log_event(
+            state,
+            appointment_id,
+            &peer.identity,
+            CallEventKind::Left,
+            Some("moved"),
+            &call_id,
+        )
+        .await;
+    }
+    match outcome {
+        JoinOutcome::Busy => send(&session.tx, ServerFrame::Busy { call_id }),
+        JoinOutcome::Full => send(
+            &session.tx,
+            ServerFrame::error(
+                "room_full",
+                "This consultation room already has two participants.",
+            ),
+        ),
+        JoinOutcome::Joined => {
+            session.room = Some(room.clone());
+            state.presence.enter(
+                &room,
+                RoomParticipant {
+                    identity: peer.identity.clone(),
+                    role: Some(peer.role),
+                    joined_at: now,
+                },
+            );
+            send(
+                &session.tx,
+                ServerFrame::RoomJoined {
+                    room,
+                    call_id: call_id.clone(),
+                    peers,
+                },
+            );
+            log_event(
+                state,
+                appointment_id,
+                &peer.identity,
+                CallEventKind::Joined,
+                None,
+                &call_id,
+            )
+            .await;
+            tracing::info!(appointment_id, identity = %peer.identity, "entered the room");
+        }
+    }
+}
+
+async fn leave_room(state: &AppState, session: &Session, room: &str, reason: &str) {
+    let appointment_id = state.hub.appointment_of(room);
+    let call_id = {
+        let rooms = state.hub.rooms();
+        rooms
+            .get(room)
+            .map(|r| r.call_id.clone())
+            .unwrap_or_default()
+    };
+    let (was_there, empty) = state.hub.leave(room, session.conn, reason);
+    if !was_there {
+        return;
+    }
+    let identity = session.user.identity();
+    state.presence.leave(room, &identity);
+    if let Some(id) = appointment_id {
+        log_event(
+            state,
+            id,
+            &identity,
+            CallEventKind::Left,
+            Some(reason),
+            &call_id,
+        )
+        .await;
+        if empty {
+            log_event(
+                state,
+                id,
+                &identity,
+                CallEventKind::Ended,
+                Some("all_left"),
+                &call_id,
+            )
+            .await;
+        }
+    }
+    tracing::info!(%identity, %reason, "left the room");
+}
+
+async fn log_event(
+    state: &AppState,
+    appointment_id: i64,
+    identity: &str,
+    kind: CallEventKind,
+    reason: Option<&str>,
+    call_id: &str,
+) {
+    let event = CallEvent {
+        at: state.clock.now(),
+        identity: identity.to_string(),
+        kind,
+        reason: reason.map(str::to_string),
+        call_id: Some(call_id.to_string()),
+    };
+    if let Err(e) = calls::record(&state.db, appointment_id, &event).await {
+        tracing::warn!(error = %e, "could not write the call log");
+    }
+}

@@ -1,0 +1,381 @@
+//! The signaling hub over real WebSockets on loopback: auth, join rules, relay, busy/takeover,
+//! malformed frames, presence and the call log.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::{tungstenite::Message, MaybeTlsStream, WebSocketStream};
+
+struct Server {
+    t: TestApp,
+    url: String,
+}
+
+async fn serve() -> Server {
+    let t = TestApp::demo().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/api/signal", listener.local_addr().unwrap());
+    let router = t.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    Server { t, url }
+}
+
+struct Client(WebSocketStream<MaybeTlsStream<TcpStream>>);
+
+impl Client {
+    async fn connect(url: &str) -> Client {
+        Client(tokio_tungstenite::connect_async(url).await.unwrap().0)
+    }
+
+    async fn authed(s: &Server, who: Who) -> Client {
+        let mut c = Client::connect(&s.url).await;
+        c.send(json!({"type": "auth", "token": s.t.token(who)}))
+            .await;
+        let ok = c.recv().await;
+        assert_eq!(ok["type"], "auth:ok", "{ok}");
+        c
+    }
+
+    async fn send(&mut self, v: Value) {
+        self.0.send(Message::text(v.to_string())).await.unwrap();
+    }
+
+    async fn send_raw(&mut self, text: String) {
+        self.0.send(Message::text(text)).await.unwrap();
+    }
+
+    /// The next JSON frame, within 2 s.
+    async fn recv(&mut self) -> Value {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(2), self.0.next())
+                .await
+                .expect("a frame within 2 s")
+                .expect("socket open")
+                .expect("no socket error");
+            match msg {
+                Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+                Message::Close(_) => return json!({"type": "__closed"}),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Whether the server closes the socket within `within`.
+    async fn closed_within(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            match tokio::time::timeout(deadline - Instant::now(), self.0.next()).await {
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    async fn join(&mut self, appointment_id: i64, session: &str) -> Value {
+        self.send(
+            json!({"type": "room:join", "appointmentId": appointment_id, "sessionId": session}),
+        )
+        .await;
+        self.recv().await
+    }
+}
+
+#[tokio::test]
+async fn two_participants_meet_and_frames_are_relayed_with_from() {
+    let s = serve().await;
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let mut doctor = Client::authed(&s, Who::Doctor).await;
+    let joined = doctor.join(id, "doc-page-1").await;
+    assert_eq!(joined["type"], "room:joined", "{joined}");
+    assert_eq!(joined["room"], format!("appointment_{id}_consultation"));
+    assert_eq!(joined["peers"], json!([]));
+    let call_id = joined["callId"].as_str().unwrap().to_string();
+
+    let mut patient = Client::authed(&s, Who::Adib).await;
+    let joined = patient.join(id, "pat-page-1").await;
+    assert_eq!(joined["callId"], call_id.as_str());
+    assert_eq!(
+        joined["peers"],
+        json!([{"identity": "doctor_1", "role": "doctor", "name": "Dr. Amina Rahman", "sessionId": "doc-page-1"}])
+    );
+    let arrived = doctor.recv().await;
+    assert_eq!(arrived["type"], "room:peer-joined");
+    assert_eq!(arrived["peer"]["identity"], "patient_2");
+    assert_eq!(arrived["peer"]["sessionId"], "pat-page-1");
+
+    doctor
+        .send(json!({"type": "call:offer", "callId": call_id, "sdp": "v=0 offer"}))
+        .await;
+    assert_eq!(
+        patient.recv().await,
+        json!({"type": "call:offer", "from": "doctor_1", "callId": call_id, "sdp": "v=0 offer"})
+    );
+    patient
+        .send(json!({"type": "call:answer", "callId": call_id, "sdp": "v=0 answer"}))
+        .await;
+    assert_eq!(doctor.recv().await["sdp"], "v=0 answer");
+    let candidate = json!({"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdpMid": "0", "sdpMLineIndex": 0});
+    patient
+        .send(json!({"type": "call:ice", "callId": call_id, "candidate": candidate}))
+        .await;
+    let ice = doctor.recv().await;
+    assert_eq!(
+        (ice["type"].as_str(), &ice["candidate"]),
+        (Some("call:ice"), &candidate)
+    );
+    patient
+        .send(json!({"type": "media:state", "callId": call_id, "audio": false, "video": true, "screen": false}))
+        .await;
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "media:state", "from": "patient_2", "callId": call_id, "audio": false, "video": true, "screen": false})
+    );
+
+    // Presence feeds room status.
+    let status =
+        s.t.get(
+            &format!("/api/rooms/status?appointment_ids={id}"),
+            Some(&s.t.token(Who::Adib)),
+        )
+        .await;
+    assert_eq!(status.status, StatusCode::OK);
+    let people: Vec<&str> = status.json["rooms"][0]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["identity"].as_str().unwrap())
+        .collect();
+    assert_eq!(people, ["doctor_1", "patient_2"]);
+}
+
+#[tokio::test]
+async fn a_closed_tab_is_reported_at_once_and_logged() {
+    let s = serve().await;
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let mut doctor = Client::authed(&s, Who::Doctor).await;
+    doctor.join(id, "d").await;
+    let mut patient = Client::authed(&s, Who::Adib).await;
+    patient.join(id, "p").await;
+    doctor.recv().await; // peer-joined
+
+    let started = Instant::now();
+    drop(patient); // the TCP connection goes away, as when a tab is closed
+    let left = doctor.recv().await;
+    let took = started.elapsed();
+    assert_eq!(
+        left,
+        json!({"type": "room:peer-left", "identity": "patient_2", "reason": "disconnected"})
+    );
+    assert!(took < Duration::from_secs(1), "peer-left after {took:?}");
+
+    let status =
+        s.t.get(
+            &format!("/api/rooms/status?appointment_ids={id}"),
+            Some(&s.t.token(Who::Doctor)),
+        )
+        .await;
+    assert_eq!(
+        status.json["rooms"][0]["participants"][0]["identity"],
+        "doctor_1"
+    );
+    assert_eq!(
+        status.json["rooms"][0]["participants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    drop(doctor);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log =
+        s.t.get(
+            &format!("/api/appointments/{id}/calls"),
+            Some(&s.t.token(Who::Doctor)),
+        )
+        .await;
+    let kinds: Vec<String> = log
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["identity"].as_str().unwrap(),
+                e["kind"].as_str().unwrap(),
+                e["reason"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "doctor_1 joined -",
+            "patient_2 joined -",
+            "patient_2 left disconnected",
+            "doctor_1 left disconnected",
+            "doctor_1 ended all_left"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn call_end_is_relayed_and_removes_the_sender() {
+    let s = serve().await;
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let mut doctor = Client::authed(&s, Who::Doctor).await;
+    let call_id = doctor.join(id, "d").await["callId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut patient = Client::authed(&s, Who::Adib).await;
+    patient.join(id, "p").await;
+    doctor.recv().await;
+    patient
+        .send(json!({"type": "call:end", "callId": call_id, "reason": "hangup"}))
+        .await;
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "call:end", "from": "patient_2", "callId": call_id, "reason": "hangup"})
+    );
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "room:peer-left", "identity": "patient_2", "reason": "hangup"})
+    );
+    // The patient is out of the room: relaying now is refused.
+    patient
+        .send(json!({"type": "call:offer", "callId": call_id, "sdp": "x"}))
+        .await;
+    assert_eq!(patient.recv().await["code"], "not_in_room");
+}
+
+#[tokio::test]
+async fn same_person_in_two_tabs_is_busy_until_taking_over() {
+    let s = serve().await;
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let mut doctor = Client::authed(&s, Who::Doctor).await;
+    doctor.join(id, "d").await;
+    let mut tab1 = Client::authed(&s, Who::Adib).await;
+    tab1.join(id, "tab-1").await;
+    doctor.recv().await;
+
+    let mut tab2 = Client::authed(&s, Who::Adib).await;
+    let busy = tab2.join(id, "tab-2").await;
+    assert_eq!(busy["type"], "call:busy", "{busy}");
+
+    tab2.send(
+        json!({"type": "room:join", "appointmentId": id, "sessionId": "tab-2", "takeover": true}),
+    )
+    .await;
+    assert_eq!(tab2.recv().await["type"], "room:joined");
+    assert_eq!(tab1.recv().await["type"], "room:taken-over");
+    assert!(
+        tab1.closed_within(Duration::from_secs(1)).await,
+        "the old tab's socket is closed"
+    );
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "room:peer-left", "identity": "patient_2", "reason": "moved"})
+    );
+    let rejoined = doctor.recv().await;
+    assert_eq!(rejoined["type"], "room:peer-joined");
+    assert_eq!(rejoined["peer"]["sessionId"], "tab-2");
+}
+
+#[tokio::test]
+async fn join_rules_match_the_join_endpoint() {
+    let s = serve().await;
+    let adibs = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let later = s.t.appointment_id(Who::Adib, LATER_TODAY).await;
+    let mut nadia = Client::authed(&s, Who::Nadia).await;
+    assert_eq!(nadia.join(adibs, "n").await["code"], "forbidden");
+    assert_eq!(nadia.join(999, "n").await["code"], "not_found");
+    let mut adib = Client::authed(&s, Who::Adib).await;
+    let early = adib.join(later, "a").await;
+    assert_eq!(
+        (early["type"].as_str(), early["code"].as_str()),
+        (Some("error"), Some("too_early"))
+    );
+    // Refusals leave the socket usable.
+    assert_eq!(adib.join(adibs, "a").await["type"], "room:joined");
+}
+
+#[tokio::test]
+async fn bad_frames_get_errors_and_the_socket_stays_healthy() {
+    let s = serve().await;
+    let mut c = Client::authed(&s, Who::Adib).await;
+    c.send_raw("{not json".into()).await;
+    assert_eq!(c.recv().await["code"], "invalid_frame");
+    c.send(json!({"type": "call:dance"})).await;
+    assert_eq!(c.recv().await["code"], "invalid_frame");
+    c.send(json!({"type": "call:offer", "callId": "c", "sdp": "x".repeat(70 * 1024)}))
+        .await;
+    assert_eq!(c.recv().await["code"], "frame_too_large");
+    c.send(json!({"type": "call:offer", "callId": "c", "sdp": "v=0"}))
+        .await;
+    assert_eq!(c.recv().await["code"], "not_in_room");
+    c.0.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+    assert_eq!(c.recv().await["code"], "invalid_frame");
+    c.send(json!({"type": "ping"})).await;
+    assert_eq!(c.recv().await, json!({"type": "pong"}));
+    // The server is fine too.
+    assert_eq!(s.t.get("/healthz", None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_wrong_call_id_is_refused() {
+    let s = serve().await;
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let mut c = Client::authed(&s, Who::Adib).await;
+    c.join(id, "p").await;
+    c.send(json!({"type": "call:offer", "callId": "stale", "sdp": "v=0"}))
+        .await;
+    assert_eq!(c.recv().await["code"], "wrong_call");
+}
+
+#[tokio::test]
+async fn sockets_without_a_valid_auth_frame_are_closed() {
+    let s = serve().await;
+    let mut c = Client::connect(&s.url).await;
+    c.send(json!({"type": "auth", "token": format!("{}x", s.t.token(Who::Adib))}))
+        .await;
+    assert_eq!(c.recv().await["code"], "invalid_token");
+    assert!(c.closed_within(Duration::from_secs(1)).await);
+
+    let mut c = Client::connect(&s.url).await;
+    c.send(json!({"type": "room:join", "appointmentId": 1, "sessionId": "x"}))
+        .await;
+    assert_eq!(c.recv().await["code"], "unauthorized");
+    assert!(c.closed_within(Duration::from_secs(1)).await);
+
+    let mut silent = Client::connect(&s.url).await;
+    let started = Instant::now();
+    assert_eq!(silent.recv_slow().await["code"], "auth_timeout");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(4900) && waited < Duration::from_secs(7),
+        "{waited:?}"
+    );
+    assert!(silent.closed_within(Duration::from_secs(1)).await);
+}
+
+impl Client {
+    /// The next frame, waiting up to 7 s (for the auth timeout).
+    async fn recv_slow(&mut self) -> Value {
+        let msg = tokio::time::timeout(Duration::from_secs(7), self.0.next())
+            .await
+            .expect("a frame within 7 s")
+            .unwrap()
+            .unwrap();
+        serde_json::from_str(msg.to_text().unwrap()).unwrap()
+    }
+}
