@@ -5,7 +5,7 @@
 
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
-use teleconsult_core::api::{ErrorBody, LoginRequest, LoginResponse};
+use teleconsult_core::api::{ErrorBody, JoinResponse, LoginRequest, LoginResponse};
 
 /// What went wrong talking to the API.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,4 +143,24 @@ async fn error_parts(res: Response) -> (u16, String, String) {
             format!("The server answered HTTP {status}."),
         ),
     }
+}
+
+/// `POST /api/appointments/{id}/join`: connection details for the consultation.
+///
+/// # Errors
+/// `Rejected { status: 403, code }` with the join-window reason (`too_early`, `not_confirmed`, …)
+/// or `forbidden`; `Rejected { status: 404 }`; [`ApiError::Unauthorized`] when the session ended.
+pub async fn join(
+    base_url: &str,
+    token: &str,
+    appointment_id: i64,
+) -> Result<JoinResponse, ApiError> {
+    let res = Request::post(&format!(
+        "{base_url}/api/appointments/{appointment_id}/join"
+    ))
+    .header("Authorization", &format!("Bearer {token}"))
+    .send()
+    .await
+    .map_err(|e| ApiError::Network(e.to_string()))?;
+    decode(res).await
 }

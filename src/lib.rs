@@ -2,10 +2,13 @@
 //!
 //! `app` holds the router; `pages/` one file per route; `components/` one per component;
 //! `api` is the only module that speaks HTTP; `config` loads the runtime `config.json`;
-//! `session` keeps the signed-in accounts; `crash` turns a panic into a readable screen.
+//! `session` keeps the signed-in accounts; `crash` turns a panic into a readable screen;
+//! `call/` is the browser-side call engine and `bindings/` the only place with `extern` blocks.
 
 pub mod api;
 pub mod app;
+pub mod bindings;
+pub mod call;
 pub mod components;
 pub mod config;
 pub mod crash;

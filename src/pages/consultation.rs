@@ -2,9 +2,25 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use teleconsult_core::Role;
+use teleconsult_core::{
+    call::{CallState, EndReason},
+    Role,
+};
 
-use crate::{components::account_bar::AccountBar, pages::with_session};
+use crate::{
+    call::{
+        p2p::{CallParams, P2pCall},
+        transport::{CallSignals, CallTransport},
+    },
+    components::{call_controls::CallControls, video_tile::VideoTile},
+    config::expect_app_config,
+    pages::with_session,
+    session::{self, Session},
+};
+
+/// Seconds of token validity a call needs at the start; below it, the person is asked to sign in
+/// again first rather than fail later (seed 004: expired tokens are the most common failure).
+const MIN_TOKEN_SECONDS: i64 = 120;
 
 /// The consultation of one appointment. The `role` query parameter (set by the dashboards)
 /// chooses the session, so a browser signed in as both a doctor and a patient uses the right one;
@@ -33,12 +49,279 @@ pub fn Consultation() -> impl IntoView {
         .into_any();
     };
     with_session(role, move |session| {
-        view! {
-            <AccountBar session=session.clone() />
-            <main class="page">
-                <h1>"Consultation"</h1>
-                <p>"Appointment " {appointment_id}</p>
-            </main>
+        if !session.is_valid_at(session::now_s(), MIN_TOKEN_SECONDS) {
+            let next = format!("/consultation/{appointment_id}?role={role}");
+            let href = format!(
+                "/login?role={role}&next={}",
+                js_sys::encode_uri_component(&next)
+            );
+            return view! {
+                <main class="screen-message" role="alert">
+                    <h1>"Please sign in again"</h1>
+                    <p>"Your session is about to expire, so the call could not stay connected. Sign in again and you will come straight back to this consultation."</p>
+                    <a href=href>"Sign in again"</a>
+                </main>
+            }
+            .into_any();
         }
+        view! { <CallRoom session=session appointment_id=appointment_id /> }.into_any()
     })
+}
+
+/// The call itself: owns the transport for as long as it is shown.
+#[component]
+fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
+    let config = expect_app_config();
+    let role = session.user.role;
+    let call = P2pCall::new(CallParams {
+        api_base_url: config.api_base_url.clone(),
+        access_token: session.access_token.clone(),
+        appointment_id,
+        role,
+    });
+    let signals = call.signals();
+    call.start();
+    let call = StoredValue::new_local(call);
+    // Leaving the page (or any unmount) ends the call cleanly: call:end, tracks stopped.
+    on_cleanup(move || call.with_value(|c| c.leave()));
+
+    let other = match role {
+        Role::Doctor => "the patient",
+        Role::Patient => "the doctor",
+    };
+    let other_name = move || {
+        signals
+            .remote_peer
+            .get()
+            .map(|p| p.name)
+            .unwrap_or_else(|| other.to_string())
+    };
+    let dashboard = session::dashboard_path(role);
+    let state_name = move || state_key(&signals.state.get());
+
+    view! {
+        <main class="call" data-testid="call" data-state=state_name>
+            <h1 class="visually-hidden">"Consultation"</h1>
+            <div class="call-top">
+                <StatusPill signals=signals />
+                <span class="who" data-testid="remote-name">
+                    {move || {
+                        signals.remote_peer.get().map(|p| {
+                            let role = match p.role {
+                                Role::Doctor => "Doctor",
+                                Role::Patient => "Patient",
+                            };
+                            format!("{} · {role}", p.name)
+                        })
+                    }}
+                </span>
+                <CallTimer signals=signals />
+            </div>
+            <div class="stage">
+                <VideoTile
+                    stream=signals.remote_stream
+                    video_on=Signal::derive(move || signals.remote_media.get().video)
+                    label=Signal::derive(move || format!("Video of {}", other_name()))
+                    placeholder=Signal::derive(move || {
+                        if signals.remote_stream.with(|s| s.is_some()) {
+                            format!("{} turned their camera off", other_name())
+                        } else {
+                            String::new()
+                        }
+                    })
+                    test_id="remote-video"
+                />
+                <Show when=move || signals.remote_screen.with(|s| s.is_some())>
+                    <VideoTile
+                        stream=signals.remote_screen
+                        video_on=true
+                        label=Signal::derive(move || format!("Screen shared by {}", other_name()))
+                        placeholder=String::new()
+                        test_id="remote-screen"
+                    />
+                </Show>
+                <div class="self-view">
+                    <VideoTile
+                        stream=signals.local_stream
+                        video_on=Signal::derive(move || signals.local_media.get().video)
+                        muted=true
+                        mirrored=true
+                        label="Your own video"
+                        placeholder="Your camera is off"
+                        test_id="local-video"
+                    />
+                </div>
+                <p class="remote-muted" data-testid="remote-muted" aria-live="polite">
+                    {move || {
+                        let m = signals.remote_media.get();
+                        let present = signals.remote_stream.with(|s| s.is_some());
+                        (present && !m.audio).then(|| format!("{} muted their microphone", other_name()))
+                    }}
+                </p>
+                <StatePanel signals=signals other_name=Signal::derive(other_name) dashboard=dashboard call=call />
+            </div>
+            <Show when=move || !signals.state.get().is_terminal()>
+                <CallControls
+                    flags=signals.local_media
+                    on_microphone=Callback::new(move |on| call.with_value(|c| c.set_microphone(on)))
+                    on_camera=Callback::new(move |on| call.with_value(|c| c.set_camera(on)))
+                    on_screen=Callback::new(move |_| call.with_value(|c| c.toggle_screen_share()))
+                    on_leave=Callback::new(move |_| call.with_value(|c| c.leave()))
+                />
+            </Show>
+        </main>
+    }
+}
+
+/// A stable name of a state for styling and tests (`data-state`).
+fn state_key(state: &CallState) -> &'static str {
+    match state {
+        CallState::Idle => "idle",
+        CallState::Joining => "joining",
+        CallState::Waiting => "waiting",
+        CallState::Connecting => "connecting",
+        CallState::Active => "active",
+        CallState::Reconnecting => "reconnecting",
+        CallState::PeerLeft { .. } => "peer-left",
+        CallState::Busy => "busy",
+        CallState::Ended { .. } => "ended",
+        CallState::Failed { .. } => "failed",
+    }
+}
+
+/// The connection-status pill.
+#[component]
+fn StatusPill(signals: CallSignals) -> impl IntoView {
+    let text = move || {
+        let state = signals.state.get();
+        match state {
+            CallState::Active if !signals.signaling_connected.get() => {
+                "Connected (reconnecting to the server…)"
+            }
+            CallState::Active => "Connected",
+            CallState::Reconnecting => "Reconnecting…",
+            CallState::Connecting => "Connecting…",
+            CallState::Waiting | CallState::PeerLeft { .. } => "Waiting",
+            CallState::Joining | CallState::Idle => "Starting…",
+            CallState::Busy => "Open elsewhere",
+            CallState::Ended { .. } => "Call ended",
+            CallState::Failed { .. } => "Not connected",
+        }
+    };
+    view! {
+        <span class="pill" data-testid="status-pill" role="status">{text}</span>
+    }
+}
+
+/// mm:ss since media first flowed.
+#[component]
+fn CallTimer(signals: CallSignals) -> impl IntoView {
+    let (now, set_now) = signal(js_sys::Date::now());
+    let tick = set_interval_with_handle(
+        move || set_now.set(js_sys::Date::now()),
+        std::time::Duration::from_secs(1),
+    );
+    on_cleanup(move || {
+        if let Ok(t) = tick {
+            t.clear();
+        }
+    });
+    let text = move || {
+        let since = signals.active_since_ms.get()?;
+        if signals.state.get().is_terminal() {
+            return None;
+        }
+        let secs = ((now.get() - since) / 1000.0).max(0.0) as u64;
+        Some(format!("{:02}:{:02}", secs / 60, secs % 60))
+    };
+    view! { <span class="timer" aria-label="Call duration">{text}</span> }
+}
+
+/// What is happening, in words, with the way forward.
+#[component]
+fn StatePanel(
+    signals: CallSignals,
+    other_name: Signal<String>,
+    dashboard: &'static str,
+    call: StoredValue<P2pCall, LocalStorage>,
+) -> impl IntoView {
+    move || {
+        let state = signals.state.get();
+        let name = other_name.get();
+        match state {
+            CallState::Active => ().into_any(),
+            CallState::Idle | CallState::Joining => view! {
+                <div class="state-panel" role="status">
+                    <p>"Getting your camera and microphone ready…"</p>
+                    <p class="hint">"If your browser asks, allow the camera and microphone."</p>
+                </div>
+            }
+            .into_any(),
+            CallState::Waiting => view! {
+                <div class="state-panel" role="status">
+                    <p>{format!("Waiting for {name} to join…")}</p>
+                    <p class="hint">"Keep this page open. The call starts as soon as they arrive."</p>
+                </div>
+            }
+            .into_any(),
+            CallState::Connecting => view! {
+                <div class="state-panel" role="status"><p>{format!("Connecting to {name}…")}</p></div>
+            }
+            .into_any(),
+            CallState::Reconnecting => view! {
+                <div class="state-panel" role="status">
+                    <p>"The connection was interrupted. Reconnecting…"</p>
+                    <p class="hint">"If this lasts, check your internet connection."</p>
+                </div>
+            }
+            .into_any(),
+            CallState::PeerLeft { reason } => {
+                let text = if reason == "disconnected" {
+                    format!("{name}'s connection dropped. Stay here: the call resumes when they rejoin.")
+                } else {
+                    format!("{name} left the consultation. Stay here if they are coming back.")
+                };
+                view! {
+                    <div class="state-panel" role="status" data-testid="peer-left">
+                        <p>{text}</p>
+                        <a href=dashboard>"Back to your dashboard"</a>
+                    </div>
+                }
+                .into_any()
+            }
+            CallState::Busy => view! {
+                <div class="state-panel" role="alert">
+                    <p>"You are already in this consultation in another tab or on another device."</p>
+                    <button type="button" on:click=move |_| call.with_value(|c| c.take_over())>
+                        "Continue the call here"
+                    </button>
+                    <a href=dashboard>"Back to your dashboard"</a>
+                </div>
+            }
+            .into_any(),
+            CallState::Ended { reason } => {
+                let text = match reason {
+                    EndReason::Hangup => "You left the consultation.",
+                    EndReason::Moved => "This consultation continued in another tab or on another device.",
+                };
+                view! {
+                    <div class="state-panel" role="status" data-testid="ended">
+                        <p>{text}</p>
+                        <a href=dashboard>"Back to your dashboard"</a>
+                    </div>
+                }
+                .into_any()
+            }
+            CallState::Failed { error } => view! {
+                <div class="state-panel" role="alert" data-testid="call-error">
+                    <p>{error.user_message()}</p>
+                    <button type="button" on:click=|_| { let _ = window().location().reload(); }>
+                        "Try again"
+                    </button>
+                    <a href=dashboard>"Back to your dashboard"</a>
+                </div>
+            }
+            .into_any(),
+        }
+    }
 }

@@ -17,37 +17,49 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * Starts the server. Resolves to { url, stop, dataDir, output() } once it logs its address.
- * `distDir` defaults to the release build under test; `args` are extra flags.
+ * Starts the server. Resolves to { url, stop, restart, dataDir, output() } once it logs its
+ * address. `distDir` defaults to the release build under test; `args` are extra flags.
+ * `restart()` stops it and starts it again on the same port and data folder.
  */
 export async function startServer({ distDir = DIST, args = [], env = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'teleconsult-e2e-'));
-  const child = spawn(SERVER_BIN, ['--addr', '127.0.0.1:0', '--data-dir', dataDir, '--dist-dir', distDir, ...args], {
-    env: { ...process.env, NO_COLOR: '1', RUST_LOG: 'info,tower_http=warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let log = '';
-  const url = await new Promise((resolve, reject) => {
+  let child;
+  const launch = (addr) => new Promise((resolve, reject) => {
+    child = spawn(SERVER_BIN, ['--addr', addr, '--data-dir', dataDir, '--dist-dir', distDir, ...args], {
+      env: { ...process.env, NO_COLOR: '1', RUST_LOG: 'info,tower_http=warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const startedAt = log.length;
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);
     const onData = (chunk) => {
       log += chunk;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log.slice(startedAt));
       if (m) { clearTimeout(timer); resolve(m[1]); }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${log}`)); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${log}`)); });
   });
+  const stopChild = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  const url = await launch('127.0.0.1:0');
   return {
     url,
     dataDir,
     output: () => log,
+    async restart({ downMs = 0 } = {}) {
+      await stopChild();
+      await new Promise((r) => setTimeout(r, downMs));
+      await launch(url.replace('http://', ''));
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopChild();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -72,4 +84,68 @@ export async function newWatchedPage(context) {
   page.on('console', (msg) => { if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
   return page;
+}
+
+/** Signs in through the login form and waits for the dashboard. */
+export async function signIn(page, baseUrl, email, password) {
+  await page.goto(baseUrl + '/login');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => u.pathname === '/doctor' || u.pathname === '/patient', { timeout: 15_000 });
+}
+
+/** An access token straight from the API (for setting up test data). */
+export async function apiToken(baseUrl, email, password) {
+  const res = await fetch(baseUrl + '/api/auth/login', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }),
+  });
+  if (!res.ok) throw new Error(`login ${email}: ${res.status}`);
+  return (await res.json()).access_token;
+}
+
+/** The id of the caller's appointment whose note is `reason`. */
+export async function appointmentId(baseUrl, token, reason) {
+  const res = await fetch(baseUrl + '/api/appointments', { headers: { authorization: `Bearer ${token}` } });
+  const { appointments } = await res.json();
+  const a = appointments.find((x) => x.reason === reason);
+  if (!a) throw new Error(`no appointment ${reason}`);
+  return a.id;
+}
+
+/**
+ * Records every RTCPeerConnection and every getUserMedia track a page creates, in
+ * window.__pcs and window.__tracks, so tests can read stats and check that leaving ends them.
+ * Test-side only: the app has no such hook.
+ */
+export async function instrumentWebRtc(context) {
+  await context.addInitScript(() => {
+    window.__pcs = [];
+    window.__tracks = [];
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args) { super(...args); window.__pcs.push(this); }
+    };
+    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await gum(constraints);
+      window.__tracks.push(...stream.getTracks());
+      return stream;
+    };
+  });
+}
+
+/** Inbound RTP totals of the page's newest peer connection. */
+export async function inboundStats(page) {
+  return page.evaluate(async () => {
+    const pc = window.__pcs.filter((p) => p.connectionState !== 'closed').at(-1);
+    if (!pc) return null;
+    const out = { framesDecoded: 0, videoBytes: 0, audioPackets: 0 };
+    (await pc.getStats()).forEach((r) => {
+      if (r.type !== 'inbound-rtp') return;
+      if (r.kind === 'video') { out.framesDecoded += r.framesDecoded ?? 0; out.videoBytes += r.bytesReceived ?? 0; }
+      if (r.kind === 'audio') out.audioPackets += r.packetsReceived ?? 0;
+    });
+    return out;
+  });
 }

@@ -223,6 +223,11 @@ impl CallState {
                 },
                 vec![],
             ),
+            // The same page of the peer is back after a signaling outage: media never stopped,
+            // so the state stays; an offer renegotiates (and carries a pending ICE restart).
+            (s @ (S::Active | S::Reconnecting), E::PeerJoined { new_session: false }) => {
+                (s, vec![Effect::SendOffer])
+            }
             (
                 S::Waiting | S::PeerLeft { .. } | S::Connecting | S::Active | S::Reconnecting,
                 E::PeerJoined { new_session },
@@ -350,8 +355,17 @@ mod tests {
             E::Connection(Pc::Connected),
         ])
         .0;
-        let (s, fx) = active.next(E::PeerJoined { new_session: false });
-        assert_eq!((s, fx), (S::Connecting, vec![Effect::SendOffer]));
+        let (s, fx) = active.clone().next(E::PeerJoined { new_session: false });
+        assert_eq!((s, fx), (S::Active, vec![Effect::SendOffer]));
+        // A reload of the peer's page needs a fresh connection.
+        let (s, fx) = active.next(E::PeerJoined { new_session: true });
+        assert_eq!(
+            (s, fx),
+            (
+                S::Connecting,
+                vec![Effect::ResetPeerConnection, Effect::SendOffer]
+            )
+        );
     }
 
     #[test]

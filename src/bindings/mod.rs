@@ -1,0 +1,3 @@
+//! The only place with `extern "C"` blocks: browser APIs that web-sys does not expose yet.
+
+pub mod webrtc;

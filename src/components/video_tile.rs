@@ -1,0 +1,55 @@
+//! A `<video>` showing a `MediaStream`.
+
+use leptos::{html, prelude::*};
+use web_sys::MediaStream;
+
+/// Plays `stream` in a `<video>`; shows `placeholder` instead while there is no stream or the
+/// camera is off.
+#[component]
+pub fn VideoTile(
+    /// The stream to play.
+    #[prop(into)]
+    stream: Signal<Option<MediaStream>, LocalStorage>,
+    /// Whether the video track is on (a camera turned off still sends black frames).
+    #[prop(into)]
+    video_on: Signal<bool>,
+    /// Mute the audio (always for one's own preview, to avoid echo).
+    #[prop(optional)]
+    muted: bool,
+    /// Mirror the picture (one's own preview, as people expect).
+    #[prop(optional)]
+    mirrored: bool,
+    /// Accessible name, e.g. "Dr. Amina Rahman's video".
+    #[prop(into)]
+    label: Signal<String>,
+    /// Text shown while there is no picture.
+    #[prop(into)]
+    placeholder: Signal<String>,
+    /// `data-testid` of the video element.
+    test_id: &'static str,
+) -> impl IntoView {
+    let video = NodeRef::<html::Video>::new();
+    Effect::new(move |_| {
+        let s = stream.get();
+        if let Some(v) = video.get() {
+            v.set_src_object(s.as_ref());
+        }
+    });
+    let showing = move || stream.with(|s| s.is_some()) && video_on.get();
+    view! {
+        <div class="video-tile" class:mirrored=mirrored>
+            <video
+                node_ref=video
+                data-testid=test_id
+                autoplay
+                playsinline
+                prop:muted=muted
+                aria-label=label
+                class:hidden=move || !showing()
+            ></video>
+            <div class="video-placeholder" class:hidden=showing aria-hidden="true">
+                {placeholder}
+            </div>
+        </div>
+    }
+}

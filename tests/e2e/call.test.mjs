@@ -1,0 +1,153 @@
+// A real P2P consultation between two browser contexts (doctor and patient) of Debian's
+// Chromium, against the release build served by the real server: media, mute, leave, a closed
+// tab, a server restart mid-call, and a denied camera permission.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, launchBrowser, newWatchedPage, signIn, apiToken, appointmentId,
+  instrumentWebRtc, inboundStats,
+} from './harness.mjs';
+
+const OPEN_NOW = 'Follow-up on blood pressure';
+let server;
+let browser;
+let id;
+
+before(async () => {
+  server = await startServer({ args: ['--demo'] });
+  browser = await launchBrowser();
+  id = await appointmentId(server.url, await apiToken(server.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function party(t, email, password, { permissions = ['camera', 'microphone'] } = {}) {
+  const context = await browser.newContext({ permissions });
+  t.after(() => context.close());
+  await instrumentWebRtc(context);
+  const page = await newWatchedPage(context);
+  await signIn(page, server.url, email, password);
+  return { context, page };
+}
+
+const state = (page) => page.getByTestId('call').getAttribute('data-state');
+
+async function waitState(page, wanted, timeout = 15_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeout) {
+    if ((await state(page)) === wanted) return Date.now() - started;
+    await page.waitForTimeout(25);
+  }
+  throw new Error(`state stayed ${await state(page)}, wanted ${wanted}`);
+}
+
+async function mediaFlows(page) {
+  const first = await waitFor(async () => {
+    const s = await inboundStats(page);
+    return s && s.framesDecoded > 0 && s.audioPackets > 0 ? s : null;
+  });
+  await page.waitForTimeout(1000);
+  const second = await inboundStats(page);
+  assert.ok(second.videoBytes > first.videoBytes, `video bytes grow: ${first.videoBytes} -> ${second.videoBytes}`);
+  assert.ok(second.audioPackets > first.audioPackets, 'audio packets grow');
+  const width = await page.getByTestId('remote-video').evaluate((v) => v.videoWidth);
+  assert.ok(width > 0, 'the remote <video> shows a picture');
+}
+
+async function waitFor(fn, timeout = 15_000) {
+  const started = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - started > timeout) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const consultation = (role) => `${server.url}/consultation/${id}?role=${role}`;
+
+test('doctor and patient see and hear each other; mute shows; leave ends everything', async (t) => {
+  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
+  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(consultation('doctor'));
+  await waitState(doctor.page, 'waiting');
+  await patient.page.goto(consultation('patient'));
+  await waitState(patient.page, 'active');
+  await waitState(doctor.page, 'active');
+  await mediaFlows(doctor.page);
+  await mediaFlows(patient.page);
+
+  await patient.page.getByRole('button', { name: 'Mute microphone' }).click();
+  await doctor.page.getByTestId('remote-muted').getByText('Adib Hossain muted their microphone').waitFor({ timeout: 5_000 });
+  await patient.page.getByRole('button', { name: 'Unmute microphone' }).click();
+  await waitFor(async () => (await doctor.page.getByTestId('remote-muted').textContent()) === '');
+
+  const clicked = Date.now();
+  await doctor.page.getByRole('button', { name: 'Leave consultation' }).click();
+  await waitState(patient.page, 'peer-left', 2_000);
+  const took = Date.now() - clicked;
+  assert.ok(took < 1_000, `the patient saw the doctor leave after ${took} ms`);
+  assert.equal(await state(doctor.page), 'ended');
+  const released = await doctor.page.evaluate(() => ({
+    tracks: window.__tracks.map((t) => t.readyState),
+    pcs: window.__pcs.map((p) => p.connectionState),
+  }));
+  assert.ok(released.tracks.length >= 2 && released.tracks.every((s) => s === 'ended'), JSON.stringify(released));
+  assert.ok(released.pcs.every((s) => s === 'closed'), JSON.stringify(released));
+  assert.deepEqual(doctor.page.problems, []);
+  assert.deepEqual(patient.page.problems, []);
+});
+
+test('closing the patient tab shows "left" to the doctor within a second', async (t) => {
+  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
+  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(consultation('doctor'));
+  await patient.page.goto(consultation('patient'));
+  await waitState(doctor.page, 'active');
+  const closed = Date.now();
+  await patient.page.close();
+  await waitState(doctor.page, 'peer-left', 2_000);
+  const took = Date.now() - closed;
+  assert.ok(took < 1_000, `peer-left after ${took} ms`);
+  assert.match(await doctor.page.getByTestId('peer-left').textContent(), /Adib Hossain/);
+});
+
+test('media keeps flowing through a server restart and both sides reconnect', async (t) => {
+  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
+  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(consultation('doctor'));
+  await patient.page.goto(consultation('patient'));
+  await waitState(doctor.page, 'active');
+  await waitState(patient.page, 'active');
+  await mediaFlows(doctor.page);
+
+  const before = await inboundStats(doctor.page);
+  await server.restart({ downMs: 1500 });
+  const during = await inboundStats(doctor.page);
+  assert.ok(during.framesDecoded > before.framesDecoded, 'frames kept arriving while the server was down');
+  assert.equal(await state(doctor.page), 'active');
+
+  // Both reconnect to signaling and re-enter the room.
+  const token = await apiToken(server.url, 'doctor@example.com', 'doctor-demo');
+  await waitFor(async () => {
+    const res = await fetch(`${server.url}/api/rooms/status?appointment_ids=${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = await res.json();
+    return body.rooms?.[0]?.participants?.length === 2;
+  });
+  await doctor.page.getByTestId('status-pill').getByText('Connected', { exact: true }).waitFor({ timeout: 15_000 });
+  await patient.page.getByTestId('status-pill').getByText('Connected', { exact: true }).waitFor({ timeout: 15_000 });
+  await mediaFlows(patient.page);
+});
+
+test('a denied camera permission is explained, with no spinner left behind', async (t) => {
+  const patient = await party(t, 'patient@example.com', 'patient-demo', { permissions: [] });
+  await patient.page.goto(consultation('patient'));
+  await waitState(patient.page, 'failed');
+  const message = await patient.page.getByTestId('call-error').textContent();
+  assert.match(message, /blocking the camera and microphone/);
+  assert.match(message, /Allow/);
+  assert.equal(await patient.page.getByRole('status').filter({ hasText: 'Getting your camera' }).count(), 0);
+});
