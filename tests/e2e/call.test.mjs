@@ -151,3 +151,41 @@ test('a denied camera permission is explained, with no spinner left behind', asy
   assert.match(message, /Allow/);
   assert.equal(await patient.page.getByRole('status').filter({ hasText: 'Getting your camera' }).count(), 0);
 });
+
+test('a reload rejoins and renegotiates', async (t) => {
+  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
+  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(consultation('doctor'));
+  await patient.page.goto(consultation('patient'));
+  await waitState(doctor.page, 'active');
+  await patient.page.reload();
+  await waitState(patient.page, 'active');
+  await waitState(doctor.page, 'active');
+  await mediaFlows(patient.page);
+  await mediaFlows(doctor.page);
+});
+
+test('the same person in a second tab is offered to continue the call there', async (t) => {
+  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
+  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(consultation('doctor'));
+  await patient.page.goto(consultation('patient'));
+  await waitState(doctor.page, 'active');
+
+  const second = await newWatchedPage(patient.context);
+  await second.goto(consultation('patient'));
+  await waitState(second, 'busy');
+  await second.getByText('already in this consultation in another tab').waitFor();
+  await second.getByRole('button', { name: 'Continue the call here' }).click();
+  await waitState(second, 'active');
+  await waitState(patient.page, 'ended');
+  await patient.page.getByText('continued in another tab').waitFor();
+  const firstTab = await patient.page.evaluate(() => ({
+    tracks: window.__tracks.map((x) => x.readyState),
+    pcs: window.__pcs.map((p) => p.connectionState),
+  }));
+  assert.ok(firstTab.tracks.every((s) => s === 'ended'), JSON.stringify(firstTab));
+  assert.ok(firstTab.pcs.every((s) => s === 'closed'), JSON.stringify(firstTab));
+  await waitState(doctor.page, 'active');
+  await mediaFlows(doctor.page);
+});
