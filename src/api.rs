@@ -3,9 +3,12 @@
 //! Every call returns [`ApiError`] on failure; [`ApiError::user_message`] gives the plain-language
 //! text the UI shows.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use teleconsult_core::api::{ErrorBody, JoinResponse, LoginRequest, LoginResponse};
+use teleconsult_core::api::{
+    Appointment, AppointmentList, CallEvent, CreateAppointment, ErrorBody, JoinResponse,
+    LoginRequest, LoginResponse, Party, RoomStatusList,
+};
 
 /// What went wrong talking to the API.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,6 +148,17 @@ async fn error_parts(res: Response) -> (u16, String, String) {
     }
 }
 
+/// A request to the API with the bearer token. The token travels only in this header.
+fn authed(builder: RequestBuilder, token: &str) -> RequestBuilder {
+    builder.header("Authorization", &format!("Bearer {token}"))
+}
+
+async fn send(req: RequestBuilder) -> Result<Response, ApiError> {
+    req.send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))
+}
+
 /// `POST /api/appointments/{id}/join`: connection details for the consultation.
 ///
 /// # Errors
@@ -155,12 +169,110 @@ pub async fn join(
     token: &str,
     appointment_id: i64,
 ) -> Result<JoinResponse, ApiError> {
-    let res = Request::post(&format!(
-        "{base_url}/api/appointments/{appointment_id}/join"
-    ))
-    .header("Authorization", &format!("Bearer {token}"))
-    .send()
+    let url = format!("{base_url}/api/appointments/{appointment_id}/join");
+    decode(send(authed(Request::post(&url), token)).await?).await
+}
+
+/// `GET /api/appointments`: the signed-in person's appointments and the server's clock.
+pub async fn appointments(base_url: &str, token: &str) -> Result<AppointmentList, ApiError> {
+    let url = format!("{base_url}/api/appointments");
+    decode(send(authed(Request::get(&url), token)).await?).await
+}
+
+/// `GET /api/doctors`: doctors a patient can book.
+pub async fn doctors(base_url: &str, token: &str) -> Result<Vec<Party>, ApiError> {
+    let url = format!("{base_url}/api/doctors");
+    decode(send(authed(Request::get(&url), token)).await?).await
+}
+
+/// `POST /api/appointments`: a patient requests an appointment.
+///
+/// # Errors
+/// `Rejected { status: 422 }` with the reason (time in the past, unknown doctor, …).
+pub async fn request_appointment(
+    base_url: &str,
+    token: &str,
+    body: &CreateAppointment,
+) -> Result<Appointment, ApiError> {
+    let url = format!("{base_url}/api/appointments");
+    let req = authed(Request::post(&url), token)
+        .json(body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    decode(
+        req.send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?,
+    )
     .await
-    .map_err(|e| ApiError::Network(e.to_string()))?;
-    decode(res).await
+}
+
+/// `POST /api/appointments/{id}/confirm` (doctor) or `/cancel` (either party).
+pub async fn change_appointment(
+    base_url: &str,
+    token: &str,
+    appointment_id: i64,
+    action: AppointmentAction,
+) -> Result<Appointment, ApiError> {
+    let verb = match action {
+        AppointmentAction::Confirm => "confirm",
+        AppointmentAction::Cancel => "cancel",
+    };
+    let url = format!("{base_url}/api/appointments/{appointment_id}/{verb}");
+    decode(send(authed(Request::post(&url), token)).await?).await
+}
+
+/// What a dashboard can do to an appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppointmentAction {
+    /// The doctor confirms a request.
+    Confirm,
+    /// Either party cancels.
+    Cancel,
+}
+
+/// `GET /api/appointments/{id}/calls`: the call log, oldest first.
+pub async fn call_log(
+    base_url: &str,
+    token: &str,
+    appointment_id: i64,
+) -> Result<Vec<CallEvent>, ApiError> {
+    let url = format!("{base_url}/api/appointments/{appointment_id}/calls");
+    decode(send(authed(Request::get(&url), token)).await?).await
+}
+
+/// Result of a conditional room-status request.
+#[derive(Debug, Clone)]
+pub enum RoomStatusReply {
+    /// 304: nothing changed since the ETag sent.
+    NotModified,
+    /// New answer and its ETag.
+    Changed(RoomStatusList, Option<String>),
+}
+
+/// `GET /api/rooms/status?appointment_ids=…` with `If-None-Match: etag` when given; `abort`
+/// cancels the request (a dashboard that unmounts or hides).
+pub async fn room_status(
+    base_url: &str,
+    token: &str,
+    appointment_ids: &[i64],
+    etag: Option<&str>,
+    abort: Option<&web_sys::AbortSignal>,
+) -> Result<RoomStatusReply, ApiError> {
+    let ids: Vec<String> = appointment_ids.iter().map(i64::to_string).collect();
+    let url = format!(
+        "{base_url}/api/rooms/status?appointment_ids={}",
+        ids.join(",")
+    );
+    let mut req = authed(Request::get(&url), token);
+    if let Some(etag) = etag {
+        req = req.header("If-None-Match", etag);
+    }
+    req = req.abort_signal(abort);
+    let res = send(req).await?;
+    if res.status() == 304 {
+        return Ok(RoomStatusReply::NotModified);
+    }
+    let etag = res.headers().get("etag");
+    let body = decode::<RoomStatusList>(res).await?;
+    Ok(RoomStatusReply::Changed(body, etag))
 }

@@ -12,5 +12,7 @@ pub mod call;
 pub mod components;
 pub mod config;
 pub mod crash;
+pub mod format;
+pub mod hooks;
 pub mod pages;
 pub mod session;

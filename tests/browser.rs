@@ -6,10 +6,21 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use teleconsult_core::ClientConfigError;
-use teleconsult_web::{
-    app::App, components::config_error::ConfigErrorScreen, config::ConfigLoadError, crash,
+use teleconsult_core::{
+    api::{Appointment, Party},
+    AppointmentStatus, ClientConfigError, Role,
 };
+use teleconsult_web::{
+    app::App,
+    components::{
+        config_error::ConfigErrorScreen,
+        join_button::JoinButton,
+        waiting_notice::{WaitingEntry, WaitingNotice},
+    },
+    config::ConfigLoadError,
+    crash,
+};
+use time::{macros::datetime, Duration as Span, OffsetDateTime};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -101,4 +112,129 @@ fn crash_screen_replaces_the_content_with_a_way_out() {
     assert!(!t.contains("frozen app"), "{t}");
     assert!(target.query_selector("#crash-reload").unwrap().is_some());
     assert!(target.query_selector("[role=alert]").unwrap().is_some());
+}
+
+/// Lets Leptos run the effects scheduled by a signal change.
+async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+fn appointment(id: i64, status: AppointmentStatus, at: OffsetDateTime) -> Appointment {
+    Appointment {
+        id,
+        patient: Party {
+            id: 2,
+            name: "Adib Hossain".into(),
+        },
+        doctor: Party {
+            id: 1,
+            name: "Dr. Amina Rahman".into(),
+        },
+        scheduled_at: at,
+        duration_minutes: 20,
+        status,
+        reason: String::new(),
+        room: format!("appointment_{id}_consultation"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn join_button_follows_the_clock() {
+    let start = datetime!(2026-11-21 14:00 UTC);
+    let now = RwSignal::new(start - Span::minutes(31));
+    let a = appointment(5, AppointmentStatus::Confirmed, start);
+    let root = mount(move || view! { <JoinButton appointment=a now=now role=Role::Patient /> });
+    assert!(text(&root).starts_with("Opens at "), "{}", text(&root));
+    assert!(root.query_selector("a").unwrap().is_none());
+
+    now.set(start - Span::minutes(30));
+    settle().await;
+    let link = root
+        .query_selector("a")
+        .unwrap()
+        .expect("a join link inside the window");
+    assert_eq!(link.text_content().unwrap(), "Join consultation");
+    assert_eq!(
+        link.get_attribute("href").unwrap(),
+        "/consultation/5?role=patient"
+    );
+
+    now.set(start + Span::hours(2) + Span::seconds(1));
+    settle().await;
+    assert_eq!(text(&root), "The consultation window has closed");
+}
+
+#[wasm_bindgen_test]
+fn join_button_explains_status_in_words() {
+    let start = datetime!(2026-11-21 14:00 UTC);
+    let cases = [
+        (
+            AppointmentStatus::Requested,
+            Role::Patient,
+            "Waiting for the doctor to confirm",
+        ),
+        (
+            AppointmentStatus::Requested,
+            Role::Doctor,
+            "Waiting for you to confirm",
+        ),
+        (
+            AppointmentStatus::Cancelled,
+            Role::Patient,
+            "This appointment was cancelled",
+        ),
+        (
+            AppointmentStatus::Completed,
+            Role::Doctor,
+            "This consultation has taken place",
+        ),
+    ];
+    for (status, role, expected) in cases {
+        let a = appointment(6, status, start);
+        let root = mount(move || view! { <JoinButton appointment=a now=start role=role /> });
+        assert_eq!(text(&root), expected);
+    }
+    let a = appointment(7, AppointmentStatus::Confirmed, start);
+    let root = mount(move || view! { <JoinButton appointment=a now=start role=Role::Doctor /> });
+    assert_eq!(text(&root), "Start consultation");
+}
+
+#[wasm_bindgen_test]
+async fn waiting_notice_appears_counts_in_the_title_and_goes_away() {
+    let waiting = RwSignal::new(Vec::<WaitingEntry>::new());
+    let root = mount(move || {
+        view! { <WaitingNotice waiting=waiting role=Role::Patient base_title="Your appointments".to_string() /> }
+    });
+    settle().await;
+    let document = web_sys::window().unwrap().document().unwrap();
+    assert_eq!(text(&root), "");
+    assert_eq!(document.title(), "Your appointments");
+    let region = root.query_selector("[aria-live=polite]").unwrap();
+    assert!(
+        region.is_some(),
+        "an ARIA live region exists before any notice"
+    );
+
+    waiting.set(vec![WaitingEntry {
+        appointment_id: 9,
+        name: "Dr. Amina Rahman".into(),
+    }]);
+    settle().await;
+    assert!(
+        text(&root).contains("Dr. Amina Rahman is waiting in your consultation room"),
+        "{}",
+        text(&root)
+    );
+    let link = root.query_selector("a").unwrap().unwrap();
+    assert_eq!(link.text_content().unwrap(), "Join now");
+    assert_eq!(
+        link.get_attribute("href").unwrap(),
+        "/consultation/9?role=patient"
+    );
+    assert_eq!(document.title(), "(1) Your appointments");
+
+    waiting.set(vec![]);
+    settle().await;
+    assert_eq!(text(&root), "");
+    assert_eq!(document.title(), "Your appointments");
 }

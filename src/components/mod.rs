@@ -2,6 +2,9 @@
 
 pub mod account_bar;
 pub mod call_controls;
+pub mod call_history;
 pub mod config_error;
 pub mod error_screen;
+pub mod join_button;
 pub mod video_tile;
+pub mod waiting_notice;

@@ -234,7 +234,7 @@ fn CallTimer(signals: CallSignals) -> impl IntoView {
         let secs = ((now.get() - since) / 1000.0).max(0.0) as u64;
         Some(format!("{:02}:{:02}", secs / 60, secs % 60))
     };
-    view! { <span class="timer" aria-label="Call duration">{text}</span> }
+    view! { <span class="timer" role="timer" aria-label="Call duration">{text}</span> }
 }
 
 /// What is happening, in words, with the way forward.

@@ -1,19 +1,213 @@
 //! The doctor's dashboard (`/doctor`).
 
 use leptos::prelude::*;
-use teleconsult_core::Role;
+use teleconsult_core::{api::Appointment, AppointmentStatus, Role};
+use time::{Duration, OffsetDateTime};
 
-use crate::{components::account_bar::AccountBar, pages::with_session};
+use crate::{
+    api::{self, AppointmentAction},
+    components::{
+        account_bar::AccountBar,
+        call_history::CallHistory,
+        join_button::JoinButton,
+        waiting_notice::{NotificationOptIn, WaitingNotice},
+    },
+    config::expect_app_config,
+    format::{local_day, local_day_key, local_time},
+    hooks::dashboard::use_dashboard,
+    pages::with_session,
+    session::Session,
+};
 
-/// The doctor's dashboard, under the doctor session.
+/// The doctor's dashboard, under the doctor session: this week's appointments by day, requests
+/// to confirm or cancel, "Start consultation" inside the join window, and a live marker when the
+/// patient is already waiting in the room.
 #[component]
 pub fn DoctorDashboard() -> impl IntoView {
     with_session(Role::Doctor, |session| {
         view! {
             <AccountBar session=session.clone() />
-            <main class="page">
-                <h1>"This week's consultations"</h1>
-            </main>
+            <DoctorHome session=session />
         }
     })
+}
+
+#[component]
+fn DoctorHome(session: Session) -> impl IntoView {
+    let config = expect_app_config();
+    let dash = use_dashboard(&session);
+    let base_title = format!("This week's consultations — {}", config.clinic_name);
+    document().set_title(&base_title);
+    let (base, token) = (config.api_base_url.clone(), session.access_token.clone());
+    let now = dash.now;
+    // Appointments from the start of today (local) for 7 days, grouped by local day.
+    let days = move || {
+        let list = dash
+            .appointments
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let now = now.get();
+        let window_start = now - Duration::hours(24);
+        let window_end = now + Duration::days(7);
+        let today = local_day_key(now);
+        let mut days: Vec<Day> = Vec::new();
+        for a in list {
+            let key = local_day_key(a.scheduled_at);
+            if a.scheduled_at < window_start || a.scheduled_at > window_end || key < today {
+                continue;
+            }
+            match days.iter_mut().find(|d| d.0 == key) {
+                Some(day) => day.2.push(a),
+                None => days.push((key, local_day(a.scheduled_at), vec![a])),
+            }
+        }
+        days
+    };
+    let waiting_ids = Memo::new(move |_| {
+        dash.waiting
+            .get()
+            .into_iter()
+            .map(|w| w.appointment_id)
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <main class="page dashboard">
+            <h1>"This week's consultations"</h1>
+            <WaitingNotice waiting=dash.waiting role=Role::Doctor base_title=base_title />
+            <NotificationOptIn />
+            <p class="hint" role="status">
+                {move || dash.reconnecting.get().then_some("Reconnecting to the clinic… the page will update by itself.")}
+            </p>
+            {move || match dash.appointments.get() {
+                None => view! { <p role="status">"Loading appointments…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.user_message()}</p> }.into_any(),
+                Some(Ok(_)) if days().is_empty() => {
+                    view! { <p class="hint">"No appointments this week."</p> }.into_any()
+                }
+                Some(Ok(_)) => ().into_any(),
+            }}
+            <For
+                each=days
+                key=|d| (d.0, d.2.iter().map(|a| (a.id, a.status)).collect::<Vec<_>>())
+                children={
+                    let (base, token) = (base.clone(), token.clone());
+                    move |(_, label, list)| {
+                        let (base, token) = (base.clone(), token.clone());
+                        view! {
+                            <section class="day">
+                                <h2>{label}</h2>
+                                <ul class="appointments">
+                                    {list
+                                        .into_iter()
+                                        .map(|a| {
+                                            view! {
+                                                <DoctorAppointment
+                                                    appointment=a
+                                                    now=now
+                                                    waiting=waiting_ids.into()
+                                                    base=base.clone()
+                                                    token=token.clone()
+                                                    reload=dash.reload
+                                                />
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            </section>
+                        }
+                    }
+                }
+            />
+        </main>
+    }
+}
+
+#[component]
+fn DoctorAppointment(
+    appointment: Appointment,
+    now: Signal<OffsetDateTime>,
+    waiting: Signal<Vec<i64>>,
+    base: String,
+    token: String,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let a = appointment.clone();
+    let id = a.id;
+    let (error, set_error) = signal(None::<String>);
+    let change = Action::new_local({
+        let (base, token) = (base.clone(), token.clone());
+        move |action: &AppointmentAction| {
+            let (base, token, action) = (base.clone(), token.clone(), *action);
+            async move { api::change_appointment(&base, &token, id, action).await }
+        }
+    });
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok(_)) => reload.run(()),
+        Some(Err(e)) => set_error.set(Some(e.user_message())),
+        None => {}
+    });
+    let requested = a.status == AppointmentStatus::Requested;
+    let cancellable = matches!(
+        a.status,
+        AppointmentStatus::Requested | AppointmentStatus::Confirmed
+    );
+    let patient = a.patient.name.clone();
+    view! {
+        <li class="appointment" data-testid=format!("appointment-{id}")>
+            <div class="when"><strong>{local_time(a.scheduled_at)}</strong></div>
+            <div class="with">{a.patient.name.clone()}</div>
+            <div class=format!("status status-{}", a.status.as_str())>{status_label(a.status)}</div>
+            <p class="reason">{a.reason.clone()}</p>
+            <Show when=move || waiting.get().contains(&id)>
+                <p class="live-marker" data-testid=format!("live-{id}")>
+                    <span class="dot" aria-hidden="true"></span>
+                    {format!("{patient} is waiting in the room")}
+                </p>
+            </Show>
+            <JoinButton appointment=appointment.clone() now=now role=Role::Doctor />
+            <div class="actions">
+                <Show when=move || requested>
+                    <button
+                        type="button"
+                        disabled=move || change.pending().get()
+                        on:click=move |_| { change.dispatch(AppointmentAction::Confirm); }
+                    >
+                        "Confirm"
+                    </button>
+                </Show>
+                <Show when=move || cancellable>
+                    <button
+                        type="button"
+                        class="secondary"
+                        disabled=move || change.pending().get()
+                        on:click=move |_| {
+                            let ok = window()
+                                .confirm_with_message("Cancel this appointment?")
+                                .unwrap_or(false);
+                            if ok {
+                                change.dispatch(AppointmentAction::Cancel);
+                            }
+                        }
+                    >
+                        "Cancel"
+                    </button>
+                </Show>
+            </div>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+            <CallHistory appointment_id=id api_base_url=base.clone() access_token=token.clone() />
+        </li>
+    }
+}
+
+/// One local calendar day of appointments: (day key, heading, appointments).
+type Day = ((u32, u32, u32), String, Vec<Appointment>);
+
+fn status_label(s: AppointmentStatus) -> &'static str {
+    match s {
+        AppointmentStatus::Requested => "Requested",
+        AppointmentStatus::Confirmed => "Confirmed",
+        AppointmentStatus::Cancelled => "Cancelled",
+        AppointmentStatus::Completed => "Completed",
+    }
 }

@@ -9,6 +9,7 @@ pub mod appointment;
 pub mod backoff;
 pub mod call;
 pub mod client_config;
+pub mod dashboard;
 pub mod join_window;
 pub mod media_error;
 pub mod role;

@@ -1,0 +1,260 @@
+//! Dashboard rules: what a join button says, which rooms to watch, and when to poll.
+//!
+//! The polling of seed 002 (room status every 5 s) is kept, with what a clinic's network team
+//! expects of it: one request per interval whatever the number of appointments, nothing while
+//! the tab is hidden or no appointment is near its window, and backoff with jitter on errors.
+
+use time::{Duration, OffsetDateTime};
+
+use crate::{
+    api::{Appointment, RoomStatus},
+    backoff,
+    join_window::{check_join, window_for},
+    AppointmentStatus, JoinRefusal, Role,
+};
+
+/// How long before a join window opens its room starts being watched: 5 minutes.
+pub const WATCH_LEAD: Duration = Duration::minutes(5);
+
+/// What an appointment's join button offers at a given instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinAvailability {
+    /// The room may be entered; the window closes at `closes_at` (UTC).
+    Open {
+        /// End of the join window.
+        closes_at: OffsetDateTime,
+    },
+    /// Confirmed, but the window opens at `opens_at` (UTC).
+    OpensAt {
+        /// Start of the join window.
+        opens_at: OffsetDateTime,
+    },
+    /// The window has closed.
+    Closed,
+    /// Waiting for the doctor to confirm.
+    AwaitingConfirmation,
+    /// Cancelled.
+    Cancelled,
+    /// The consultation took place.
+    Completed,
+}
+
+/// The join button of `appointment` at `now` (the same rule the server enforces).
+pub fn join_availability(
+    status: AppointmentStatus,
+    scheduled_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> JoinAvailability {
+    match check_join(status, scheduled_at, now) {
+        Ok(w) => JoinAvailability::Open {
+            closes_at: w.closes_at,
+        },
+        Err(JoinRefusal::TooEarly { opens_at }) => JoinAvailability::OpensAt { opens_at },
+        Err(JoinRefusal::TooLate { .. }) => JoinAvailability::Closed,
+        Err(JoinRefusal::NotConfirmed) => JoinAvailability::AwaitingConfirmation,
+        Err(JoinRefusal::Cancelled) => JoinAvailability::Cancelled,
+        Err(JoinRefusal::Completed) => JoinAvailability::Completed,
+    }
+}
+
+/// Whether the room of an appointment is worth polling at `now`: confirmed, and from
+/// [`WATCH_LEAD`] before its window opens until the window closes.
+pub fn is_watched(a: &Appointment, now: OffsetDateTime) -> bool {
+    let w = window_for(a.scheduled_at);
+    a.status == AppointmentStatus::Confirmed && now >= w.opens_at - WATCH_LEAD && now <= w.closes_at
+}
+
+/// The ids of the appointments to poll at `now`, in list order.
+pub fn watched_ids(appointments: &[Appointment], now: OffsetDateTime) -> Vec<i64> {
+    appointments
+        .iter()
+        .filter(|a| is_watched(a, now))
+        .map(|a| a.id)
+        .collect()
+}
+
+/// When the next room-status poll should run, in milliseconds, or `None` for "don't poll".
+///
+/// - hidden tab, or nothing to watch: `None` (polling resumes when that changes);
+/// - after `consecutive_errors` ≥ 1 failures: exponential backoff from the interval, with full
+///   jitter (`jitter` in `[0, 1)`), capped at 60 s and never below 1 s;
+/// - otherwise: `interval_ms`.
+pub fn next_poll_delay_ms(
+    visible: bool,
+    watching: bool,
+    consecutive_errors: u32,
+    interval_ms: u32,
+    jitter: f64,
+) -> Option<u64> {
+    if !visible || !watching {
+        return None;
+    }
+    if consecutive_errors == 0 {
+        return Some(u64::from(interval_ms));
+    }
+    Some(backoff::delay_ms(
+        consecutive_errors,
+        u64::from(interval_ms),
+        60_000,
+        1_000,
+        jitter,
+    ))
+}
+
+/// Someone of the other role is in an appointment's room and this person is not: the notice
+/// "… is waiting in your consultation room".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// The appointment.
+    pub appointment_id: i64,
+    /// When they entered (UTC).
+    pub since: OffsetDateTime,
+}
+
+/// The appointments whose room holds the other party (by role) but not `me` (`{role}_{id}`).
+pub fn others_waiting(my_role: Role, me: &str, rooms: &[RoomStatus]) -> Vec<Waiting> {
+    rooms
+        .iter()
+        .filter(|r| !r.participants.iter().any(|p| p.identity == me))
+        .filter_map(|r| {
+            let other = r
+                .participants
+                .iter()
+                .find(|p| p.role.is_some_and(|role| role != my_role))?;
+            Some(Waiting {
+                appointment_id: r.appointment_id,
+                since: other.joined_at,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Party, RoomParticipant};
+    use time::macros::datetime;
+
+    const START: OffsetDateTime = datetime!(2026-11-21 14:00 UTC);
+
+    fn appointment(id: i64, status: AppointmentStatus, at: OffsetDateTime) -> Appointment {
+        Appointment {
+            id,
+            patient: Party {
+                id: 2,
+                name: "Adib".into(),
+            },
+            doctor: Party {
+                id: 1,
+                name: "Dr. Amina Rahman".into(),
+            },
+            scheduled_at: at,
+            duration_minutes: 20,
+            status,
+            reason: String::new(),
+            room: crate::appointment::room_name(id),
+        }
+    }
+
+    #[test]
+    fn button_states_follow_status_then_time() {
+        use AppointmentStatus::*;
+        let at = |m: i64| START + Duration::minutes(m);
+        assert_eq!(
+            join_availability(Confirmed, START, at(-31)),
+            JoinAvailability::OpensAt { opens_at: at(-30) }
+        );
+        assert_eq!(
+            join_availability(Confirmed, START, at(-30)),
+            JoinAvailability::Open { closes_at: at(120) }
+        );
+        assert_eq!(
+            join_availability(Confirmed, START, at(121)),
+            JoinAvailability::Closed
+        );
+        assert_eq!(
+            join_availability(Requested, START, at(0)),
+            JoinAvailability::AwaitingConfirmation
+        );
+        assert_eq!(
+            join_availability(Cancelled, START, at(0)),
+            JoinAvailability::Cancelled
+        );
+        assert_eq!(
+            join_availability(Completed, START, at(0)),
+            JoinAvailability::Completed
+        );
+    }
+
+    #[test]
+    fn rooms_are_watched_from_five_minutes_before_the_window() {
+        let a = appointment(1, AppointmentStatus::Confirmed, START);
+        assert!(!is_watched(&a, START - Duration::minutes(36)));
+        assert!(is_watched(&a, START - Duration::minutes(35)));
+        assert!(is_watched(&a, START + Duration::hours(2)));
+        assert!(!is_watched(
+            &a,
+            START + Duration::hours(2) + Duration::seconds(1)
+        ));
+        let requested = appointment(2, AppointmentStatus::Requested, START);
+        assert!(!is_watched(&requested, START));
+        let list = [
+            a,
+            requested,
+            appointment(3, AppointmentStatus::Confirmed, START + Duration::days(1)),
+        ];
+        assert_eq!(watched_ids(&list, START), vec![1]);
+    }
+
+    #[test]
+    fn polling_pauses_hidden_stops_idle_and_backs_off_on_errors() {
+        assert_eq!(next_poll_delay_ms(false, true, 0, 5_000, 0.5), None);
+        assert_eq!(next_poll_delay_ms(true, false, 0, 5_000, 0.5), None);
+        assert_eq!(next_poll_delay_ms(true, true, 0, 5_000, 0.5), Some(5_000));
+        assert_eq!(next_poll_delay_ms(true, true, 1, 5_000, 0.999), Some(9_990));
+        assert_eq!(
+            next_poll_delay_ms(true, true, 10, 5_000, 0.999),
+            Some(59_940)
+        );
+        assert_eq!(next_poll_delay_ms(true, true, 3, 5_000, 0.0), Some(1_000));
+    }
+
+    #[test]
+    fn the_other_party_waiting_is_noticed_until_i_join() {
+        let doctor_in = RoomStatus {
+            appointment_id: 7,
+            room: "appointment_7_consultation".into(),
+            active: true,
+            participants: vec![RoomParticipant {
+                identity: "doctor_1".into(),
+                role: Some(Role::Doctor),
+                joined_at: START,
+            }],
+        };
+        assert_eq!(
+            others_waiting(Role::Patient, "patient_2", std::slice::from_ref(&doctor_in)),
+            vec![Waiting {
+                appointment_id: 7,
+                since: START
+            }]
+        );
+        // The doctor does not get a notice about themself.
+        assert!(
+            others_waiting(Role::Doctor, "doctor_1", std::slice::from_ref(&doctor_in)).is_empty()
+        );
+        // Once the patient is in too, the notice goes away.
+        let mut both = doctor_in.clone();
+        both.participants.push(RoomParticipant {
+            identity: "patient_2".into(),
+            role: Some(Role::Patient),
+            joined_at: START,
+        });
+        assert!(others_waiting(Role::Patient, "patient_2", &[both]).is_empty());
+        let empty = RoomStatus {
+            active: false,
+            participants: vec![],
+            ..doctor_in
+        };
+        assert!(others_waiting(Role::Patient, "patient_2", &[empty]).is_empty());
+    }
+}

@@ -1,0 +1,123 @@
+//! `use_dashboard`: what both dashboards share — the appointment list on the server's clock, the
+//! room-status polling of the watched appointments, who is waiting, and a 401 sending the person
+//! back to sign-in (and then back here).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use teleconsult_core::{
+    api::{Appointment, RoomStatus},
+    dashboard::{others_waiting, watched_ids},
+};
+use time::OffsetDateTime;
+
+use crate::{
+    api::{self, ApiError},
+    components::waiting_notice::WaitingEntry,
+    config::expect_app_config,
+    hooks::{
+        now::use_server_now,
+        room_status::{use_room_status, UseRoomStatusOptions},
+    },
+    session::{self, Session},
+};
+
+/// What [`use_dashboard`] gives back.
+#[derive(Clone, Copy)]
+pub struct UseDashboardReturn {
+    /// The appointments, soonest first; `None` while loading.
+    pub appointments: Signal<Option<Result<Vec<Appointment>, ApiError>>>,
+    /// Now on the server's clock.
+    pub now: Signal<OffsetDateTime>,
+    /// Room status of the watched appointments.
+    pub rooms: Signal<Vec<RoomStatus>>,
+    /// The other party waiting in a room this person is not in.
+    pub waiting: Signal<Vec<WaitingEntry>>,
+    /// Room-status polling is failing and retrying.
+    pub reconnecting: Signal<bool>,
+    /// Reloads the appointment list (after booking, confirming, cancelling).
+    pub reload: Callback<()>,
+}
+
+/// Loads and watches `session`'s appointments.
+pub fn use_dashboard(session: &Session) -> UseDashboardReturn {
+    let config = expect_app_config();
+    let role = session.user.role;
+    let me = role.identity(session.user.id);
+    let (base, token) = (config.api_base_url.clone(), session.access_token.clone());
+    let version = RwSignal::new(0u32);
+    let offset_ms = RwSignal::new(0i64);
+    let list = LocalResource::new({
+        let (base, token) = (base.clone(), token.clone());
+        move || {
+            version.track();
+            let (base, token) = (base.clone(), token.clone());
+            async move {
+                let sent = js_sys::Date::now();
+                let result = api::appointments(&base, &token).await;
+                if let Ok(l) = &result {
+                    // Server time − device time, taken at the middle of the request.
+                    let device = (sent + js_sys::Date::now()) / 2.0;
+                    let server = (l.server_time.unix_timestamp_nanos() / 1_000_000) as f64;
+                    offset_ms.set((server - device) as i64);
+                }
+                result.map(|l| l.appointments)
+            }
+        }
+    });
+    let appointments = Signal::derive(move || list.get());
+    let now = use_server_now(offset_ms.into());
+    let ids = Memo::new(move |_| match appointments.get() {
+        Some(Ok(list)) => watched_ids(&list, now.get()),
+        _ => Vec::new(),
+    });
+    let status = use_room_status(
+        ids.into(),
+        UseRoomStatusOptions {
+            api_base_url: base,
+            access_token: token,
+            interval_ms: config.room_status_poll_ms,
+        },
+    );
+    let waiting = Memo::new(move |_| {
+        let rooms = status.rooms.get();
+        let list = appointments.get().and_then(Result::ok).unwrap_or_default();
+        others_waiting(role, &me, &rooms)
+            .into_iter()
+            .filter_map(|w| {
+                let a = list.iter().find(|a| a.id == w.appointment_id)?;
+                let name = match role {
+                    teleconsult_core::Role::Patient => a.doctor.name.clone(),
+                    teleconsult_core::Role::Doctor => a.patient.name.clone(),
+                };
+                Some(WaitingEntry {
+                    appointment_id: w.appointment_id,
+                    name,
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+
+    // A 401 anywhere: this session is over; sign in again and come back.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let expired = status.unauthorized.get()
+            || matches!(appointments.get(), Some(Err(ApiError::Unauthorized(_))));
+        if expired {
+            session::clear(role);
+            let next = js_sys::encode_uri_component(session::dashboard_path(role));
+            navigate(
+                &format!("/login?role={role}&next={next}"),
+                Default::default(),
+            );
+        }
+    });
+
+    UseDashboardReturn {
+        appointments,
+        now,
+        rooms: status.rooms,
+        waiting: waiting.into(),
+        reconnecting: status.reconnecting,
+        reload: Callback::new(move |_| version.update(|v| *v += 1)),
+    }
+}

@@ -1,0 +1,158 @@
+// Dashboards and the room-status notification, against the release build and the real server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, launchBrowser, newWatchedPage, signIn, apiToken, appointmentId, axeViolations,
+} from './harness.mjs';
+
+const OPEN_NOW = 'Follow-up on blood pressure';
+let server;
+let browser;
+let id;
+
+before(async () => {
+  server = await startServer({ args: ['--demo'] });
+  browser = await launchBrowser();
+  id = await appointmentId(server.url, await apiToken(server.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function party(t, email, password) {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  t.after(() => context.close());
+  const page = await newWatchedPage(context);
+  await signIn(page, server.url, email, password);
+  return { context, page };
+}
+
+const state = (page) => page.getByTestId('call').getAttribute('data-state');
+async function waitState(page, wanted, timeout = 15_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeout) {
+    if ((await state(page)) === wanted) return;
+    await page.waitForTimeout(25);
+  }
+  throw new Error(`state stayed ${await state(page)}, wanted ${wanted}`);
+}
+
+test('the patient is told when the doctor opens the room, joins from the notice, and both see the call in the history', async (t) => {
+  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
+  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  await patient.page.getByTestId(`join-${id}`).waitFor();
+  assert.equal(await patient.page.getByTestId(`waiting-${id}`).count(), 0);
+
+  await doctor.page.getByTestId(`join-${id}`).click(); // "Start consultation"
+  await waitState(doctor.page, 'waiting');
+  const opened = Date.now();
+  const notice = patient.page.getByTestId(`waiting-${id}`);
+  await notice.waitFor({ timeout: 6_000 });
+  const took = Date.now() - opened;
+  assert.match(await notice.textContent(), /Dr\. Amina Rahman is waiting in your consultation room/);
+  assert.match(await patient.page.title(), /^\(1\) /);
+  assert.equal(await patient.page.getByTestId('waiting-notices').getAttribute('aria-live'), 'polite');
+  console.log(`# notice appeared ${took} ms after the doctor entered`);
+
+  await notice.getByRole('link', { name: 'Join now' }).click();
+  await waitState(patient.page, 'active');
+  await waitState(doctor.page, 'active');
+  await patient.page.getByRole('button', { name: 'Leave consultation' }).click();
+  await waitState(doctor.page, 'peer-left');
+  await doctor.page.getByRole('button', { name: 'Leave consultation' }).click();
+
+  for (const [page, dashboard] of [[patient.page, '/patient'], [doctor.page, '/doctor']]) {
+    await page.goto(server.url + dashboard);
+    const history = page.getByTestId(`history-${id}`);
+    await history.locator('summary').click();
+    await history.getByText('The call ended').waitFor({ timeout: 5_000 });
+    const text = await history.textContent();
+    assert.match(text, /The doctor joined the call/);
+    assert.match(text, /The patient joined the call/);
+  }
+  assert.deepEqual(patient.page.problems, []);
+  assert.deepEqual(doctor.page.problems, []);
+});
+
+test('the notice goes away when the room empties, and the doctor sees a live marker', async (t) => {
+  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
+  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  // The patient enters first this time; the doctor's dashboard marks it.
+  await patient.page.goto(`${server.url}/consultation/${id}?role=patient`);
+  await waitState(patient.page, 'waiting');
+  await doctor.page.getByTestId(`live-${id}`).waitFor({ timeout: 6_000 });
+  await doctor.page.getByTestId(`waiting-${id}`).getByText('Adib Hossain is waiting in the consultation room').waitFor();
+  await patient.page.getByRole('button', { name: 'Leave consultation' }).click();
+  await doctor.page.getByTestId(`waiting-${id}`).waitFor({ state: 'detached', timeout: 6_000 });
+  assert.equal(await doctor.page.getByTestId(`live-${id}`).count(), 0);
+  assert.doesNotMatch(await doctor.page.title(), /^\(/);
+});
+
+test('a hidden dashboard stops polling and refreshes at once when shown again', async (t) => {
+  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const polls = [];
+  patient.page.on('request', (r) => { if (r.url().includes('/api/rooms/status')) polls.push(Date.now()); });
+  await patient.page.waitForTimeout(5_500);
+  assert.ok(polls.length >= 1, 'polls while visible');
+  const setVisibility = (v) => patient.page.evaluate((state) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, v);
+  await setVisibility('hidden');
+  const hiddenAt = polls.length;
+  await patient.page.waitForTimeout(11_000);
+  assert.equal(polls.length, hiddenAt, 'no polls while hidden');
+  await setVisibility('visible');
+  await patient.page.waitForTimeout(500);
+  assert.equal(polls.length, hiddenAt + 1, 'one poll at once when shown again');
+});
+
+test('login, both dashboards and the consultation have no axe violations', async (t) => {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  t.after(() => context.close());
+  const page = await newWatchedPage(context);
+  await page.goto(server.url + '/login');
+  await page.getByRole('heading', { name: 'Sign in to Teleconsult' }).waitFor();
+  assert.deepEqual(await axeViolations(page), [], 'login');
+  await signIn(page, server.url, 'patient@example.com', 'patient-demo');
+  await page.getByTestId(`join-${id}`).waitFor();
+  assert.deepEqual(await axeViolations(page), [], 'patient dashboard');
+  await signIn(page, server.url, 'doctor@example.com', 'doctor-demo');
+  await page.getByTestId(`join-${id}`).waitFor();
+  assert.deepEqual(await axeViolations(page), [], 'doctor dashboard');
+  await page.getByTestId(`join-${id}`).click();
+  await waitState(page, 'waiting');
+  assert.deepEqual(await axeViolations(page), [], 'consultation');
+  await page.getByRole('button', { name: 'Leave consultation' }).click();
+});
+
+test('the whole patient flow works by keyboard alone', async (t) => {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  t.after(() => context.close());
+  const page = await newWatchedPage(context);
+  await page.goto(server.url + '/login');
+  await page.getByRole('heading', { name: 'Sign in to Teleconsult' }).waitFor();
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('patient@example.com');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('patient-demo');
+  await page.keyboard.press('Enter');
+  await page.getByTestId(`join-${id}`).waitFor();
+  // Tab to the join link and follow it.
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((tid) => document.activeElement?.dataset?.testid === tid, `join-${id}`)) break;
+  }
+  await page.keyboard.press('Enter');
+  await waitState(page, 'waiting');
+  await page.keyboard.press('Control+D');
+  await page.getByRole('button', { name: 'Unmute microphone' }).waitFor();
+  for (let i = 0; i < 10; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement?.textContent === 'Leave consultation')) break;
+  }
+  await page.keyboard.press('Enter');
+  await waitState(page, 'ended');
+});
