@@ -64,12 +64,17 @@ pub fn is_watched(a: &Appointment, now: OffsetDateTime) -> bool {
     a.status == AppointmentStatus::Confirmed && now >= w.opens_at - WATCH_LEAD && now <= w.closes_at
 }
 
-/// The ids of the appointments to poll at `now`, in list order.
+/// Most rooms one status request may ask about (the server's limit, `rooms::MAX_APPOINTMENTS_PER_REQUEST`).
+pub const MAX_WATCHED: usize = 50;
+
+/// The ids of the appointments to poll at `now`, in list order (soonest first), at most
+/// [`MAX_WATCHED`] so that one request always covers them.
 pub fn watched_ids(appointments: &[Appointment], now: OffsetDateTime) -> Vec<i64> {
     appointments
         .iter()
         .filter(|a| is_watched(a, now))
         .map(|a| a.id)
+        .take(MAX_WATCHED)
         .collect()
 }
 
@@ -204,6 +209,10 @@ mod tests {
             appointment(3, AppointmentStatus::Confirmed, START + Duration::days(1)),
         ];
         assert_eq!(watched_ids(&list, START), vec![1]);
+        let many: Vec<_> = (0..60)
+            .map(|i| appointment(i, AppointmentStatus::Confirmed, START))
+            .collect();
+        assert_eq!(watched_ids(&many, START).len(), MAX_WATCHED);
     }
 
     #[test]

@@ -114,6 +114,11 @@ pub struct Config {
     #[arg(long, env = "TELECONSULT_LIVEKIT_API_SECRET", hide_env_values = true)]
     pub livekit_api_secret: Option<Secret>,
 
+    /// Origins allowed to call the API from a browser when the app is served from elsewhere
+    /// (e.g. a CDN), comma-separated: `https://app.clinic.example`. Empty: same origin only.
+    #[arg(long, env = "TELECONSULT_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
     /// How long a room-status answer from LiveKit is reused, in milliseconds: many polling
     /// clients then cost at most one upstream call per room per interval.
     #[arg(long, env = "TELECONSULT_ROOM_STATUS_CACHE_MS", default_value_t = 2000)]
@@ -151,6 +156,16 @@ impl Config {
             if !(url.starts_with("wss://") || url.starts_with("ws://")) {
                 return Err(format!(
                     "TELECONSULT_LIVEKIT_URL must start with wss:// (or ws:// for a local server), not {url:?}"
+                ));
+            }
+        }
+        for origin in &self.cors_origins {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            if !host.is_some_and(|h| !h.is_empty() && !h.contains(['/', '*'])) {
+                return Err(format!(
+                    "TELECONSULT_CORS_ORIGINS entries must be origins like https://app.clinic.example (no path, no wildcard), not {origin:?}"
                 ));
             }
         }
@@ -223,6 +238,26 @@ mod tests {
         ])
         .unwrap();
         assert!(c.validate().unwrap_err().contains("wss://"));
+    }
+
+    #[test]
+    fn cors_origins_must_be_bare_origins() {
+        let ok = Config::try_parse_from([
+            "x",
+            "--cors-origins",
+            "https://app.clinic.example,http://localhost:8081",
+        ])
+        .unwrap();
+        assert!(ok.validate().is_ok());
+        for bad in [
+            "*",
+            "https://app.clinic.example/",
+            "https://app.clinic.example/path",
+            "app.clinic.example",
+        ] {
+            let c = Config::try_parse_from(["x", "--cors-origins", bad]).unwrap();
+            assert!(c.validate().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod users;
 
 use std::sync::Arc;
 
+use axum::http::{header, HeaderValue};
 use axum::{
     extract::{DefaultBodyLimit, OriginalUri, State},
     http::Method,
@@ -33,7 +34,11 @@ use axum::{
     Json, Router,
 };
 use sqlx::SqlitePool;
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::{
+    compression::CompressionLayer,
+    cors::{AllowOrigin, CorsLayer},
+    trace::TraceLayer,
+};
 
 pub use config::Config;
 pub use error::AppError;
@@ -150,7 +155,8 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(signal::router())
         .fallback(api_not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors(&state.config.cors_origins));
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api", api)
@@ -158,6 +164,26 @@ pub fn app(state: AppState) -> Router {
         .merge(static_files::router(state.config.dist_dir.clone()))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+}
+
+/// CORS for an app served from another origin (a CDN): only the configured origins, only the
+/// methods and headers the app uses, and `ETag` readable so conditional polling works.
+/// Bearer tokens, not cookies, so credentials are not allowed.
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([header::ETAG])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 /// `GET /healthz`: 200 `{"status":"ok"}` while the server can answer and reach its database.

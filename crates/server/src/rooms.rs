@@ -29,8 +29,9 @@ use crate::{
     AppState,
 };
 
-/// Most appointments one status request may name.
-pub const MAX_APPOINTMENTS_PER_REQUEST: usize = 50;
+/// Most appointments one status request may name (the app watches at most as many:
+/// `teleconsult_core::dashboard::MAX_WATCHED`).
+pub const MAX_APPOINTMENTS_PER_REQUEST: usize = teleconsult_core::dashboard::MAX_WATCHED;
 
 /// Routes: `GET /rooms/status`.
 pub fn router() -> Router<AppState> {

@@ -683,3 +683,60 @@ fn openapi_snapshot_in_docs_is_current() {
         "docs/openapi.json is out of date: run UPDATE_OPENAPI=1 cargo test -p teleconsult-server --test api openapi_snapshot"
     );
 }
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_app_origin() {
+    let t =
+        TestApp::with_config(|c| c.cors_origins = vec!["https://app.clinic.example".into()]).await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/rooms/status?appointment_ids=1")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization,if-none-match",
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    let ok = t.send(preflight("https://app.clinic.example")).await;
+    assert_eq!(
+        ok.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://app.clinic.example"
+    );
+    let allowed = ok.headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("if-none-match"),
+        "{allowed}"
+    );
+    let other = t.send(preflight("https://evil.example")).await;
+    assert!(!other
+        .headers
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+
+    let r = t
+        .send(
+            Request::get("/api/appointments")
+                .header(header::ORIGIN, "https://app.clinic.example")
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", t.token(Who::Adib)),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers[header::ACCESS_CONTROL_EXPOSE_HEADERS]
+            .to_str()
+            .unwrap()
+            .to_lowercase(),
+        "etag"
+    );
+}
