@@ -91,3 +91,61 @@ pub fn set_enabled(stream: &MediaStream, kind: &str, on: bool) {
         }
     }
 }
+
+/// The video inputs: `(deviceId, label)`. Labels are empty until camera access was granted.
+pub async fn cameras() -> Vec<(String, String)> {
+    let Ok(devices) = media_devices() else {
+        return Vec::new();
+    };
+    let Ok(promise) = devices.enumerate_devices() else {
+        return Vec::new();
+    };
+    let Ok(list) = JsFuture::from(promise).await else {
+        return Vec::new();
+    };
+    js_sys::Array::from(&list)
+        .iter()
+        .filter_map(|d| d.dyn_into::<web_sys::MediaDeviceInfo>().ok())
+        .filter(|d| d.kind() == web_sys::MediaDeviceKind::Videoinput)
+        .enumerate()
+        .map(|(i, d)| {
+            let label = if d.label().is_empty() {
+                format!("Camera {}", i + 1)
+            } else {
+                d.label()
+            };
+            (d.device_id(), label)
+        })
+        .collect()
+}
+
+/// A video track from camera `device_id` (exactly that device), 640×480 ideal.
+///
+/// # Errors
+/// `DeviceGone` when the device has been unplugged, and the other causes.
+pub async fn camera(device_id: &str) -> Result<web_sys::MediaStreamTrack, MediaError> {
+    let devices = media_devices()?;
+    let constraints = MediaStreamConstraints::new();
+    let video = js_sys::Object::new();
+    let exact = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&exact, &"exact".into(), &device_id.into());
+    let _ = js_sys::Reflect::set(&video, &"deviceId".into(), &exact);
+    for (key, value) in [("width", 640), ("height", 480)] {
+        let ideal = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&ideal, &"ideal".into(), &value.into());
+        let _ = js_sys::Reflect::set(&video, &key.into(), &ideal);
+    }
+    constraints.set_video(&video);
+    let promise = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(|e| media_error(&e))?;
+    let stream: MediaStream = JsFuture::from(promise)
+        .await
+        .map(|s| s.unchecked_into())
+        .map_err(|e| media_error(&e))?;
+    stream
+        .get_video_tracks()
+        .get(0)
+        .dyn_into::<web_sys::MediaStreamTrack>()
+        .map_err(|_| MediaError::NotFound)
+}

@@ -146,6 +146,10 @@ impl CallTransport for P2pCall {
         }
     }
 
+    fn switch_camera(&self, device_id: String) {
+        spawn_local(switch_camera(self.0.clone(), device_id));
+    }
+
     fn take_over(&self) {
         dispatch(&self.0, CallEvent::TakeOver);
     }
@@ -279,8 +283,23 @@ async fn join_flow(rc: Rc<RefCell<Inner>>) {
         i.local = Some(Clone::clone(&stream));
         i.signals
     };
+    let camera_id = stream
+        .get_video_tracks()
+        .get(0)
+        .dyn_into::<MediaStreamTrack>()
+        .ok()
+        .and_then(|t| {
+            let settings = t.get_settings();
+            js_sys::Reflect::get(&settings, &"deviceId".into())
+                .ok()?
+                .as_string()
+        });
     signals.local_stream.set(Some(stream));
+    signals.camera_id.set(camera_id);
     reset_pc(&rc);
+    spawn_local(async move {
+        signals.cameras.set(media::cameras().await);
+    });
 
     let origin = window().location().origin().unwrap_or_default();
     let url = resolve_url(&signaling_url, &params.api_base_url, &origin);
@@ -743,6 +762,54 @@ fn stop_screen_share(rc: &Rc<RefCell<Inner>>) {
     };
     signals.local_media.update(|f| f.screen = false);
     send_media_state(rc);
+}
+
+/// Replaces the camera track in the local stream and in the peer connection's video sender
+/// (`RTCRtpSender.replaceTrack`: no renegotiation), then stops the old track.
+async fn switch_camera(rc: Rc<RefCell<Inner>>, device_id: String) {
+    let signals = rc.borrow().signals;
+    let track = match media::camera(&device_id).await {
+        Ok(t) => t,
+        Err(error) => {
+            signals.notice.set(Some(error.user_message().to_string()));
+            // Re-render the picker so it shows the camera still in use.
+            signals.camera_id.update(|_| {});
+            return;
+        }
+    };
+    let (local, pc, released) = {
+        let i = rc.borrow();
+        (i.local.clone(), current_pc(&rc), i.released)
+    };
+    let Some(local) = local.filter(|_| !released) else {
+        track.stop();
+        return;
+    };
+    track.set_enabled(signals.local_media.get_untracked().video);
+    let old = local
+        .get_video_tracks()
+        .get(0)
+        .dyn_into::<MediaStreamTrack>()
+        .ok();
+    if let (Some(pc), Some(old)) = (&pc, &old) {
+        for sender in pc.get_senders().iter() {
+            let Ok(sender) = sender.dyn_into::<RtcRtpSender>() else {
+                continue;
+            };
+            if sender.track().is_some_and(|t| t.id() == old.id()) {
+                let _ = JsFuture::from(sender.replace_track(Some(&track))).await;
+            }
+        }
+    }
+    if let Some(old) = old {
+        local.remove_track(&old);
+        old.stop();
+    }
+    local.add_track(&track);
+    signals.camera_id.set(Some(device_id));
+    signals.notice.set(None);
+    // The preview element keeps the same stream; re-set it so it shows the new track at once.
+    signals.local_stream.set(Some(local));
 }
 
 // ------------------------------------------------------------------ leaving

@@ -51,6 +51,12 @@ pub struct CallSignals {
     pub signaling_connected: RwSignal<bool>,
     /// When media first flowed (ms since the epoch), for the call timer.
     pub active_since_ms: RwSignal<Option<f64>>,
+    /// Cameras to choose from: `(deviceId, label)`, known once camera access is granted.
+    pub cameras: RwSignal<Vec<(String, String)>>,
+    /// The camera in use (`deviceId`).
+    pub camera_id: RwSignal<Option<String>>,
+    /// A problem that does not end the call (e.g. the chosen camera is gone), in plain words.
+    pub notice: RwSignal<Option<String>>,
 }
 
 impl CallSignals {
@@ -66,6 +72,9 @@ impl CallSignals {
             remote_media: RwSignal::new(MediaFlags::default()),
             signaling_connected: RwSignal::new(false),
             active_since_ms: RwSignal::new(None),
+            cameras: RwSignal::new(Vec::new()),
+            camera_id: RwSignal::new(None),
+            notice: RwSignal::new(None),
         }
     }
 }
@@ -88,6 +97,8 @@ pub trait CallTransport {
     fn set_camera(&self, on: bool);
     /// Starts or stops sharing the screen.
     fn toggle_screen_share(&self);
+    /// Sends the camera `device_id` instead of the current one, without renegotiating.
+    fn switch_camera(&self, device_id: String);
     /// After "busy": moves the call from this person's other tab or device to this one.
     fn take_over(&self);
     /// Leaves: tells the other party, stops every local track, closes every connection.

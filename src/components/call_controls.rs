@@ -17,6 +17,14 @@ pub fn CallControls(
     on_camera: Callback<bool>,
     /// Start or stop sharing the screen.
     on_screen: Callback<()>,
+    /// Cameras to choose from, `(deviceId, label)`; the picker shows when there are two or more.
+    #[prop(into)]
+    cameras: Signal<Vec<(String, String)>>,
+    /// The camera in use.
+    #[prop(into)]
+    camera_id: Signal<Option<String>>,
+    /// Switch to another camera.
+    on_switch_camera: Callback<String>,
     /// Leave the consultation.
     on_leave: Callback<()>,
 ) -> impl IntoView {
@@ -63,6 +71,28 @@ pub fn CallControls(
             >
                 {move || if flags.get().screen { "Stop sharing" } else { "Share screen" }}
             </button>
+            <Show when=move || { cameras.with(|c| c.len() > 1) }>
+                <label class="camera-picker">
+                    <span class="visually-hidden">"Camera"</span>
+                    <select
+                        aria-label="Camera"
+                        prop:value=move || camera_id.get().unwrap_or_default()
+                        on:change=move |ev| on_switch_camera.run(event_target_value(&ev))
+                    >
+                        {move || {
+                            let current = camera_id.get();
+                            cameras
+                                .get()
+                                .into_iter()
+                                .map(|(id, label)| {
+                                    let selected = current.as_deref() == Some(id.as_str());
+                                    view! { <option value=id selected=selected>{label}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </label>
+            </Show>
             <button type="button" class="danger" on:click=move |_| on_leave.run(())>
                 "Leave consultation"
             </button>

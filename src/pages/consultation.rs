@@ -158,6 +158,9 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                         (present && !m.audio).then(|| format!("{} muted their microphone", other_name()))
                     }}
                 </p>
+                <p class="call-notice" role="alert" data-testid="call-notice">
+                    {move || signals.notice.get()}
+                </p>
                 <StatePanel signals=signals other_name=Signal::derive(other_name) dashboard=dashboard call=call />
             </div>
             <Show when=move || !signals.state.get().is_terminal()>
@@ -166,6 +169,9 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                     on_microphone=Callback::new(move |on| call.with_value(|c| c.set_microphone(on)))
                     on_camera=Callback::new(move |on| call.with_value(|c| c.set_camera(on)))
                     on_screen=Callback::new(move |_| call.with_value(|c| c.toggle_screen_share()))
+                    cameras=signals.cameras
+                    camera_id=signals.camera_id
+                    on_switch_camera=Callback::new(move |id| call.with_value(|c| c.switch_camera(id)))
                     on_leave=Callback::new(move |_| call.with_value(|c| c.leave()))
                 />
             </Show>

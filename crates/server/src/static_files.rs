@@ -1,6 +1,6 @@
 //! Serving the built app (`dist/`): files, the SPA fallback and caching rules.
 //!
-//! Caching: Trunk names the wasm, JS and CSS with a content hash (`teleconsult-web-<16 hex>.js`),
+//! Caching: Trunk names the wasm, JS and CSS with a content hash (`teleconsult-web-<hex hash>.js`, up to 16 digits),
 //! so those are cached for a year as `immutable`; everything else — `index.html`, `config.json`,
 //! and deep links that fall back to `index.html` — is `no-cache`, so a deploy or a config change
 //! is seen on the next load.
@@ -64,7 +64,9 @@ async fn spa_fallback(index: PathBuf, uri: Uri) -> Response {
     }
 }
 
-/// Whether a request path names a content-hashed Trunk asset (`name-<16 hex>.ext`).
+/// Whether a request path names a content-hashed Trunk asset (`name-<hex>.ext`). Trunk writes its
+/// 64-bit hash in hex without zero padding, so the hash has up to 16 digits (15 in one build out of
+/// 16); 8 to 16 are accepted.
 pub fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let Some((stem, _ext)) = file.split_once('.') else {
@@ -72,7 +74,9 @@ pub fn is_hashed_asset(path: &str) -> bool {
     };
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     match stem.rsplit_once('-') {
-        Some((_, hash)) => hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        Some((_, hash)) => {
+            (8..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        }
         None => false,
     }
 }
@@ -102,6 +106,8 @@ mod tests {
         assert!(is_hashed_asset("/teleconsult-web-0123456789abcdef.js"));
         assert!(is_hashed_asset("/teleconsult-web-0123456789abcdef_bg.wasm"));
         assert!(is_hashed_asset("/main-fedcba9876543210.css"));
+        // A hash whose top digit is 0 loses it: Trunk does not pad.
+        assert!(is_hashed_asset("/teleconsult-web-a804fd55a15642e_bg.wasm"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/config.json"));
         assert!(!is_hashed_asset("/doctor"));
