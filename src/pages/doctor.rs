@@ -7,10 +7,8 @@ use time::{Duration, OffsetDateTime};
 use crate::{
     api::{self, AppointmentAction},
     components::{
-        account_bar::AccountBar,
-        call_history::CallHistory,
-        join_button::JoinButton,
-        waiting_notice::{NotificationOptIn, WaitingNotice},
+        account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
+        join_button::JoinButton, status_badge::StatusBadge,
     },
     config::expect_app_config,
     format::{local_day, local_day_key, local_time},
@@ -37,7 +35,6 @@ fn DoctorHome(session: Session) -> impl IntoView {
     let config = expect_app_config();
     let dash = use_dashboard(&session);
     let base_title = format!("This week's consultations — {}", config.clinic_name);
-    document().set_title(&base_title);
     let (base, token) = (config.api_base_url.clone(), session.access_token.clone());
     let now = dash.now;
     // Appointments from the start of today (local) for 7 days, grouped by local day.
@@ -74,19 +71,10 @@ fn DoctorHome(session: Session) -> impl IntoView {
     view! {
         <main class="page dashboard">
             <h1>"This week's consultations"</h1>
-            <WaitingNotice waiting=dash.waiting role=Role::Doctor base_title=base_title />
-            <NotificationOptIn />
-            <p class="hint" role="status">
-                {move || dash.reconnecting.get().then_some("Reconnecting to the clinic… the page will update by itself.")}
-            </p>
-            {move || match dash.appointments.get() {
-                None => view! { <p role="status">"Loading appointments…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.user_message()}</p> }.into_any(),
-                Some(Ok(_)) if days().is_empty() => {
-                    view! { <p class="hint">"No appointments this week."</p> }.into_any()
-                }
-                Some(Ok(_)) => ().into_any(),
-            }}
+            <DashboardNotices dash=dash role=Role::Doctor base_title=base_title />
+            <Show when=move || matches!(dash.appointments.get(), Some(Ok(_))) && days().is_empty()>
+                <p class="hint">"No appointments this week."</p>
+            </Show>
             <For
                 each=days
                 key=|d| (d.0, d.2.iter().map(|a| (a.id, a.status)).collect::<Vec<_>>())
@@ -157,7 +145,7 @@ fn DoctorAppointment(
         <li class="appointment" data-testid=format!("appointment-{id}")>
             <div class="when"><strong>{local_time(a.scheduled_at)}</strong></div>
             <div class="with">{a.patient.name.clone()}</div>
-            <div class=format!("status status-{}", a.status.as_str())>{status_label(a.status)}</div>
+            <StatusBadge status=a.status />
             <p class="reason">{a.reason.clone()}</p>
             <Show when=move || waiting.get().contains(&id)>
                 <p class="live-marker" data-testid=format!("live-{id}")>
@@ -202,12 +190,3 @@ fn DoctorAppointment(
 
 /// One local calendar day of appointments: (day key, heading, appointments).
 type Day = ((u32, u32, u32), String, Vec<Appointment>);
-
-fn status_label(s: AppointmentStatus) -> &'static str {
-    match s {
-        AppointmentStatus::Requested => "Requested",
-        AppointmentStatus::Confirmed => "Confirmed",
-        AppointmentStatus::Cancelled => "Cancelled",
-        AppointmentStatus::Completed => "Completed",
-    }
-}

@@ -10,10 +10,8 @@ use time::{Duration, OffsetDateTime};
 use crate::{
     api::{self, AppointmentAction},
     components::{
-        account_bar::AccountBar,
-        call_history::CallHistory,
-        join_button::JoinButton,
-        waiting_notice::{NotificationOptIn, WaitingNotice},
+        account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
+        join_button::JoinButton, status_badge::StatusBadge,
     },
     config::expect_app_config,
     format::{local_day, local_time},
@@ -39,7 +37,6 @@ fn PatientHome(session: Session) -> impl IntoView {
     let config = expect_app_config();
     let dash = use_dashboard(&session);
     let base_title = format!("Your appointments — {}", config.clinic_name);
-    document().set_title(&base_title);
     let (base, token) = (config.api_base_url.clone(), session.access_token.clone());
     let now = dash.now;
     let split = move |upcoming: bool| {
@@ -63,16 +60,7 @@ fn PatientHome(session: Session) -> impl IntoView {
     view! {
         <main class="page dashboard">
             <h1>"Your appointments"</h1>
-            <WaitingNotice waiting=dash.waiting role=Role::Patient base_title=base_title />
-            <NotificationOptIn />
-            <p class="hint" role="status">
-                {move || dash.reconnecting.get().then_some("Reconnecting to the clinic… the page will update by itself.")}
-            </p>
-            {move || match dash.appointments.get() {
-                None => view! { <p role="status">"Loading your appointments…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.user_message()}</p> }.into_any(),
-                Some(Ok(_)) => ().into_any(),
-            }}
+            <DashboardNotices dash=dash role=Role::Patient base_title=base_title />
             <section aria-labelledby="upcoming-heading">
                 <h2 id="upcoming-heading">"Upcoming"</h2>
                 <ul class="appointments">
@@ -99,15 +87,6 @@ fn is_upcoming(a: &Appointment, now: OffsetDateTime) -> bool {
         a.status,
         AppointmentStatus::Requested | AppointmentStatus::Confirmed
     ) && now <= a.scheduled_at + teleconsult_core::join_window::CLOSES_AFTER
-}
-
-fn status_label(s: AppointmentStatus) -> &'static str {
-    match s {
-        AppointmentStatus::Requested => "Requested",
-        AppointmentStatus::Confirmed => "Confirmed",
-        AppointmentStatus::Cancelled => "Cancelled",
-        AppointmentStatus::Completed => "Completed",
-    }
 }
 
 #[component]
@@ -145,7 +124,7 @@ fn PatientAppointment(
                 <strong>{local_time(a.scheduled_at)}</strong>
             </div>
             <div class="with">{a.doctor.name.clone()}</div>
-            <div class=format!("status status-{}", a.status.as_str())>{status_label(a.status)}</div>
+            <StatusBadge status=a.status />
             <p class="reason">{a.reason.clone()}</p>
             <JoinButton appointment=appointment.clone() now=now role=Role::Patient />
             <Show when=move || cancellable>

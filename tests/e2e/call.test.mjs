@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, newWatchedPage, signIn, apiToken, appointmentId,
-  instrumentWebRtc, inboundStats,
+  startServer, launchBrowser, newWatchedPage, apiToken, appointmentId,
+  inboundStats, waitFor, callState, waitCallState, openParty,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -24,26 +24,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function party(t, email, password, { permissions = ['camera', 'microphone'] } = {}) {
-  const context = await browser.newContext({ permissions });
-  t.after(() => context.close());
-  await instrumentWebRtc(context);
-  const page = await newWatchedPage(context);
-  await signIn(page, server.url, email, password);
-  return { context, page };
-}
-
-const state = (page) => page.getByTestId('call').getAttribute('data-state');
-
-async function waitState(page, wanted, timeout = 15_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeout) {
-    if ((await state(page)) === wanted) return Date.now() - started;
-    await page.waitForTimeout(25);
-  }
-  throw new Error(`state stayed ${await state(page)}, wanted ${wanted}`);
-}
-
 async function mediaFlows(page) {
   const first = await waitFor(async () => {
     const s = await inboundStats(page);
@@ -57,26 +37,16 @@ async function mediaFlows(page) {
   assert.ok(width > 0, 'the remote <video> shows a picture');
 }
 
-async function waitFor(fn, timeout = 15_000) {
-  const started = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - started > timeout) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const consultation = (role) => `${server.url}/consultation/${id}?role=${role}`;
 
 test('doctor and patient see and hear each other; mute shows; leave ends everything', async (t) => {
-  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
-  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await doctor.page.goto(consultation('doctor'));
-  await waitState(doctor.page, 'waiting');
+  await waitCallState(doctor.page, 'waiting');
   await patient.page.goto(consultation('patient'));
-  await waitState(patient.page, 'active');
-  await waitState(doctor.page, 'active');
+  await waitCallState(patient.page, 'active');
+  await waitCallState(doctor.page, 'active');
   await mediaFlows(doctor.page);
   await mediaFlows(patient.page);
 
@@ -87,10 +57,10 @@ test('doctor and patient see and hear each other; mute shows; leave ends everyth
 
   const clicked = Date.now();
   await doctor.page.getByRole('button', { name: 'Leave consultation' }).click();
-  await waitState(patient.page, 'peer-left', 2_000);
+  await waitCallState(patient.page, 'peer-left', 2_000);
   const took = Date.now() - clicked;
   assert.ok(took < 1_000, `the patient saw the doctor leave after ${took} ms`);
-  assert.equal(await state(doctor.page), 'ended');
+  assert.equal(await callState(doctor.page), 'ended');
   const released = await doctor.page.evaluate(() => ({
     tracks: window.__tracks.map((t) => t.readyState),
     pcs: window.__pcs.map((p) => p.connectionState),
@@ -102,33 +72,33 @@ test('doctor and patient see and hear each other; mute shows; leave ends everyth
 });
 
 test('closing the patient tab shows "left" to the doctor within a second', async (t) => {
-  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
-  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await doctor.page.goto(consultation('doctor'));
   await patient.page.goto(consultation('patient'));
-  await waitState(doctor.page, 'active');
+  await waitCallState(doctor.page, 'active');
   const closed = Date.now();
   await patient.page.close();
-  await waitState(doctor.page, 'peer-left', 2_000);
+  await waitCallState(doctor.page, 'peer-left', 2_000);
   const took = Date.now() - closed;
   assert.ok(took < 1_000, `peer-left after ${took} ms`);
   assert.match(await doctor.page.getByTestId('peer-left').textContent(), /Adib Hossain/);
 });
 
 test('media keeps flowing through a server restart and both sides reconnect', async (t) => {
-  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
-  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await doctor.page.goto(consultation('doctor'));
   await patient.page.goto(consultation('patient'));
-  await waitState(doctor.page, 'active');
-  await waitState(patient.page, 'active');
+  await waitCallState(doctor.page, 'active');
+  await waitCallState(patient.page, 'active');
   await mediaFlows(doctor.page);
 
   const before = await inboundStats(doctor.page);
   await server.restart({ downMs: 1500 });
   const during = await inboundStats(doctor.page);
   assert.ok(during.framesDecoded > before.framesDecoded, 'frames kept arriving while the server was down');
-  assert.equal(await state(doctor.page), 'active');
+  assert.equal(await callState(doctor.page), 'active');
 
   // Both reconnect to signaling and re-enter the room.
   const token = await apiToken(server.url, 'doctor@example.com', 'doctor-demo');
@@ -143,9 +113,9 @@ test('media keeps flowing through a server restart and both sides reconnect', as
 });
 
 test('a denied camera permission is explained, with no spinner left behind', async (t) => {
-  const patient = await party(t, 'patient@example.com', 'patient-demo', { permissions: [] });
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo', { permissions: [] });
   await patient.page.goto(consultation('patient'));
-  await waitState(patient.page, 'failed');
+  await waitCallState(patient.page, 'failed');
   const message = await patient.page.getByTestId('call-error').textContent();
   assert.match(message, /blocking the camera and microphone/);
   assert.match(message, /Allow/);
@@ -153,32 +123,32 @@ test('a denied camera permission is explained, with no spinner left behind', asy
 });
 
 test('a reload rejoins and renegotiates', async (t) => {
-  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
-  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await doctor.page.goto(consultation('doctor'));
   await patient.page.goto(consultation('patient'));
-  await waitState(doctor.page, 'active');
+  await waitCallState(doctor.page, 'active');
   await patient.page.reload();
-  await waitState(patient.page, 'active');
-  await waitState(doctor.page, 'active');
+  await waitCallState(patient.page, 'active');
+  await waitCallState(doctor.page, 'active');
   await mediaFlows(patient.page);
   await mediaFlows(doctor.page);
 });
 
 test('the same person in a second tab is offered to continue the call there', async (t) => {
-  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
-  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await doctor.page.goto(consultation('doctor'));
   await patient.page.goto(consultation('patient'));
-  await waitState(doctor.page, 'active');
+  await waitCallState(doctor.page, 'active');
 
   const second = await newWatchedPage(patient.context);
   await second.goto(consultation('patient'));
-  await waitState(second, 'busy');
+  await waitCallState(second, 'busy');
   await second.getByText('already in this consultation in another tab').waitFor();
   await second.getByRole('button', { name: 'Continue the call here' }).click();
-  await waitState(second, 'active');
-  await waitState(patient.page, 'ended');
+  await waitCallState(second, 'active');
+  await waitCallState(patient.page, 'ended');
   await patient.page.getByText('continued in another tab').waitFor();
   const firstTab = await patient.page.evaluate(() => ({
     tracks: window.__tracks.map((x) => x.readyState),
@@ -186,7 +156,7 @@ test('the same person in a second tab is offered to continue the call there', as
   }));
   assert.ok(firstTab.tracks.every((s) => s === 'ended'), JSON.stringify(firstTab));
   assert.ok(firstTab.pcs.every((s) => s === 'closed'), JSON.stringify(firstTab));
-  await waitState(doctor.page, 'active');
+  await waitCallState(doctor.page, 'active');
   await mediaFlows(doctor.page);
 });
 
@@ -196,8 +166,8 @@ test('switching camera mid-call replaces the track without interrupting the call
   // (measured: plain-JS replaceTrack to it freezes the outbound video too), so the second camera
   // is a canvas-backed device. Everything the app does — enumerateDevices, the picker,
   // getUserMedia with an exact deviceId, replaceTrack, stopping the old camera — runs for real.
-  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
-  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await patient.context.addInitScript(() => {
     const devices = navigator.mediaDevices;
     const enumerate = devices.enumerateDevices.bind(devices);
@@ -227,8 +197,8 @@ test('switching camera mid-call replaces the track without interrupting the call
   });
   await doctor.page.goto(consultation('doctor'));
   await patient.page.goto(consultation('patient'));
-  await waitState(doctor.page, 'active');
-  await waitState(patient.page, 'active');
+  await waitCallState(doctor.page, 'active');
+  await waitCallState(patient.page, 'active');
   await mediaFlows(doctor.page);
 
   const picker = patient.page.getByRole('combobox', { name: 'Camera' });
@@ -240,7 +210,7 @@ test('switching camera mid-call replaces the track without interrupting the call
   const before = await sentTrack();
   await picker.selectOption('canvas-camera');
   await waitFor(async () => (await sentTrack()) !== before);
-  assert.equal(await state(patient.page), 'active');
+  assert.equal(await callState(patient.page), 'active');
   const oldTrack = await patient.page.evaluate((id) => window.__tracks.find((x) => x.id === id)?.readyState, before);
   assert.equal(oldTrack, 'ended', 'the previous camera is released');
   await mediaFlows(doctor.page);
@@ -249,7 +219,7 @@ test('switching camera mid-call replaces the track without interrupting the call
   await picker.selectOption('unplugged-camera');
   const notice = patient.page.getByTestId('call-notice');
   await notice.getByText('no longer available').waitFor({ timeout: 5_000 });
-  assert.equal(await state(patient.page), 'active', 'a missing camera does not end the call');
+  assert.equal(await callState(patient.page), 'active', 'a missing camera does not end the call');
   await waitFor(async () => (await picker.inputValue()) === 'canvas-camera');
   await mediaFlows(doctor.page);
 });

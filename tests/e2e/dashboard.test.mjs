@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newWatchedPage, signIn, apiToken, appointmentId, axeViolations,
+  waitCallState, openParty,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -21,32 +22,14 @@ after(async () => {
   await server?.stop();
 });
 
-async function party(t, email, password) {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-  t.after(() => context.close());
-  const page = await newWatchedPage(context);
-  await signIn(page, server.url, email, password);
-  return { context, page };
-}
-
-const state = (page) => page.getByTestId('call').getAttribute('data-state');
-async function waitState(page, wanted, timeout = 15_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeout) {
-    if ((await state(page)) === wanted) return;
-    await page.waitForTimeout(25);
-  }
-  throw new Error(`state stayed ${await state(page)}, wanted ${wanted}`);
-}
-
 test('the patient is told when the doctor opens the room, joins from the notice, and both see the call in the history', async (t) => {
-  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
-  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await patient.page.getByTestId(`join-${id}`).waitFor();
   assert.equal(await patient.page.getByTestId(`waiting-${id}`).count(), 0);
 
   await doctor.page.getByTestId(`join-${id}`).click(); // "Start consultation"
-  await waitState(doctor.page, 'waiting');
+  await waitCallState(doctor.page, 'waiting');
   const opened = Date.now();
   const notice = patient.page.getByTestId(`waiting-${id}`);
   await notice.waitFor({ timeout: 6_000 });
@@ -57,10 +40,10 @@ test('the patient is told when the doctor opens the room, joins from the notice,
   console.log(`# notice appeared ${took} ms after the doctor entered`);
 
   await notice.getByRole('link', { name: 'Join now' }).click();
-  await waitState(patient.page, 'active');
-  await waitState(doctor.page, 'active');
+  await waitCallState(patient.page, 'active');
+  await waitCallState(doctor.page, 'active');
   await patient.page.getByRole('button', { name: 'Leave consultation' }).click();
-  await waitState(doctor.page, 'peer-left');
+  await waitCallState(doctor.page, 'peer-left');
   await doctor.page.getByRole('button', { name: 'Leave consultation' }).click();
 
   for (const [page, dashboard] of [[patient.page, '/patient'], [doctor.page, '/doctor']]) {
@@ -77,11 +60,11 @@ test('the patient is told when the doctor opens the room, joins from the notice,
 });
 
 test('the notice goes away when the room empties, and the doctor sees a live marker', async (t) => {
-  const doctor = await party(t, 'doctor@example.com', 'doctor-demo');
-  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   // The patient enters first this time; the doctor's dashboard marks it.
   await patient.page.goto(`${server.url}/consultation/${id}?role=patient`);
-  await waitState(patient.page, 'waiting');
+  await waitCallState(patient.page, 'waiting');
   await doctor.page.getByTestId(`live-${id}`).waitFor({ timeout: 6_000 });
   await doctor.page.getByTestId(`waiting-${id}`).getByText('Adib Hossain is waiting in the consultation room').waitFor();
   await patient.page.getByRole('button', { name: 'Leave consultation' }).click();
@@ -91,7 +74,7 @@ test('the notice goes away when the room empties, and the doctor sees a live mar
 });
 
 test('a hidden dashboard stops polling and refreshes at once when shown again', async (t) => {
-  const patient = await party(t, 'patient@example.com', 'patient-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   const polls = [];
   patient.page.on('request', (r) => { if (r.url().includes('/api/rooms/status')) polls.push(Date.now()); });
   await patient.page.waitForTimeout(5_500);
@@ -123,7 +106,7 @@ test('login, both dashboards and the consultation have no axe violations', async
   await page.getByTestId(`join-${id}`).waitFor();
   assert.deepEqual(await axeViolations(page), [], 'doctor dashboard');
   await page.getByTestId(`join-${id}`).click();
-  await waitState(page, 'waiting');
+  await waitCallState(page, 'waiting');
   assert.deepEqual(await axeViolations(page), [], 'consultation');
   await page.getByRole('button', { name: 'Leave consultation' }).click();
 });
@@ -146,7 +129,7 @@ test('the whole patient flow works by keyboard alone', async (t) => {
     if (await page.evaluate((tid) => document.activeElement?.dataset?.testid === tid, `join-${id}`)) break;
   }
   await page.keyboard.press('Enter');
-  await waitState(page, 'waiting');
+  await waitCallState(page, 'waiting');
   await page.keyboard.press('Control+D');
   await page.getByRole('button', { name: 'Unmute microphone' }).waitFor();
   for (let i = 0; i < 10; i++) {
@@ -154,5 +137,5 @@ test('the whole patient flow works by keyboard alone', async (t) => {
     if (await page.evaluate(() => document.activeElement?.textContent === 'Leave consultation')) break;
   }
   await page.keyboard.press('Enter');
-  await waitState(page, 'ended');
+  await waitCallState(page, 'ended');
 });

@@ -158,3 +158,40 @@ export async function axeViolations(page) {
   }));
   return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
+
+/** Polls `fn` every 100 ms until it returns a truthy value (returned), or throws after `timeout`. */
+export async function waitFor(fn, timeout = 15_000) {
+  const started = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - started > timeout) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The consultation screen's state (`data-state`: waiting, active, peer-left, …). */
+export const callState = (page) => page.getByTestId('call').getAttribute('data-state');
+
+/** Waits until the consultation screen is in state `wanted`; returns how long it took (ms). */
+export async function waitCallState(page, wanted, timeout = 15_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeout) {
+    if ((await callState(page)) === wanted) return Date.now() - started;
+    await page.waitForTimeout(25);
+  }
+  throw new Error(`state stayed ${await callState(page)}, wanted ${wanted}`);
+}
+
+/**
+ * A signed-in participant in its own browser context (closed when test `t` ends), with camera
+ * and microphone granted unless `permissions` says otherwise, and WebRTC instrumented.
+ */
+export async function openParty(t, browser, baseUrl, email, password, { permissions = ['camera', 'microphone'] } = {}) {
+  const context = await browser.newContext({ permissions });
+  t.after(() => context.close());
+  await instrumentWebRtc(context);
+  const page = await newWatchedPage(context);
+  await signIn(page, baseUrl, email, password);
+  return { context, page };
+}

@@ -99,9 +99,14 @@ pub async fn load_for(db: &SqlitePool, id: i64, user: &AuthUser) -> Result<Appoi
 
 /// Whether `user` is the appointment's patient or doctor.
 pub fn is_participant(a: &Appointment, user: &AuthUser) -> bool {
+    is_party(user, a.patient.id, a.doctor.id)
+}
+
+/// Whether `user` is the patient `patient_id` or the doctor `doctor_id` of an appointment.
+pub fn is_party(user: &AuthUser, patient_id: i64, doctor_id: i64) -> bool {
     match user.role {
-        Role::Patient => a.patient.id == user.id,
-        Role::Doctor => a.doctor.id == user.id,
+        Role::Patient => patient_id == user.id,
+        Role::Doctor => doctor_id == user.id,
     }
 }
 
@@ -208,29 +213,39 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(appointment)))
 }
 
-async fn set_status(
-    db: &SqlitePool,
+/// Moves appointment `id` from one of `from` to `to`, as `user`, and returns it afterwards.
+///
+/// The change is a compare-and-set in one statement, so two concurrent changes cannot both
+/// apply. `refused` builds the 409 message from the status found.
+///
+/// # Errors
+/// 404/403 from [`load_for`]; 409 `invalid_transition` when the status is not in `from`.
+async fn transition(
+    state: &AppState,
+    user: &AuthUser,
     id: i64,
     from: &[AppointmentStatus],
     to: AppointmentStatus,
-    now: OffsetDateTime,
-) -> Result<bool, AppError> {
-    let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-    // Compare-and-set in one statement, so two concurrent changes cannot both apply.
+    refused: impl FnOnce(AppointmentStatus) -> String,
+) -> Result<Appointment, AppError> {
+    let current = load_for(&state.db, id, user).await?;
+    let allowed: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
     let result = sqlx::query(&format!(
         "UPDATE appointments SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status IN ({})",
-        allowed
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(",")
+        allowed.join(",")
     ))
     .bind(to.as_str())
-    .bind(now.unix_timestamp())
+    .bind(state.clock.now().unix_timestamp())
     .bind(id)
-    .execute(db)
+    .execute(&state.db)
     .await?;
-    Ok(result.rows_affected() == 1)
+    if result.rows_affected() != 1 {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            refused(current.status),
+        ));
+    }
+    load_for(&state.db, id, user).await
 }
 
 /// The doctor confirms a requested appointment.
@@ -250,30 +265,29 @@ pub async fn confirm(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
-    let a = load_for(&state.db, id, &user).await?;
+    // A patient may see the appointment, but only its doctor confirms (checked after load_for so
+    // that strangers still get 403/404 for the appointment itself).
+    load_for(&state.db, id, &user).await?;
     if user.role != Role::Doctor {
         return Err(AppError::forbidden(
             "Only the doctor can confirm an appointment.",
         ));
     }
-    if !set_status(
-        &state.db,
+    let confirmed = transition(
+        &state,
+        &user,
         id,
         &[AppointmentStatus::Requested],
         AppointmentStatus::Confirmed,
-        state.clock.now(),
-    )
-    .await?
-    {
-        return Err(AppError::conflict(
-            "invalid_transition",
+        |s| {
             format!(
                 "Only requested appointments can be confirmed; this one is {}.",
-                a.status.as_str()
-            ),
-        ));
-    }
-    Ok(Json(load_for(&state.db, id, &user).await?))
+                s.as_str()
+            )
+        },
+    )
+    .await?;
+    Ok(Json(confirmed))
 }
 
 /// The patient or the doctor cancels a requested or confirmed appointment.
@@ -293,22 +307,16 @@ pub async fn cancel(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
-    let a = load_for(&state.db, id, &user).await?;
-    if !set_status(
-        &state.db,
+    let cancelled = transition(
+        &state,
+        &user,
         id,
         &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
         AppointmentStatus::Cancelled,
-        state.clock.now(),
+        |s| format!("This appointment is already {}.", s.as_str()),
     )
-    .await?
-    {
-        return Err(AppError::conflict(
-            "invalid_transition",
-            format!("This appointment is already {}.", a.status.as_str()),
-        ));
-    }
-    Ok(Json(load_for(&state.db, id, &user).await?))
+    .await?;
+    Ok(Json(cancelled))
 }
 
 /// Connection details for the consultation, if the join window is open.

@@ -18,10 +18,10 @@ use sha2::{Digest, Sha256};
 use teleconsult_core::{
     api::{RoomStatus, RoomStatusList},
     appointment::room_name,
-    Role,
 };
 
 use crate::{
+    appointments,
     auth::AuthUser,
     config::Provider,
     error::{AppError, ErrorBody},
@@ -105,10 +105,7 @@ pub async fn status(
                 "There is no appointment {id}."
             )));
         };
-        let mine = match user.role {
-            Role::Patient => patient_id == user.id,
-            Role::Doctor => doctor_id == user.id,
-        };
+        let mine = appointments::is_party(&user, patient_id, doctor_id);
         if !mine {
             return Err(AppError::forbidden(format!(
                 "Appointment {id} belongs to someone else; you cannot see its room."

@@ -1,0 +1,39 @@
+//! The top of both dashboards: who is waiting, the notification opt-in, and the list's state.
+
+use leptos::prelude::*;
+use teleconsult_core::Role;
+
+use crate::{
+    components::waiting_notice::{NotificationOptIn, WaitingNotice},
+    hooks::dashboard::UseDashboardReturn,
+};
+
+/// The waiting notices, the "notify me" button, "reconnecting…" while polling fails, and the
+/// appointment list's loading or error line.
+#[component]
+pub fn DashboardNotices(
+    /// The dashboard's data.
+    dash: UseDashboardReturn,
+    /// Whose dashboard this is.
+    role: Role,
+    /// The page title without a count.
+    base_title: String,
+) -> impl IntoView {
+    document().set_title(&base_title);
+    view! {
+        <WaitingNotice waiting=dash.waiting role=role base_title=base_title />
+        <NotificationOptIn />
+        <p class="hint" role="status">
+            {move || {
+                dash.reconnecting
+                    .get()
+                    .then_some("Reconnecting to the clinic… the page will update by itself.")
+            }}
+        </p>
+        {move || match dash.appointments.get() {
+            None => view! { <p role="status">"Loading appointments…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="form-error" role="alert">{e.user_message()}</p> }.into_any(),
+            Some(Ok(_)) => ().into_any(),
+        }}
+    }
+}
