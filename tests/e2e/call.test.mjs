@@ -223,3 +223,39 @@ test('switching camera mid-call replaces the track without interrupting the call
   await waitFor(async () => (await picker.inputValue()) === 'canvas-camera');
   await mediaFlows(doctor.page);
 });
+
+test('screen sharing reaches the other side by renegotiation and stops cleanly', async (t) => {
+  // getDisplayMedia never resolves in headless Chromium here (no picker to answer; measured with
+  // --use-fake-ui-for-media-stream, --auto-select-desktop-capture-source and tab-capture flags),
+  // so the "screen" is a canvas. The app's path — getDisplayMedia, addTrack, renegotiation with
+  // perfect negotiation, the remote screen tile, removeTrack on stop — runs for real.
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await doctor.context.addInitScript(() => {
+    navigator.mediaDevices.getDisplayMedia = async () => {
+      const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+      const g = canvas.getContext('2d');
+      let n = 0;
+      setInterval(() => { g.fillStyle = `hsl(${n++ % 360},70%,45%)`; g.fillRect(0, 0, 640, 360); }, 33);
+      const stream = canvas.captureStream(15);
+      window.__screen = stream;
+      return stream;
+    };
+  });
+  await doctor.page.goto(consultation('doctor'));
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(doctor.page, 'active');
+  await waitCallState(patient.page, 'active');
+
+  await doctor.page.getByRole('button', { name: 'Share screen' }).click();
+  const screen = patient.page.getByTestId('remote-screen');
+  await screen.waitFor({ timeout: 10_000 });
+  await waitFor(() => screen.evaluate((v) => v.videoWidth > 0));
+  assert.equal(await callState(patient.page), 'active');
+  await doctor.page.getByRole('button', { name: 'Stop sharing' }).waitFor();
+
+  await doctor.page.getByRole('button', { name: 'Stop sharing' }).click();
+  await screen.waitFor({ state: 'detached', timeout: 5_000 });
+  assert.equal(await doctor.page.evaluate(() => window.__screen.getVideoTracks()[0].readyState), 'ended');
+  await mediaFlows(patient.page);
+});
