@@ -6,6 +6,10 @@
 //! Ownership: one [`P2pCall`] owns the camera/microphone stream, the screen stream, the peer
 //! connection and the signaling socket. `leave()`, a terminal state, or dropping the value stops
 //! every local track, closes the peer connection and closes the socket.
+//!
+//! The engine writes its [`CallSignals`] only with the `try_` methods: browser callbacks and the
+//! cleanup on unmount can run after the component that owns the signals was disposed, and a
+//! plain `set` would then panic.
 
 use std::{cell::RefCell, rc::Rc};
 
@@ -176,11 +180,15 @@ fn dispatch(rc: &Rc<RefCell<Inner>>, event: CallEvent) {
         i.state = state.clone();
         (state, effects, i.signals)
     };
-    if state == CallState::Active && signals.active_since_ms.get_untracked().is_none() {
-        signals.active_since_ms.set(Some(js_sys::Date::now()));
+    if state == CallState::Active && signals.active_since_ms.try_get_untracked() == Some(None) {
+        signals.active_since_ms.try_set(Some(js_sys::Date::now()));
     }
-    if signals.state.get_untracked() != state {
-        signals.state.set(state);
+    if signals
+        .state
+        .try_get_untracked()
+        .is_some_and(|s| s != state)
+    {
+        signals.state.try_set(state);
     }
     for effect in effects {
         run_effect(rc, effect);
@@ -294,11 +302,11 @@ async fn join_flow(rc: Rc<RefCell<Inner>>) {
                 .ok()?
                 .as_string()
         });
-    signals.local_stream.set(Some(stream));
-    signals.camera_id.set(camera_id);
+    signals.local_stream.try_set(Some(stream));
+    signals.camera_id.try_set(camera_id);
     reset_pc(&rc);
     spawn_local(async move {
-        signals.cameras.set(media::cameras().await);
+        signals.cameras.try_set(media::cameras().await);
     });
 
     let origin = window().location().origin().unwrap_or_default();
@@ -335,7 +343,11 @@ fn send_join(rc: &Rc<RefCell<Inner>>) {
 
 fn send_media_state(rc: &Rc<RefCell<Inner>>) {
     let i = rc.borrow();
-    let flags = i.signals.local_media.get_untracked();
+    let flags = i
+        .signals
+        .local_media
+        .try_get_untracked()
+        .unwrap_or_default();
     if let (Some(socket), Some(call_id)) = (&i.socket, &i.call_id) {
         socket.send(&ClientFrame::MediaState {
             call_id: call_id.clone(),
@@ -350,10 +362,12 @@ fn on_socket_status(rc: &Rc<RefCell<Inner>>, status: SocketStatus) {
     let signals = rc.borrow().signals;
     match status {
         SocketStatus::Ready => {
-            signals.signaling_connected.set(true);
+            signals.signaling_connected.try_set(true);
             send_join(rc);
         }
-        SocketStatus::Lost => signals.signaling_connected.set(false),
+        SocketStatus::Lost => {
+            signals.signaling_connected.try_set(false);
+        }
     }
 }
 
@@ -371,7 +385,7 @@ fn on_frame(rc: &Rc<RefCell<Inner>>, frame: ServerFrame) {
                 i.signals
             };
             if let Some(p) = &peer {
-                signals.remote_peer.set(Some(p.clone()));
+                signals.remote_peer.try_set(Some(p.clone()));
             }
             dispatch(
                 rc,
@@ -389,7 +403,7 @@ fn on_frame(rc: &Rc<RefCell<Inner>>, frame: ServerFrame) {
                 i.peer = Some(peer.clone());
                 (new_session, i.signals)
             };
-            signals.remote_peer.set(Some(peer));
+            signals.remote_peer.try_set(Some(peer));
             dispatch(rc, CallEvent::PeerJoined { new_session });
             send_media_state(rc);
         }
@@ -399,9 +413,9 @@ fn on_frame(rc: &Rc<RefCell<Inner>>, frame: ServerFrame) {
                 i.peer = None;
                 i.signals
             };
-            signals.remote_stream.set(None);
-            signals.remote_screen.set(None);
-            signals.remote_media.set(MediaFlags::default());
+            signals.remote_stream.try_set(None);
+            signals.remote_screen.try_set(None);
+            signals.remote_media.try_set(MediaFlags::default());
             dispatch(rc, CallEvent::PeerLeft { reason });
         }
         ServerFrame::Offer { sdp, .. } => {
@@ -418,13 +432,13 @@ fn on_frame(rc: &Rc<RefCell<Inner>>, frame: ServerFrame) {
             ..
         } => {
             let signals = rc.borrow().signals;
-            signals.remote_media.set(MediaFlags {
+            signals.remote_media.try_set(MediaFlags {
                 audio,
                 video,
                 screen,
             });
             if !screen {
-                signals.remote_screen.set(None);
+                signals.remote_screen.try_set(None);
             }
         }
         ServerFrame::Busy { .. } => dispatch(rc, CallEvent::Busy),
@@ -526,11 +540,11 @@ fn reset_pc(rc: &Rc<RefCell<Inner>>) {
                 });
             let Some(stream) = stream else { return };
             let signals = rc.borrow().signals;
-            let camera = signals.remote_stream.get_untracked();
+            let camera = signals.remote_stream.try_get_untracked().flatten();
             match camera {
-                Some(c) if c.id() != stream.id() => signals.remote_screen.set(Some(stream)),
-                _ => signals.remote_stream.set(Some(stream)),
-            }
+                Some(c) if c.id() != stream.id() => signals.remote_screen.try_set(Some(stream)),
+                _ => signals.remote_stream.try_set(Some(stream)),
+            };
         }
     });
     let on_state = Closure::<dyn FnMut()>::new({
@@ -586,8 +600,8 @@ fn reset_pc(rc: &Rc<RefCell<Inner>>) {
         }
         i.signals
     };
-    signals.remote_stream.set(None);
-    signals.remote_screen.set(None);
+    signals.remote_stream.try_set(None);
+    signals.remote_screen.try_set(None);
 }
 
 /// Sends an offer if a peer is there and no negotiation is under way (perfect negotiation's
@@ -692,7 +706,7 @@ fn set_media(rc: &Rc<RefCell<Inner>>, kind: &str, on: bool) {
         }
         i.signals
     };
-    signals.local_media.update(|f| {
+    signals.local_media.try_update(|f| {
         if kind == "audio" {
             f.audio = on;
         } else {
@@ -743,7 +757,7 @@ async fn start_screen_share(rc: Rc<RefCell<Inner>>) {
         i.screen_ended = Some(on_ended);
         i.signals
     };
-    signals.local_media.update(|f| f.screen = true);
+    signals.local_media.try_update(|f| f.screen = true);
     send_media_state(&rc);
 }
 
@@ -760,7 +774,7 @@ fn stop_screen_share(rc: &Rc<RefCell<Inner>>) {
         i.screen_ended = None;
         i.signals
     };
-    signals.local_media.update(|f| f.screen = false);
+    signals.local_media.try_update(|f| f.screen = false);
     send_media_state(rc);
 }
 
@@ -771,9 +785,11 @@ async fn switch_camera(rc: Rc<RefCell<Inner>>, device_id: String) {
     let track = match media::camera(&device_id).await {
         Ok(t) => t,
         Err(error) => {
-            signals.notice.set(Some(error.user_message().to_string()));
+            signals
+                .notice
+                .try_set(Some(error.user_message().to_string()));
             // Re-render the picker so it shows the camera still in use.
-            signals.camera_id.update(|_| {});
+            signals.camera_id.try_update(|_| {});
             return;
         }
     };
@@ -785,7 +801,13 @@ async fn switch_camera(rc: Rc<RefCell<Inner>>, device_id: String) {
         track.stop();
         return;
     };
-    track.set_enabled(signals.local_media.get_untracked().video);
+    track.set_enabled(
+        signals
+            .local_media
+            .try_get_untracked()
+            .unwrap_or_default()
+            .video,
+    );
     let old = local
         .get_video_tracks()
         .get(0)
@@ -806,10 +828,10 @@ async fn switch_camera(rc: Rc<RefCell<Inner>>, device_id: String) {
         old.stop();
     }
     local.add_track(&track);
-    signals.camera_id.set(Some(device_id));
-    signals.notice.set(None);
+    signals.camera_id.try_set(Some(device_id));
+    signals.notice.try_set(None);
     // The preview element keeps the same stream; re-set it so it shows the new track at once.
-    signals.local_stream.set(Some(local));
+    signals.local_stream.try_set(Some(local));
 }
 
 // ------------------------------------------------------------------ leaving
@@ -835,8 +857,8 @@ fn release(rc: &Rc<RefCell<Inner>>) {
         }
         i.signals
     };
-    signals.local_stream.set(None);
-    signals.remote_stream.set(None);
-    signals.remote_screen.set(None);
-    signals.signaling_connected.set(false);
+    signals.local_stream.try_set(None);
+    signals.remote_stream.try_set(None);
+    signals.remote_screen.try_set(None);
+    signals.signaling_connected.try_set(false);
 }

@@ -132,7 +132,7 @@ pub fn NotificationOptIn() -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-            permission.set(web_sys::Notification::permission());
+            permission.try_set(web_sys::Notification::permission());
         });
     };
     move || {

@@ -58,7 +58,8 @@ pub fn use_dashboard(session: &Session) -> UseDashboardReturn {
                     // Server time − device time, taken at the middle of the request.
                     let device = (sent + js_sys::Date::now()) / 2.0;
                     let server = (l.server_time.unix_timestamp_nanos() / 1_000_000) as f64;
-                    offset_ms.set((server - device) as i64);
+                    // try_: the dashboard may have unmounted while the request was out.
+                    offset_ms.try_set((server - device) as i64);
                 }
                 result.map(|l| l.appointments)
             }

@@ -81,9 +81,12 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
     });
     let signals = call.signals();
     call.start();
+    let call = std::rc::Rc::new(call);
+    // Leaving the page (or any unmount) ends the call cleanly: call:end, tracks stopped. The
+    // cleanup holds the call itself, not the reactive store below, which may be disposed first.
+    let for_cleanup = send_wrapper::SendWrapper::new(call.clone());
+    on_cleanup(move || for_cleanup.leave());
     let call = StoredValue::new_local(call);
-    // Leaving the page (or any unmount) ends the call cleanly: call:end, tracks stopped.
-    on_cleanup(move || call.with_value(|c| c.leave()));
 
     let other = match role {
         Role::Doctor => "the patient",
@@ -249,7 +252,7 @@ fn StatePanel(
     signals: CallSignals,
     other_name: Signal<String>,
     dashboard: &'static str,
-    call: StoredValue<P2pCall, LocalStorage>,
+    call: StoredValue<std::rc::Rc<P2pCall>, LocalStorage>,
 ) -> impl IntoView {
     move || {
         let state = signals.state.get();

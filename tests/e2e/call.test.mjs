@@ -259,3 +259,28 @@ test('screen sharing reaches the other side by renegotiation and stops cleanly',
   assert.equal(await doctor.page.evaluate(() => window.__screen.getVideoTracks()[0].readyState), 'ended');
   await mediaFlows(patient.page);
 });
+
+test('the Back button mid-call unmounts the call screen, which ends the call like leaving', async (t) => {
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(consultation('doctor'));
+  await waitCallState(doctor.page, 'waiting');
+  // In-app navigation: the dashboard's join link, then the browser's Back button. The page stays
+  // loaded; only the router swaps the call screen out.
+  await patient.page.getByTestId(`join-${id}`).click();
+  await waitCallState(patient.page, 'active');
+  await waitCallState(doctor.page, 'active');
+  await patient.page.evaluate(() => { window.__samePage = true; });
+  await patient.page.goBack();
+  await patient.page.getByRole('heading', { name: 'Your appointments' }).waitFor();
+  assert.equal(await patient.page.evaluate(() => window.__samePage), true, 'no page reload');
+  await waitCallState(doctor.page, 'peer-left', 2_000);
+  assert.match(await doctor.page.getByTestId('peer-left').textContent(), /left the consultation/);
+  const released = await patient.page.evaluate(() => ({
+    tracks: window.__tracks.map((x) => x.readyState),
+    pcs: window.__pcs.map((p) => p.connectionState),
+  }));
+  assert.ok(released.tracks.length >= 2 && released.tracks.every((s) => s === 'ended'), JSON.stringify(released));
+  assert.ok(released.pcs.every((s) => s === 'closed'), JSON.stringify(released));
+  assert.deepEqual(patient.page.problems, [], 'no panic on unmount');
+});

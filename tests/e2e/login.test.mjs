@@ -82,3 +82,44 @@ test('a deep link returns after sign-in, and each role keeps its own session', a
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('a token the server refuses sends the person to sign in, then back', async () => {
+  const context = await browser.newContext();
+  const page = await newWatchedPage(context);
+  await page.goto(server.url + '/login');
+  await page.getByRole('heading', { name: 'Sign in to Teleconsult' }).waitFor();
+  // A well-formed, unexpired session whose token the server does not accept (wrong signature).
+  await page.evaluate(() => localStorage.setItem('teleconsult.session.patient', JSON.stringify({
+    access_token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIyIn0.invalid',
+    expires_at: Math.floor(Date.now() / 1000) + 3600,
+    user: { id: 2, name: 'Adib Hossain', role: 'patient' },
+  })));
+  await page.goto(server.url + '/patient');
+  await page.waitForURL((u) => u.pathname === '/login', { timeout: 15_000 });
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('next'), '/patient');
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), [], 'the refused session is dropped');
+  await signIn(page, 'patient@example.com', 'patient-demo');
+  await page.getByRole('heading', { name: 'Your appointments' }).waitFor({ timeout: 15_000 });
+  assert.equal(new URL(page.url()).pathname, '/patient');
+  await context.close();
+});
+
+test('a session about to expire is caught before joining, with a way back', async () => {
+  const context = await browser.newContext();
+  const page = await newWatchedPage(context);
+  await page.goto(server.url + '/login');
+  await signIn(page, 'patient@example.com', 'patient-demo');
+  await page.getByRole('heading', { name: 'Your appointments' }).waitFor({ timeout: 15_000 });
+  await page.evaluate(() => {
+    const key = 'teleconsult.session.patient';
+    const s = JSON.parse(localStorage.getItem(key));
+    s.expires_at = Math.floor(Date.now() / 1000) + 60;
+    localStorage.setItem(key, JSON.stringify(s));
+  });
+  await page.goto(server.url + '/consultation/1?role=patient');
+  await page.getByRole('heading', { name: 'Please sign in again' }).waitFor({ timeout: 15_000 });
+  const link = page.getByRole('link', { name: 'Sign in again' });
+  assert.match(await link.getAttribute('href'), /next=%2Fconsultation%2F1%3Frole%3Dpatient/);
+  await context.close();
+});
