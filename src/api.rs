@@ -206,7 +206,7 @@ pub async fn request_appointment(
     .await
 }
 
-/// `POST /api/appointments/{id}/confirm` (doctor) or `/cancel` (either party).
+/// `POST /api/appointments/{id}/confirm` or `/complete` (doctor), or `/cancel` (either party).
 pub async fn change_appointment(
     base_url: &str,
     token: &str,
@@ -216,6 +216,7 @@ pub async fn change_appointment(
     let verb = match action {
         AppointmentAction::Confirm => "confirm",
         AppointmentAction::Cancel => "cancel",
+        AppointmentAction::Complete => "complete",
     };
     let url = format!("{base_url}/api/appointments/{appointment_id}/{verb}");
     decode(send(authed(Request::post(&url), token)).await?).await
@@ -228,6 +229,8 @@ pub enum AppointmentAction {
     Confirm,
     /// Either party cancels.
     Cancel,
+    /// The doctor marks the consultation completed (once its window has opened).
+    Complete,
 }
 
 /// `GET /api/appointments/{id}/calls`: the call log, oldest first.

@@ -136,6 +136,9 @@ fn DoctorAppointment(
         None => {}
     });
     let requested = a.status == AppointmentStatus::Requested;
+    let opens_at = teleconsult_core::join_window::window_for(a.scheduled_at).opens_at;
+    let confirmed = a.status == AppointmentStatus::Confirmed;
+    let completable = move || confirmed && now.get() >= opens_at;
     let cancellable = matches!(
         a.status,
         AppointmentStatus::Requested | AppointmentStatus::Confirmed
@@ -162,6 +165,16 @@ fn DoctorAppointment(
                         on:click=move |_| { change.dispatch(AppointmentAction::Confirm); }
                     >
                         "Confirm"
+                    </button>
+                </Show>
+                <Show when=completable>
+                    <button
+                        type="button"
+                        class="secondary"
+                        disabled=move || change.pending().get()
+                        on:click=move |_| { change.dispatch(AppointmentAction::Complete); }
+                    >
+                        "Mark as completed"
                     </button>
                 </Show>
                 <Show when=move || cancellable>

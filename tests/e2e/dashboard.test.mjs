@@ -139,3 +139,15 @@ test('the whole patient flow works by keyboard alone', async (t) => {
   await page.keyboard.press('Enter');
   await waitCallState(page, 'ended');
 });
+
+// Last in this file: it closes the appointment the other tests use.
+test('the doctor marks the consultation completed and both dashboards say so', async (t) => {
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const card = doctor.page.getByTestId(`appointment-${id}`);
+  await card.getByRole('button', { name: 'Mark as completed' }).click();
+  await card.getByText('This consultation has taken place').waitFor({ timeout: 5_000 });
+  assert.equal(await card.getByRole('button', { name: 'Mark as completed' }).count(), 0);
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await patient.page.getByTestId(`join-note-${id}`).getByText('This consultation has taken place').waitFor({ timeout: 5_000 });
+  assert.equal(await patient.page.getByTestId(`join-${id}`).count(), 0, 'no join button any more');
+});

@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/appointments", get(list).post(create))
         .route("/appointments/{id}/confirm", post(confirm))
         .route("/appointments/{id}/cancel", post(cancel))
+        .route("/appointments/{id}/complete", post(complete))
         .route("/appointments/{id}/join", post(join))
         .route("/appointments/{id}/calls", get(call_log))
 }
@@ -317,6 +318,53 @@ pub async fn cancel(
     )
     .await?;
     Ok(Json(cancelled))
+}
+
+/// The doctor marks a confirmed appointment completed, once its join window has opened. The room
+/// then refuses joins with `completed`.
+#[utoipa::path(
+    post, path = "/api/appointments/{id}/complete", tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Appointment id")),
+    responses(
+        (status = 200, description = "Completed", body = Appointment),
+        (status = 403, description = "`forbidden`: not this appointment's doctor", body = ErrorBody),
+        (status = 404, description = "No such appointment", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: not confirmed, or its window has not opened yet", body = ErrorBody),
+    )
+)]
+pub async fn complete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Appointment>, AppError> {
+    let a = load_for(&state.db, id, &user).await?;
+    if user.role != Role::Doctor {
+        return Err(AppError::forbidden(
+            "Only the doctor can mark a consultation completed.",
+        ));
+    }
+    if state.clock.now() < teleconsult_core::join_window::window_for(a.scheduled_at).opens_at {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "A consultation can be marked completed once its window has opened.",
+        ));
+    }
+    let completed = transition(
+        &state,
+        &user,
+        id,
+        &[AppointmentStatus::Confirmed],
+        AppointmentStatus::Completed,
+        |s| {
+            format!(
+                "Only confirmed appointments can be completed; this one is {}.",
+                s.as_str()
+            )
+        },
+    )
+    .await?;
+    Ok(Json(completed))
 }
 
 /// Connection details for the consultation, if the join window is open.

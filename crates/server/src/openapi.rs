@@ -24,6 +24,7 @@ use crate::AppState;
         crate::appointments::create,
         crate::appointments::confirm,
         crate::appointments::cancel,
+        crate::appointments::complete,
         crate::appointments::join,
         crate::appointments::call_log,
         crate::rooms::status,

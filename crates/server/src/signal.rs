@@ -203,9 +203,14 @@ impl Hub {
         Ok(())
     }
 
-    /// The appointment of a live room.
-    fn appointment_of(&self, room: &str) -> Option<i64> {
-        self.rooms().get(room).map(|r| r.appointment_id)
+    /// The appointment and call id of `room`, if connection `conn` is in it.
+    fn member_of(&self, room: &str, conn: u64) -> Option<(i64, String)> {
+        let rooms = self.rooms();
+        let r = rooms.get(room)?;
+        r.members
+            .iter()
+            .any(|m| m.conn == conn)
+            .then(|| (r.appointment_id, r.call_id.clone()))
     }
 }
 
@@ -568,41 +573,36 @@ async fn join_room(
 }
 
 async fn leave_room(state: &AppState, session: &Session, room: &str, reason: &str) {
-    let appointment_id = state.hub.appointment_of(room);
-    let call_id = {
-        let rooms = state.hub.rooms();
-        rooms
-            .get(room)
-            .map(|r| r.call_id.clone())
-            .unwrap_or_default()
+    // Membership, appointment and call id in one look at the room.
+    let Some((appointment_id, call_id)) = state.hub.member_of(room, session.conn) else {
+        return;
     };
+    let identity = session.user.identity();
+    // Log before telling the others: whatever they do next is logged after this departure.
+    log_event(
+        state,
+        appointment_id,
+        &identity,
+        CallEventKind::Left,
+        Some(reason),
+        &call_id,
+    )
+    .await;
     let (was_there, empty) = state.hub.leave(room, session.conn, reason);
     if !was_there {
         return;
     }
-    let identity = session.user.identity();
     state.presence.leave(room, &identity);
-    if let Some(id) = appointment_id {
+    if empty {
         log_event(
             state,
-            id,
+            appointment_id,
             &identity,
-            CallEventKind::Left,
-            Some(reason),
+            CallEventKind::Ended,
+            Some("all_left"),
             &call_id,
         )
         .await;
-        if empty {
-            log_event(
-                state,
-                id,
-                &identity,
-                CallEventKind::Ended,
-                Some("all_left"),
-                &call_id,
-            )
-            .await;
-        }
     }
     tracing::info!(%identity, %reason, "left the room");
 }

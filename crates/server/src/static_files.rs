@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use axum::{
     body::Body,
     extract::Request,
-    http::{header, HeaderValue, StatusCode, Uri},
+    http::{header, HeaderName, HeaderValue, StatusCode, Uri},
     middleware::Next,
     response::{IntoResponse, Response},
     Router,
 };
-use tower_http::services::ServeDir;
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 /// `Cache-Control` for content-hashed assets: one year, never revalidated.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -33,10 +33,30 @@ pub fn router(dist: PathBuf) -> Router {
         .fallback(axum::handler::HandlerWithoutStateExt::into_service(
             fallback,
         ));
-    Router::new()
+    let mut router = Router::new()
         .fallback_service(files)
-        .layer(axum::middleware::from_fn(cache_control))
+        .layer(axum::middleware::from_fn(cache_control));
+    for (name, value) in SECURITY_HEADERS {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
 }
+
+/// Headers on every page and asset: the app must not be framed by another site (clickjacking a
+/// consultation), content types are not sniffed, no referrer leaves the app, and only this origin
+/// may use the camera, microphone and screen capture.
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    (
+        "permissions-policy",
+        "camera=(self), microphone=(self), display-capture=(self), geolocation=()",
+    ),
+];
 
 async fn spa_fallback(index: PathBuf, uri: Uri) -> Response {
     let last = uri.path().rsplit('/').next().unwrap_or_default();

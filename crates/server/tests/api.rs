@@ -504,6 +504,7 @@ async fn the_openapi_document_lists_every_endpoint() {
         "/api/appointments",
         "/api/appointments/{id}/confirm",
         "/api/appointments/{id}/cancel",
+        "/api/appointments/{id}/complete",
         "/api/appointments/{id}/join",
         "/api/appointments/{id}/calls",
         "/api/rooms/status",
@@ -738,5 +739,45 @@ async fn cors_allows_only_the_configured_app_origin() {
             .unwrap()
             .to_lowercase(),
         "etag"
+    );
+}
+
+#[tokio::test]
+async fn the_doctor_marks_a_consultation_completed_once_its_window_opened() {
+    let t = TestApp::demo().await;
+    let open = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let later = t.appointment_id(Who::Adib, LATER_TODAY).await;
+    let requested = t.appointment_id(Who::Adib, REQUESTED).await;
+    let doctor = t.token(Who::Doctor);
+    let complete = |id: i64| format!("/api/appointments/{id}/complete");
+
+    let by_patient = t
+        .post(&complete(open), Some(&t.token(Who::Adib)), None)
+        .await;
+    assert_eq!(by_patient.status, StatusCode::FORBIDDEN);
+    let too_early = t.post(&complete(later), Some(&doctor), None).await;
+    assert_eq!(too_early.status, StatusCode::CONFLICT);
+    assert!(too_early.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("window has opened"));
+    let not_confirmed = t.post(&complete(requested), Some(&doctor), None).await;
+    assert_eq!(not_confirmed.status, StatusCode::CONFLICT);
+
+    let done = t.post(&complete(open), Some(&doctor), None).await;
+    assert_eq!(
+        (done.status, done.json["status"].as_str()),
+        (StatusCode::OK, Some("completed"))
+    );
+    let join = t
+        .post(
+            &format!("/api/appointments/{open}/join"),
+            Some(&t.token(Who::Adib)),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (join.status, join.json["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("completed"))
     );
 }

@@ -153,3 +153,19 @@ async fn unbuilt_app_answers_503_with_the_fix() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(String::from_utf8(body).unwrap().contains("trunk build"));
 }
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path()).await;
+    for path in ["/", "/doctor", &format!("/{WASM}")] {
+        let (_, headers, _) = get(&app, path, None).await;
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert!(headers["permissions-policy"]
+            .to_str()
+            .unwrap()
+            .contains("camera=(self)"));
+    }
+}
