@@ -31,6 +31,9 @@ use crate::{error::AppError, extract::ApiJson, AppState};
 const ISSUER: &str = "teleconsult";
 /// Login attempts allowed per account per minute before 429 `rate_limited`.
 pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 5;
+/// Login attempts allowed per client address per minute (across accounts) before 429: high
+/// enough for a clinic whose staff sign in at opening time from one NAT address.
+pub const LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE: u32 = 100;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -175,24 +178,41 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("dummy password for timing").unwrap_or_default())
 }
 
-/// Limits login attempts per e-mail address.
-pub struct LoginLimiter(DefaultKeyedRateLimiter<String>);
+/// Limits login attempts per e-mail address (guessing one account's password) and per client
+/// address (trying many accounts). Behind a reverse proxy every client shares the proxy's
+/// address, so the per-client limit then applies to all of them together.
+pub struct LoginLimiter {
+    per_account: DefaultKeyedRateLimiter<String>,
+    per_client: DefaultKeyedRateLimiter<std::net::IpAddr>,
+}
 
 impl LoginLimiter {
-    /// [`LOGIN_ATTEMPTS_PER_MINUTE`] attempts per account per minute, as a burst.
+    /// [`LOGIN_ATTEMPTS_PER_MINUTE`] per account and [`LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE`] per
+    /// client address, each as a burst that refills over the minute.
     pub fn new() -> LoginLimiter {
-        let per_minute = NonZeroU32::new(LOGIN_ATTEMPTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
-        LoginLimiter(RateLimiter::keyed(Quota::per_minute(per_minute)))
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
+        LoginLimiter {
+            per_account: RateLimiter::keyed(quota(LOGIN_ATTEMPTS_PER_MINUTE)),
+            per_client: RateLimiter::keyed(quota(LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE)),
+        }
     }
 
-    fn check(&self, email: &str) -> Result<(), AppError> {
-        self.0.check_key(&email.to_lowercase()).map_err(|_| {
+    fn check(&self, email: &str, client: Option<std::net::IpAddr>) -> Result<(), AppError> {
+        let limited = |who: &str| {
             AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "Too many sign-in attempts for this account. Wait a minute and try again.",
+                format!("Too many sign-in attempts {who}. Wait a minute and try again."),
             )
-        })
+        };
+        if let Some(ip) = client {
+            self.per_client
+                .check_key(&ip)
+                .map_err(|_| limited("from this network"))?;
+        }
+        self.per_account
+            .check_key(&email.trim().to_lowercase())
+            .map_err(|_| limited("for this account"))
     }
 }
 
@@ -249,6 +269,22 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// The TCP peer's address, when the server was started with connection info (`main.rs` does);
+/// `None` otherwise (tests through `oneshot`).
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let info =
+            axum::extract::ConnectInfo::<std::net::SocketAddr>::from_request_parts(parts, state)
+                .await
+                .ok();
+        Ok(ClientAddr(info.map(|c| c.0.ip())))
+    }
+}
+
 /// Routes: `POST /auth/login`, `GET /me`.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -269,9 +305,10 @@ pub fn router() -> Router<AppState> {
 )]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
-    state.login_limiter.check(&req.email)?;
+    state.login_limiter.check(&req.email, client)?;
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, name, role, password_hash FROM users WHERE email = ?1 COLLATE NOCASE",
     )

@@ -53,7 +53,8 @@ async fn run(config: Config) -> Result<(), String> {
     }
     // Scripts wait for this exact line; keep its shape.
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app(state))
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))

@@ -781,3 +781,49 @@ async fn the_doctor_marks_a_consultation_completed_once_its_window_opened() {
         (StatusCode::FORBIDDEN, Some("completed"))
     );
 }
+
+#[tokio::test]
+async fn one_client_trying_many_accounts_is_rate_limited() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use tower::ServiceExt;
+    let t = TestApp::demo().await;
+    let attempt = |ip: [u8; 4], n: usize| {
+        let router = t
+            .router
+            .clone()
+            .layer(MockConnectInfo(std::net::SocketAddr::from((ip, 40000))));
+        async move {
+            let body = json!({"email": format!("nobody{n}@example.com"), "password": "x"});
+            let req = Request::post("/api/auth/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            router.oneshot(req).await.unwrap().status()
+        }
+    };
+    let burst = teleconsult_server::auth::LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE as usize;
+    for n in 0..burst {
+        assert_eq!(
+            attempt([192, 0, 2, 1], n).await,
+            StatusCode::UNAUTHORIZED,
+            "attempt {n}"
+        );
+    }
+    // The quota refills while the burst is spent (one attempt per 60/quota s), so allow a few.
+    let mut limited_at = None;
+    for n in burst..burst + 10 {
+        if attempt([192, 0, 2, 1], n).await == StatusCode::TOO_MANY_REQUESTS {
+            limited_at = Some(n);
+            break;
+        }
+    }
+    assert!(
+        limited_at.is_some(),
+        "no 429 within 10 attempts past the burst of {burst}"
+    );
+    assert_eq!(
+        attempt([192, 0, 2, 2], 999).await,
+        StatusCode::UNAUTHORIZED,
+        "another client is not affected"
+    );
+}
