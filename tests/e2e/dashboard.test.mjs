@@ -140,6 +140,48 @@ test('the whole patient flow works by keyboard alone', async (t) => {
   await waitCallState(page, 'ended');
 });
 
+test('a 360 px phone: no page scrolls sideways and the call controls stay on screen', async (t) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, permissions: ['camera', 'microphone'] });
+  t.after(() => context.close());
+  const page = await newWatchedPage(context);
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.goto(server.url + '/login');
+  await page.getByRole('heading', { name: 'Sign in to Teleconsult' }).waitFor();
+  assert.equal(await overflow(), 0, 'login');
+  await signIn(page, server.url, 'patient@example.com', 'patient-demo');
+  await page.getByTestId(`join-${id}`).waitFor();
+  assert.equal(await overflow(), 0, 'patient dashboard');
+  await signIn(page, server.url, 'doctor@example.com', 'doctor-demo');
+  await page.getByTestId(`join-${id}`).waitFor();
+  assert.equal(await overflow(), 0, 'doctor dashboard');
+  await page.getByTestId(`join-${id}`).click();
+  await waitCallState(page, 'waiting');
+  assert.equal(await overflow(), 0, 'consultation');
+  for (const name of ['Mute microphone', 'Turn camera off', 'Share screen', 'Leave consultation']) {
+    const box = await page.getByRole('button', { name }).boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 360 && box.y + box.height <= 740, `${name}: ${JSON.stringify(box)}`);
+    assert.ok(box.height >= 44, `${name} is a comfortable touch target (${box.height} px)`);
+  }
+  await page.getByRole('button', { name: 'Leave consultation' }).click();
+});
+
+test('malformed answers from the API give a plain message, never a crash', async (t) => {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  t.after(() => context.close());
+  const page = await newWatchedPage(context);
+  await signIn(page, server.url, 'patient@example.com', 'patient-demo');
+  await page.getByTestId(`join-${id}`).waitFor();
+  // What a broken deployment can send: a 200 that is not JSON, and a proxy's HTML error page.
+  await page.route('**/api/appointments', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"appointments": [' }));
+  await page.route('**/api/appointments/*/join', (r) => r.fulfill({ status: 502, contentType: 'text/html', body: '<html>Bad Gateway</html>' }));
+  await page.reload();
+  await page.getByRole('alert').filter({ hasText: 'The Teleconsult server had a problem' }).waitFor({ timeout: 10_000 });
+  await page.goto(`${server.url}/consultation/${id}?role=patient`);
+  await waitCallState(page, 'failed');
+  assert.match(await page.getByTestId('call-error').textContent(), /server had a problem/);
+  assert.ok(page.problems.every((p) => !p.includes('panicked') && !p.startsWith('pageerror')), page.problems.join('\n'));
+});
+
 // Last in this file: it closes the appointment the other tests use.
 test('the doctor marks the consultation completed and both dashboards say so', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');

@@ -29,8 +29,9 @@ use time::{Duration, OffsetDateTime};
 use crate::{error::AppError, extract::ApiJson, AppState};
 
 const ISSUER: &str = "teleconsult";
-/// Login attempts allowed per account per minute before 429 `rate_limited`.
-pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 5;
+/// Login attempts (successful or not) allowed per account per minute before 429 `rate_limited`:
+/// slow enough to stop online guessing, loose enough for a person on several devices.
+pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
 /// Login attempts allowed per client address per minute (across accounts) before 429: high
 /// enough for a clinic whose staff sign in at opening time from one NAT address.
 pub const LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE: u32 = 100;
@@ -300,7 +301,7 @@ pub fn router() -> Router<AppState> {
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
         (status = 401, description = "`invalid_credentials`: wrong e-mail or password", body = crate::error::ErrorBody),
-        (status = 429, description = "`rate_limited`: more than 5 attempts a minute for this account", body = crate::error::ErrorBody),
+        (status = 429, description = "`rate_limited`: more than 10 attempts a minute for this account, or 100 from one client address", body = crate::error::ErrorBody),
     )
 )]
 pub async fn login(
