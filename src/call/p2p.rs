@@ -375,15 +375,21 @@ fn on_frame(rc: &Rc<RefCell<Inner>>, frame: ServerFrame) {
     match frame {
         ServerFrame::RoomJoined { call_id, peers, .. } => {
             let peer = peers.into_iter().next();
-            let signals = {
+            let (signals, peer_reloaded) = {
                 let mut i = rc.borrow_mut();
                 i.call_id = Some(call_id);
                 i.takeover = false;
+                // Back after a signaling outage, and the peer is a new page (it reloaded
+                // meanwhile): our connection talks to a page that is gone.
+                let reloaded = matches!((&i.peer, &peer), (Some(old), Some(new)) if old.session_id != new.session_id);
                 if peer.is_some() {
                     i.peer = peer.clone();
                 }
-                i.signals
+                (i.signals, reloaded)
             };
+            if peer_reloaded {
+                reset_pc(rc);
+            }
             if let Some(p) = &peer {
                 signals.remote_peer.try_set(Some(p.clone()));
             }
