@@ -451,7 +451,21 @@ fn on_frame(rc: &Rc<RefCell<Inner>>, frame: ServerFrame) {
         ServerFrame::TakenOver { .. } => dispatch(rc, CallEvent::TakenOver),
         ServerFrame::Error { code, message } => match code.as_str() {
             "invalid_token" | "token_expired" | "unauthorized" => {
-                fail(rc, CallError::SessionExpired)
+                let (joined, signals) = {
+                    let i = rc.borrow();
+                    (i.call_id.is_some(), i.signals)
+                };
+                if joined {
+                    // A long call outlived its access token and signaling reconnected: the media
+                    // still flows peer to peer, so the call goes on without signaling.
+                    signals.notice.try_set(Some(
+                        "Your session has expired, so the connection to the clinic's server could \
+                         not be restored. The call continues; if it drops, sign in again to rejoin."
+                            .to_string(),
+                    ));
+                } else {
+                    fail(rc, CallError::SessionExpired);
+                }
             }
             "not_confirmed" | "cancelled" | "completed" | "too_early" | "too_late"
             | "forbidden" | "not_found" | "room_full" => {

@@ -284,3 +284,23 @@ test('the Back button mid-call unmounts the call screen, which ends the call lik
   assert.ok(released.pcs.every((s) => s === 'closed'), JSON.stringify(released));
   assert.deepEqual(patient.page.problems, [], 'no panic on unmount');
 });
+
+test('a call whose token stops being accepted goes on, and says so', async (t) => {
+  // Its own server, whose token secret is then rotated: on reconnect the hub refuses the old
+  // token (invalid_token), as it would refuse one that expired during a long call.
+  const own = await startServer({ args: ['--demo', '--jwt-secret', 'first-secret-of-at-least-32-characters'] });
+  t.after(() => own.stop());
+  const ownId = await appointmentId(own.url, await apiToken(own.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
+  const doctor = await openParty(t, browser, own.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, own.url, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(`${own.url}/consultation/${ownId}?role=doctor`);
+  await patient.page.goto(`${own.url}/consultation/${ownId}?role=patient`);
+  await waitCallState(doctor.page, 'active');
+  await waitCallState(patient.page, 'active');
+
+  await own.restart({ downMs: 500, args: ['--demo', '--jwt-secret', 'second-secret-of-at-least-32-characters'] });
+  await patient.page.getByTestId('call-notice').getByText('session has expired').waitFor({ timeout: 20_000 });
+  assert.equal(await callState(patient.page), 'active', 'the call is not ended');
+  await mediaFlows(patient.page);
+  await mediaFlows(doctor.page);
+});

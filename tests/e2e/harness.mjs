@@ -19,14 +19,16 @@ export const CHROMIUM_ARGS = [
 /**
  * Starts the server. Resolves to { url, stop, restart, dataDir, output() } once it logs its
  * address. `distDir` defaults to the release build under test; `args` are extra flags.
- * `restart()` stops it and starts it again on the same port and data folder.
+ * `restart({ downMs, args })` stops it and starts it again on the same port and data folder,
+ * after `downMs`, with other flags if `args` is given.
  */
 export async function startServer({ distDir = DIST, args = [], env = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'teleconsult-e2e-'));
   let log = '';
   let child;
+  let currentArgs = args;
   const launch = (addr) => new Promise((resolve, reject) => {
-    child = spawn(SERVER_BIN, ['--addr', addr, '--data-dir', dataDir, '--dist-dir', distDir, ...args], {
+    child = spawn(SERVER_BIN, ['--addr', addr, '--data-dir', dataDir, '--dist-dir', distDir, ...currentArgs], {
       env: { ...process.env, NO_COLOR: '1', RUST_LOG: 'info,tower_http=warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -53,8 +55,9 @@ export async function startServer({ distDir = DIST, args = [], env = {} } = {}) 
     url,
     dataDir,
     output: () => log,
-    async restart({ downMs = 0 } = {}) {
+    async restart({ downMs = 0, args: newArgs } = {}) {
       await stopChild();
+      if (newArgs) currentArgs = newArgs;
       await new Promise((r) => setTimeout(r, downMs));
       await launch(url.replace('http://', ''));
     },
