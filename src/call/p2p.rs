@@ -449,30 +449,33 @@ fn on_frame(rc: &Rc<RefCell<Inner>>, frame: ServerFrame) {
         }
         ServerFrame::Busy { .. } => dispatch(rc, CallEvent::Busy),
         ServerFrame::TakenOver { .. } => dispatch(rc, CallEvent::TakenOver),
-        ServerFrame::Error { code, message } => match code.as_str() {
-            "invalid_token" | "token_expired" | "unauthorized" => {
-                let (joined, signals) = {
-                    let i = rc.borrow();
-                    (i.call_id.is_some(), i.signals)
-                };
-                if joined {
-                    // A long call outlived its access token and signaling reconnected: the media
-                    // still flows peer to peer, so the call goes on without signaling.
-                    signals.notice.try_set(Some(
-                        "Your session has expired, so the connection to the clinic's server could \
-                         not be restored. The call continues; if it drops, sign in again to rejoin."
-                            .to_string(),
-                    ));
-                } else {
-                    fail(rc, CallError::SessionExpired);
+        ServerFrame::Error { code, message } => {
+            let error = match code.as_str() {
+                "invalid_token" | "token_expired" | "unauthorized" => CallError::SessionExpired,
+                "not_confirmed" | "cancelled" | "completed" | "too_early" | "too_late"
+                | "forbidden" | "not_found" | "room_full" => CallError::Refused { code, message },
+                _ => {
+                    leptos::logging::warn!("signaling error {code}: {message}");
+                    return;
                 }
+            };
+            let (joined, signals) = {
+                let i = rc.borrow();
+                (i.call_id.is_some(), i.signals)
+            };
+            if joined {
+                // Refused while re-entering after a signaling outage (a token that outlived a long
+                // call, a window that closed meanwhile): the media still flows peer to peer, so
+                // the call goes on without signaling.
+                signals.notice.try_set(Some(format!(
+                    "The connection to the clinic's server could not be restored: {} The call \
+                     continues; if it drops, you may not be able to rejoin.",
+                    error.user_message()
+                )));
+            } else {
+                fail(rc, error);
             }
-            "not_confirmed" | "cancelled" | "completed" | "too_early" | "too_late"
-            | "forbidden" | "not_found" | "room_full" => {
-                fail(rc, CallError::Refused { code, message })
-            }
-            _ => leptos::logging::warn!("signaling error {code}: {message}"),
-        },
+        }
         ServerFrame::AuthOk { .. } | ServerFrame::Pong => {}
     }
 }
