@@ -58,3 +58,11 @@ pub fn provide_app_config(config: ClientConfig) {
 pub fn expect_app_config() -> Arc<ClientConfig> {
     expect_context::<AppConfig>().0
 }
+
+/// Sets the document title to "`page` — clinic name" (WCAG 2.4.2: every page says what it is).
+pub fn set_page_title(page: &str) {
+    let clinic = use_context::<AppConfig>()
+        .map(|c| c.0.clinic_name.clone())
+        .unwrap_or_else(|| "Teleconsult".to_string());
+    document().set_title(&format!("{page} — {clinic}"));
+}

@@ -26,9 +26,9 @@ pub fn WaitingNotice(
     /// The page title without a count.
     base_title: String,
 ) -> impl IntoView {
-    // Title count, chime and OS notification for newly arrived entries.
+    // Title count, chime and OS notification for newly arrived entries. (No reset on unmount:
+    // the next page sets its own title.)
     Effect::new({
-        let base_title = base_title.clone();
         move |previous: Option<Vec<i64>>| {
             let now = waiting.get();
             let ids: Vec<i64> = now.iter().map(|w| w.appointment_id).collect();
@@ -54,7 +54,6 @@ pub fn WaitingNotice(
             ids
         }
     });
-    on_cleanup(move || document().set_title(&base_title));
 
     view! {
         <div class="waiting-notices" role="status" aria-live="polite" data-testid="waiting-notices">

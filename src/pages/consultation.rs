@@ -72,6 +72,7 @@ pub fn Consultation() -> impl IntoView {
 #[component]
 fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
     let config = expect_app_config();
+    crate::config::set_page_title("Consultation");
     let role = session.user.role;
     let call = P2pCall::new(CallParams {
         api_base_url: config.api_base_url.clone(),

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 /// "Page not found" with a way back.
 #[component]
 pub fn NotFound() -> impl IntoView {
+    crate::config::set_page_title("Page not found");
     view! {
         <main class="screen-message">
             <h1>"Page not found"</h1>

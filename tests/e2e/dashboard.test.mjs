@@ -98,6 +98,7 @@ test('login, both dashboards and the consultation have no axe violations', async
   const page = await newWatchedPage(context);
   await page.goto(server.url + '/login');
   await page.getByRole('heading', { name: 'Sign in to Teleconsult' }).waitFor();
+  assert.equal(await page.title(), 'Sign in — Teleconsult');
   assert.deepEqual(await axeViolations(page), [], 'login');
   await signIn(page, server.url, 'patient@example.com', 'patient-demo');
   await page.getByTestId(`join-${id}`).waitFor();
@@ -105,8 +106,10 @@ test('login, both dashboards and the consultation have no axe violations', async
   await signIn(page, server.url, 'doctor@example.com', 'doctor-demo');
   await page.getByTestId(`join-${id}`).waitFor();
   assert.deepEqual(await axeViolations(page), [], 'doctor dashboard');
+  assert.equal(await page.title(), "This week's consultations — Teleconsult");
   await page.getByTestId(`join-${id}`).click();
   await waitCallState(page, 'waiting');
+  assert.equal(await page.title(), 'Consultation — Teleconsult');
   assert.deepEqual(await axeViolations(page), [], 'consultation');
   await page.getByRole('button', { name: 'Leave consultation' }).click();
 });
