@@ -6,6 +6,8 @@
 #   4. end-to-end tests: the release build served by the real server, driven by Playwright
 set -euo pipefail
 cd "$(dirname "$0")/.."
+RESULTS=$(mktemp)
+trap 'rm -f "$RESULTS"' EXIT
 scripts/setup.sh --browser
 source scripts/env.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -26,12 +28,12 @@ cargo clippy -p teleconsult-web -p teleconsult-core --target wasm32-unknown-unkn
 done_step
 
 step "host tests (core, server)"
-cargo test -p teleconsult-core -p teleconsult-server
+cargo test -p teleconsult-core -p teleconsult-server 2>&1 | tee -a "$RESULTS"
 done_step
 
 step "browser tests (wasm-bindgen-test in headless Chromium)"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
-cargo test -p teleconsult-web --target wasm32-unknown-unknown
+cargo test -p teleconsult-web --target wasm32-unknown-unknown 2>&1 | tee -a "$RESULTS"
 done_step
 
 step "release build of the app (trunk build --release, wasm-opt 132)"
@@ -45,5 +47,11 @@ done_step
 step "end-to-end tests (Playwright, Debian's Chromium, release build, real server)"
 export TELECONSULT_SERVER_BIN="$PWD/target/debug/teleconsult-server"
 export TELECONSULT_TEST_DIST="$PWD/dist"
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee -a "$RESULTS"
 done_step
+
+# One closing line for all layers: cargo's "test result:" lines and node's "# pass"/"# fail".
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^# pass /  { p += $3 }
+     /^# fail /  { f += $3 }
+     END { printf "total: %d passed, %d failed\n", p, f }' "$RESULTS"
