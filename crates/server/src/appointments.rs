@@ -214,22 +214,22 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(appointment)))
 }
 
-/// Moves appointment `id` from one of `from` to `to`, as `user`, and returns it afterwards.
+/// Moves `current` (loaded with [`load_for`], so access is already checked) from one of `from`
+/// to `to`, and returns it with its new status.
 ///
 /// The change is a compare-and-set in one statement, so two concurrent changes cannot both
-/// apply. `refused` builds the 409 message from the status found.
+/// apply; it touches only the status, so the rest of `current` is still what is stored.
+/// `refused` builds the 409 message from the status found.
 ///
 /// # Errors
-/// 404/403 from [`load_for`]; 409 `invalid_transition` when the status is not in `from`.
+/// 409 `invalid_transition` when the stored status is not in `from`.
 async fn transition(
     state: &AppState,
-    user: &AuthUser,
-    id: i64,
+    current: Appointment,
     from: &[AppointmentStatus],
     to: AppointmentStatus,
     refused: impl FnOnce(AppointmentStatus) -> String,
 ) -> Result<Appointment, AppError> {
-    let current = load_for(&state.db, id, user).await?;
     let allowed: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
     let result = sqlx::query(&format!(
         "UPDATE appointments SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status IN ({})",
@@ -237,7 +237,7 @@ async fn transition(
     ))
     .bind(to.as_str())
     .bind(state.clock.now().unix_timestamp())
-    .bind(id)
+    .bind(current.id)
     .execute(&state.db)
     .await?;
     if result.rows_affected() != 1 {
@@ -246,7 +246,10 @@ async fn transition(
             refused(current.status),
         ));
     }
-    load_for(&state.db, id, user).await
+    Ok(Appointment {
+        status: to,
+        ..current
+    })
 }
 
 /// The doctor confirms a requested appointment.
@@ -268,7 +271,7 @@ pub async fn confirm(
 ) -> Result<Json<Appointment>, AppError> {
     // A patient may see the appointment, but only its doctor confirms (checked after load_for so
     // that strangers still get 403/404 for the appointment itself).
-    load_for(&state.db, id, &user).await?;
+    let current = load_for(&state.db, id, &user).await?;
     if user.role != Role::Doctor {
         return Err(AppError::forbidden(
             "Only the doctor can confirm an appointment.",
@@ -276,8 +279,7 @@ pub async fn confirm(
     }
     let confirmed = transition(
         &state,
-        &user,
-        id,
+        current,
         &[AppointmentStatus::Requested],
         AppointmentStatus::Confirmed,
         |s| {
@@ -308,10 +310,10 @@ pub async fn cancel(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
+    let current = load_for(&state.db, id, &user).await?;
     let cancelled = transition(
         &state,
-        &user,
-        id,
+        current,
         &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
         AppointmentStatus::Cancelled,
         |s| format!("This appointment is already {}.", s.as_str()),
@@ -338,13 +340,14 @@ pub async fn complete(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
-    let a = load_for(&state.db, id, &user).await?;
+    let current = load_for(&state.db, id, &user).await?;
     if user.role != Role::Doctor {
         return Err(AppError::forbidden(
             "Only the doctor can mark a consultation completed.",
         ));
     }
-    if state.clock.now() < teleconsult_core::join_window::window_for(a.scheduled_at).opens_at {
+    if state.clock.now() < teleconsult_core::join_window::window_for(current.scheduled_at).opens_at
+    {
         return Err(AppError::conflict(
             "invalid_transition",
             "A consultation can be marked completed once its window has opened.",
@@ -352,8 +355,7 @@ pub async fn complete(
     }
     let completed = transition(
         &state,
-        &user,
-        id,
+        current,
         &[AppointmentStatus::Confirmed],
         AppointmentStatus::Completed,
         |s| {
