@@ -3,11 +3,17 @@
 //! Every call returns [`ApiError`] on failure; [`ApiError::user_message`] gives the plain-language
 //! text the UI shows.
 
+use std::sync::Arc;
+
 use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::{expect_context, provide_context};
 use serde::de::DeserializeOwned;
-use teleconsult_core::api::{
-    Appointment, AppointmentList, CallEvent, CreateAppointment, ErrorBody, JoinResponse,
-    LoginRequest, LoginResponse, Party, RoomStatusList,
+use teleconsult_core::{
+    api::{
+        Appointment, AppointmentList, CallEvent, CreateAppointment, ErrorBody, JoinResponse,
+        LoginRequest, LoginResponse, Party, RoomStatusList,
+    },
+    AppointmentAction, Role,
 };
 
 /// What went wrong talking to the API.
@@ -100,10 +106,7 @@ pub async fn login(base_url: &str, email: &str, password: &str) -> Result<LoginR
     let req = Request::post(&format!("{base_url}/api/auth/login"))
         .json(&body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
-    let res = req
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let res = send_request(req).await?;
     if res.status() == 401 {
         // A failed login is a rejection with the server's message, not an ended session.
         let (status, code, message) = error_parts(res).await;
@@ -148,9 +151,143 @@ async fn error_parts(res: Response) -> (u16, String, String) {
     }
 }
 
-/// A request to the API with the bearer token. The token travels only in this header.
-fn authed(builder: RequestBuilder, token: &str) -> RequestBuilder {
-    builder.header("Authorization", &format!("Bearer {token}"))
+/// The API as one signed-in person speaks it: the base URL from `config.json` and the session's
+/// bearer token, which travels only in the `Authorization` header (never in a URL). Provided by
+/// `pages::with_session` to everything under a signed-in page ([`provide_authorized_api`]);
+/// pages, hooks and components ask for it with [`expect_authorized_api`] instead of passing
+/// `(base URL, token)` pairs around. Leptos' `login_with_token_csr_only` example's
+/// `AuthorizedApi`, in this app's words.
+#[derive(Clone)]
+pub struct AuthorizedApi {
+    base_url: Arc<str>,
+    token: Arc<str>,
+    role: Role,
+}
+
+/// Makes `api` available to the current component and everything below it.
+pub fn provide_authorized_api(api: AuthorizedApi) {
+    provide_context(api);
+}
+
+/// The [`AuthorizedApi`] of the signed-in page this runs under.
+///
+/// # Panics
+/// Outside a page rendered by `pages::with_session` (a programming error).
+pub fn expect_authorized_api() -> AuthorizedApi {
+    expect_context::<AuthorizedApi>()
+}
+
+impl AuthorizedApi {
+    /// The API at `base_url` (`""` = same origin) for the holder of `access_token`, signed in as
+    /// `role`.
+    pub fn new(base_url: &str, access_token: &str, role: Role) -> AuthorizedApi {
+        AuthorizedApi {
+            base_url: base_url.into(),
+            token: access_token.into(),
+            role,
+        }
+    }
+
+    /// The role of the session this client speaks for.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The base URL of the API (`""` = the page's own origin).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The access token, for the signaling socket's first frame (the only place besides the
+    /// `Authorization` header where it may travel).
+    pub fn access_token(&self) -> &str {
+        &self.token
+    }
+
+    fn request(&self, builder: fn(&str) -> RequestBuilder, path: &str) -> RequestBuilder {
+        builder(&format!("{}{path}", self.base_url))
+            .header("Authorization", &format!("Bearer {}", self.token))
+    }
+
+    /// `POST /api/appointments/{id}/join`: connection details for the consultation.
+    ///
+    /// # Errors
+    /// `Rejected { status: 403, code }` with the join-window reason (`too_early`,
+    /// `not_confirmed`, …) or `forbidden`; `Rejected { status: 404 }`;
+    /// [`ApiError::Unauthorized`] when the session ended.
+    pub async fn join(&self, appointment_id: i64) -> Result<JoinResponse, ApiError> {
+        let path = format!("/api/appointments/{appointment_id}/join");
+        decode(send(self.request(Request::post, &path)).await?).await
+    }
+
+    /// `GET /api/appointments`: the signed-in person's appointments and the server's clock.
+    pub async fn appointments(&self) -> Result<AppointmentList, ApiError> {
+        decode(send(self.request(Request::get, "/api/appointments")).await?).await
+    }
+
+    /// `GET /api/doctors`: doctors a patient can book.
+    pub async fn doctors(&self) -> Result<Vec<Party>, ApiError> {
+        decode(send(self.request(Request::get, "/api/doctors")).await?).await
+    }
+
+    /// `POST /api/appointments`: a patient requests an appointment.
+    ///
+    /// # Errors
+    /// `Rejected { status: 422 }` with the reason (time in the past, unknown doctor, …).
+    pub async fn request_appointment(
+        &self,
+        body: &CreateAppointment,
+    ) -> Result<Appointment, ApiError> {
+        let req = self
+            .request(Request::post, "/api/appointments")
+            .json(body)
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        decode(send_request(req).await?).await
+    }
+
+    /// `POST /api/appointments/{id}/{confirm|cancel|complete}`; the rule of who may do what and
+    /// when is `teleconsult_core::AppointmentAction::check`.
+    ///
+    /// # Errors
+    /// `Rejected { status: 403 }` for a role that may not; `Rejected { status: 409,
+    /// code: "invalid_transition" }` when the status or the window does not allow it.
+    pub async fn change_appointment(
+        &self,
+        appointment_id: i64,
+        action: AppointmentAction,
+    ) -> Result<Appointment, ApiError> {
+        let path = format!("/api/appointments/{appointment_id}/{}", action.path());
+        decode(send(self.request(Request::post, &path)).await?).await
+    }
+
+    /// `GET /api/appointments/{id}/calls`: the call log, oldest first.
+    pub async fn call_log(&self, appointment_id: i64) -> Result<Vec<CallEvent>, ApiError> {
+        let path = format!("/api/appointments/{appointment_id}/calls");
+        decode(send(self.request(Request::get, &path)).await?).await
+    }
+
+    /// `GET /api/rooms/status?appointment_ids=…` with `If-None-Match: etag` when given; `abort`
+    /// cancels the request (a dashboard that unmounts or hides).
+    pub async fn room_status(
+        &self,
+        appointment_ids: &[i64],
+        etag: Option<&str>,
+        abort: Option<&web_sys::AbortSignal>,
+    ) -> Result<RoomStatusReply, ApiError> {
+        let ids: Vec<String> = appointment_ids.iter().map(i64::to_string).collect();
+        let path = format!("/api/rooms/status?appointment_ids={}", ids.join(","));
+        let mut req = self.request(Request::get, &path);
+        if let Some(etag) = etag {
+            req = req.header("If-None-Match", etag);
+        }
+        let res = send(req.abort_signal(abort)).await?;
+        if res.status() == 304 {
+            return Ok(RoomStatusReply::NotModified);
+        }
+        let etag = res.headers().get("etag");
+        let body = decode::<RoomStatusList>(res).await?;
+        Ok(RoomStatusReply::Changed(body, etag))
+    }
 }
 
 async fn send(req: RequestBuilder) -> Result<Response, ApiError> {
@@ -159,88 +296,10 @@ async fn send(req: RequestBuilder) -> Result<Response, ApiError> {
         .map_err(|e| ApiError::Network(e.to_string()))
 }
 
-/// `POST /api/appointments/{id}/join`: connection details for the consultation.
-///
-/// # Errors
-/// `Rejected { status: 403, code }` with the join-window reason (`too_early`, `not_confirmed`, …)
-/// or `forbidden`; `Rejected { status: 404 }`; [`ApiError::Unauthorized`] when the session ended.
-pub async fn join(
-    base_url: &str,
-    token: &str,
-    appointment_id: i64,
-) -> Result<JoinResponse, ApiError> {
-    let url = format!("{base_url}/api/appointments/{appointment_id}/join");
-    decode(send(authed(Request::post(&url), token)).await?).await
-}
-
-/// `GET /api/appointments`: the signed-in person's appointments and the server's clock.
-pub async fn appointments(base_url: &str, token: &str) -> Result<AppointmentList, ApiError> {
-    let url = format!("{base_url}/api/appointments");
-    decode(send(authed(Request::get(&url), token)).await?).await
-}
-
-/// `GET /api/doctors`: doctors a patient can book.
-pub async fn doctors(base_url: &str, token: &str) -> Result<Vec<Party>, ApiError> {
-    let url = format!("{base_url}/api/doctors");
-    decode(send(authed(Request::get(&url), token)).await?).await
-}
-
-/// `POST /api/appointments`: a patient requests an appointment.
-///
-/// # Errors
-/// `Rejected { status: 422 }` with the reason (time in the past, unknown doctor, …).
-pub async fn request_appointment(
-    base_url: &str,
-    token: &str,
-    body: &CreateAppointment,
-) -> Result<Appointment, ApiError> {
-    let url = format!("{base_url}/api/appointments");
-    let req = authed(Request::post(&url), token)
-        .json(body)
-        .map_err(|e| ApiError::Decode(e.to_string()))?;
-    decode(
-        req.send()
-            .await
-            .map_err(|e| ApiError::Network(e.to_string()))?,
-    )
-    .await
-}
-
-/// `POST /api/appointments/{id}/confirm` or `/complete` (doctor), or `/cancel` (either party).
-pub async fn change_appointment(
-    base_url: &str,
-    token: &str,
-    appointment_id: i64,
-    action: AppointmentAction,
-) -> Result<Appointment, ApiError> {
-    let verb = match action {
-        AppointmentAction::Confirm => "confirm",
-        AppointmentAction::Cancel => "cancel",
-        AppointmentAction::Complete => "complete",
-    };
-    let url = format!("{base_url}/api/appointments/{appointment_id}/{verb}");
-    decode(send(authed(Request::post(&url), token)).await?).await
-}
-
-/// What a dashboard can do to an appointment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppointmentAction {
-    /// The doctor confirms a request.
-    Confirm,
-    /// Either party cancels.
-    Cancel,
-    /// The doctor marks the consultation completed (once its window has opened).
-    Complete,
-}
-
-/// `GET /api/appointments/{id}/calls`: the call log, oldest first.
-pub async fn call_log(
-    base_url: &str,
-    token: &str,
-    appointment_id: i64,
-) -> Result<Vec<CallEvent>, ApiError> {
-    let url = format!("{base_url}/api/appointments/{appointment_id}/calls");
-    decode(send(authed(Request::get(&url), token)).await?).await
+async fn send_request(req: gloo_net::http::Request) -> Result<Response, ApiError> {
+    req.send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))
 }
 
 /// Result of a conditional room-status request.
@@ -250,32 +309,4 @@ pub enum RoomStatusReply {
     NotModified,
     /// New answer and its ETag.
     Changed(RoomStatusList, Option<String>),
-}
-
-/// `GET /api/rooms/status?appointment_ids=…` with `If-None-Match: etag` when given; `abort`
-/// cancels the request (a dashboard that unmounts or hides).
-pub async fn room_status(
-    base_url: &str,
-    token: &str,
-    appointment_ids: &[i64],
-    etag: Option<&str>,
-    abort: Option<&web_sys::AbortSignal>,
-) -> Result<RoomStatusReply, ApiError> {
-    let ids: Vec<String> = appointment_ids.iter().map(i64::to_string).collect();
-    let url = format!(
-        "{base_url}/api/rooms/status?appointment_ids={}",
-        ids.join(",")
-    );
-    let mut req = authed(Request::get(&url), token);
-    if let Some(etag) = etag {
-        req = req.header("If-None-Match", etag);
-    }
-    req = req.abort_signal(abort);
-    let res = send(req).await?;
-    if res.status() == 304 {
-        return Ok(RoomStatusReply::NotModified);
-    }
-    let etag = res.headers().get("etag");
-    let body = decode::<RoomStatusList>(res).await?;
-    Ok(RoomStatusReply::Changed(body, etag))
 }

@@ -15,4 +15,5 @@ pub mod crash;
 pub mod format;
 pub mod hooks;
 pub mod pages;
+pub mod routes;
 pub mod session;

@@ -70,14 +70,6 @@ pub fn clear(role: Role) {
     LocalStorage::delete(storage_key(role));
 }
 
-/// The dashboard path of a role: `/patient` or `/doctor`.
-pub fn dashboard_path(role: Role) -> &'static str {
-    match role {
-        Role::Patient => "/patient",
-        Role::Doctor => "/doctor",
-    }
-}
-
 /// A safe in-app path to return to after login: only absolute paths within this app
 /// (`/doctor`, `/consultation/3?role=doctor`), never `//host` or `https://…`, so a crafted
 /// link cannot send someone elsewhere after they sign in.

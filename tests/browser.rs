@@ -13,12 +13,11 @@ use teleconsult_core::{
 use teleconsult_web::{
     app::App,
     components::{
-        config_error::ConfigErrorScreen,
-        join_button::JoinButton,
-        waiting_notice::{WaitingEntry, WaitingNotice},
+        config_error::ConfigErrorScreen, join_button::JoinButton, waiting_notice::WaitingNotice,
     },
     config::ConfigLoadError,
     crash,
+    hooks::{dashboard::WaitingEntry, waiting_alerts::use_waiting_alerts},
 };
 use time::{macros::datetime, Duration as Span, OffsetDateTime};
 use wasm_bindgen::JsCast;
@@ -237,4 +236,86 @@ async fn waiting_notice_appears_counts_in_the_title_and_goes_away() {
     settle().await;
     assert_eq!(text(&root), "");
     assert_eq!(document.title(), "Your appointments");
+}
+
+/// Counts the `AudioContext`s that play a sound and those that are closed, through their
+/// prototype (what the app reaches whatever way its bindings construct a context).
+fn count_audio_contexts() -> js_sys::Object {
+    js_sys::eval(
+        "(() => {
+            const proto = AudioContext.prototype;
+            const base = Object.getPrototypeOf(proto);
+            const counts = { made: 0, closed: 0, playing: new Set() };
+            const realOsc = base.createOscillator;
+            const realClose = proto.close;
+            base.createOscillator = function () {
+                if (!counts.playing.has(this)) { counts.playing.add(this); counts.made++; }
+                return realOsc.call(this);
+            };
+            proto.close = function () { counts.closed++; return realClose.call(this); };
+            return counts;
+        })()",
+    )
+    .unwrap()
+    .unchecked_into()
+}
+
+fn count(counts: &js_sys::Object, key: &str) -> f64 {
+    js_sys::Reflect::get(counts, &key.into())
+        .unwrap()
+        .as_f64()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn chimes_share_one_audio_context_closed_when_the_dashboard_goes() {
+    let counts = count_audio_contexts();
+    let document = web_sys::window().unwrap().document().unwrap();
+    let owner = Owner::new();
+    let waiting = owner.with(|| {
+        let waiting = RwSignal::new(Vec::<WaitingEntry>::new());
+        use_waiting_alerts(waiting.into(), Role::Doctor, "Clinic".to_string());
+        waiting
+    });
+    settle().await;
+    for id in 1..=3 {
+        waiting.update(|w| {
+            w.push(WaitingEntry {
+                appointment_id: id,
+                name: format!("Patient {id}"),
+            })
+        });
+        settle().await;
+    }
+    assert_eq!(document.title(), "(3) Clinic");
+    assert_eq!(count(&counts, "made"), 1.0, "three chimes, one context");
+    assert_eq!(count(&counts, "closed"), 0.0);
+    owner.cleanup();
+    assert_eq!(count(&counts, "closed"), 1.0, "closed with the dashboard");
+}
+
+#[wasm_bindgen_test]
+async fn a_released_screen_share_unsets_its_ended_handler_and_stops_the_capture() {
+    use teleconsult_web::call::media::ScreenShare;
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement =
+        document.create_element("canvas").unwrap().unchecked_into();
+    let capture = js_sys::Reflect::get(&canvas, &"captureStream".into())
+        .unwrap()
+        .unchecked_into::<js_sys::Function>()
+        .call0(&canvas)
+        .unwrap()
+        .unchecked_into::<web_sys::MediaStream>();
+    let share = ScreenShare::from_stream(capture, || {}).expect("a video track");
+    let track = Clone::clone(share.track());
+    assert!(
+        track.onended().is_some(),
+        "the browser's Stop button is handled"
+    );
+    drop(share);
+    assert!(
+        track.onended().is_none(),
+        "no handler may call into a dropped closure"
+    );
+    assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Ended);
 }

@@ -1,9 +1,186 @@
-//! Camera, microphone and screen capture.
+//! Camera, microphone and screen capture, and the values that own them.
+//!
+//! [`LocalMedia`] owns this person's camera and microphone (and, while sharing, a
+//! [`ScreenShare`]); dropping it stops every track, so the camera light goes off whatever ended
+//! the call. Device choice, mute flags and screen sharing live here, apart from any transport, so
+//! the P2P engine and the SFU transports use the same code.
 
 use teleconsult_core::media_error::MediaError;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DisplayMediaStreamConstraints, MediaStream, MediaStreamConstraints};
+use web_sys::{
+    DisplayMediaStreamConstraints, MediaStream, MediaStreamConstraints, MediaStreamTrack,
+};
+
+/// The two kinds of camera/microphone track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackKind {
+    /// The microphone.
+    Audio,
+    /// The camera.
+    Video,
+}
+
+/// This person's camera and microphone, and their screen while they share it. See the module
+/// documentation.
+pub struct LocalMedia {
+    camera: MediaStream,
+    screen: Option<ScreenShare>,
+}
+
+impl LocalMedia {
+    /// Asks for the camera (640×480 ideal) and the microphone.
+    ///
+    /// # Errors
+    /// The cause, mapped from the browser's `DOMException` (permission, device in use, none
+    /// found…).
+    pub async fn acquire() -> Result<LocalMedia, MediaError> {
+        Ok(LocalMedia {
+            camera: camera_and_microphone().await?,
+            screen: None,
+        })
+    }
+
+    /// The camera-and-microphone stream (a handle to the same stream, not a JavaScript clone).
+    pub fn stream(&self) -> MediaStream {
+        // `Clone::clone`, not `stream.clone()`: web-sys's inherent `MediaStream::clone` calls
+        // JavaScript's `clone()`, which makes new tracks that leaving would not stop.
+        Clone::clone(&self.camera)
+    }
+
+    /// The camera's video track, if any.
+    pub fn video_track(&self) -> Option<MediaStreamTrack> {
+        first_video_track(&self.camera)
+    }
+
+    /// The camera's audio and video tracks.
+    pub fn tracks(&self) -> Vec<MediaStreamTrack> {
+        self.camera
+            .get_tracks()
+            .iter()
+            .filter_map(|t| t.dyn_into::<MediaStreamTrack>().ok())
+            .collect()
+    }
+
+    /// The `deviceId` of the camera in use.
+    pub fn camera_id(&self) -> Option<String> {
+        let settings = self.video_track()?.get_settings();
+        js_sys::Reflect::get(&settings, &"deviceId".into())
+            .ok()?
+            .as_string()
+    }
+
+    /// Enables or disables the microphone or the camera (a disabled track sends silence or black
+    /// frames; the device stays open so unmuting is instant).
+    pub fn set_enabled(&self, kind: TrackKind, on: bool) {
+        let tracks = match kind {
+            TrackKind::Audio => self.camera.get_audio_tracks(),
+            TrackKind::Video => self.camera.get_video_tracks(),
+        };
+        for track in tracks.iter() {
+            if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+                track.set_enabled(on);
+            }
+        }
+    }
+
+    /// Puts `track` in place of the camera's video track in the stream and stops the old one,
+    /// which is returned (ended) so senders holding it can be found.
+    pub fn replace_camera(&self, track: &MediaStreamTrack) -> Option<MediaStreamTrack> {
+        let old = self.video_track();
+        if let Some(old) = &old {
+            self.camera.remove_track(old);
+            old.stop();
+        }
+        self.camera.add_track(track);
+        old
+    }
+
+    /// The screen being shared, if any.
+    pub fn screen(&self) -> Option<&ScreenShare> {
+        self.screen.as_ref()
+    }
+
+    /// Starts holding `share` as the shared screen (ending any earlier one).
+    pub fn set_screen(&mut self, share: ScreenShare) {
+        self.screen = Some(share);
+    }
+
+    /// Stops sharing the screen; returns whether a screen was shared.
+    pub fn stop_screen(&mut self) -> bool {
+        self.screen.take().is_some()
+    }
+}
+
+impl Drop for LocalMedia {
+    fn drop(&mut self) {
+        stop_all(&self.camera);
+    }
+}
+
+/// A shared screen, window or tab. Owns the capture and the handler of the browser's own
+/// "Stop sharing" button; dropping it unsets the handler and stops the capture.
+pub struct ScreenShare {
+    stream: MediaStream,
+    track: MediaStreamTrack,
+    _on_ended: Closure<dyn FnMut()>,
+}
+
+impl ScreenShare {
+    /// Asks the person to choose a screen, window or tab; `on_ended` runs when they stop sharing
+    /// from the browser's own controls.
+    ///
+    /// # Errors
+    /// `PermissionDenied` when the person cancels the picker, and the other causes.
+    pub async fn start(on_ended: impl FnMut() + 'static) -> Result<ScreenShare, MediaError> {
+        let stream = screen().await?;
+        ScreenShare::from_stream(stream, on_ended).ok_or(MediaError::NotFound)
+    }
+
+    /// Holds an already captured `stream` (its first video track is the screen); `None` when it
+    /// has no video track.
+    pub fn from_stream(
+        stream: MediaStream,
+        on_ended: impl FnMut() + 'static,
+    ) -> Option<ScreenShare> {
+        let Some(track) = first_video_track(&stream) else {
+            stop_all(&stream);
+            return None;
+        };
+        let on_ended = Closure::<dyn FnMut()>::new(on_ended);
+        track.set_onended(Some(on_ended.as_ref().unchecked_ref()));
+        Some(ScreenShare {
+            stream,
+            track,
+            _on_ended: on_ended,
+        })
+    }
+
+    /// The captured stream (a handle, not a JavaScript clone).
+    pub fn stream(&self) -> MediaStream {
+        Clone::clone(&self.stream)
+    }
+
+    /// The screen's video track.
+    pub fn track(&self) -> &MediaStreamTrack {
+        &self.track
+    }
+}
+
+impl Drop for ScreenShare {
+    fn drop(&mut self) {
+        self.track.set_onended(None);
+        stop_all(&self.stream);
+    }
+}
+
+fn first_video_track(stream: &MediaStream) -> Option<MediaStreamTrack> {
+    stream
+        .get_video_tracks()
+        .get(0)
+        .dyn_into::<MediaStreamTrack>()
+        .ok()
+}
 
 fn media_devices() -> Result<web_sys::MediaDevices, MediaError> {
     // `navigator.mediaDevices` is undefined outside secure contexts (http on a non-local host).
@@ -30,7 +207,7 @@ pub fn media_error(err: &JsValue) -> MediaError {
 ///
 /// # Errors
 /// The cause, mapped from the browser's `DOMException` (permission, device in use, none found…).
-pub async fn camera_and_microphone() -> Result<MediaStream, MediaError> {
+async fn camera_and_microphone() -> Result<MediaStream, MediaError> {
     let devices = media_devices()?;
     let constraints = MediaStreamConstraints::new();
     constraints.set_audio(&JsValue::TRUE);
@@ -56,7 +233,7 @@ pub async fn camera_and_microphone() -> Result<MediaStream, MediaError> {
 ///
 /// # Errors
 /// `PermissionDenied` when the person cancels the picker, and the other causes.
-pub async fn screen() -> Result<MediaStream, MediaError> {
+async fn screen() -> Result<MediaStream, MediaError> {
     let devices = media_devices()?;
     let constraints = DisplayMediaStreamConstraints::new();
     constraints.set_video(&JsValue::TRUE);
@@ -74,20 +251,6 @@ pub fn stop_all(stream: &MediaStream) {
     for track in stream.get_tracks().iter() {
         if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
             track.stop();
-        }
-    }
-}
-
-/// Enables or disables the tracks of `kind` (`"audio"`/`"video"`) in `stream`.
-pub fn set_enabled(stream: &MediaStream, kind: &str, on: bool) {
-    let tracks = if kind == "audio" {
-        stream.get_audio_tracks()
-    } else {
-        stream.get_video_tracks()
-    };
-    for track in tracks.iter() {
-        if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
-            track.set_enabled(on);
         }
     }
 }

@@ -1,11 +1,87 @@
-//! The browser-side call engine.
+//! The browser-side call: one seam, several providers.
 //!
-//! The consultation UI drives a [`CallTransport`](transport::CallTransport) and reads its
-//! [`CallSignals`](transport::CallSignals); [`p2p::P2pCall`] implements it with `RTCPeerConnection`
-//! and the signaling hub. The call's states and transitions are the pure state machine of
-//! `teleconsult_core::call`; this module only carries out its effects.
+//! [`connect`] makes the join request once, reads which provider the clinic's server answered
+//! with, and returns that provider's transport behind [`CallTransport`]; the consultation page
+//! (through `hooks::call::use_call`) holds only that. Each transport reports to a
+//! [`CallReporter`], which runs the provider-neutral state machine of `teleconsult_core::call`;
+//! the UI reads the result through [`CallView`](transport::CallView).
+//!
+//! Providers: [`p2p`] (WebRTC through web-sys and our signaling hub). A clinic configured for
+//! LiveKit is told plainly that this version cannot join it yet.
 
 pub mod media;
 pub mod p2p;
+pub mod peer_link;
 pub mod signaling;
 pub mod transport;
+
+use std::rc::Rc;
+
+use teleconsult_core::{
+    api::Connection,
+    call::{CallError, Refusal},
+};
+
+use crate::api::{ApiError, AuthorizedApi};
+use p2p::{P2pCall, P2pParams};
+use transport::{CallReporter, CallTransport};
+
+/// Asks the server to join `appointment_id` (`POST /api/appointments/{id}/join`) and starts the
+/// transport of the provider it answers with, reporting to `reporter`.
+///
+/// # Errors
+/// [`CallError::SessionExpired`] on a 401, [`CallError::Network`] without an answer,
+/// [`CallError::Refused`] with the server's reason (join window, not a party, unknown
+/// appointment, a provider this app cannot use) and its message.
+pub async fn connect(
+    api: &AuthorizedApi,
+    appointment_id: i64,
+    reporter: Rc<CallReporter>,
+) -> Result<Box<dyn CallTransport>, CallError> {
+    let join = api.join(appointment_id).await.map_err(call_error)?;
+    match join.connection {
+        Connection::P2p {
+            signaling_url,
+            ice_servers,
+        } => {
+            let origin = leptos::prelude::window()
+                .location()
+                .origin()
+                .unwrap_or_default();
+            let params = P2pParams {
+                appointment_id,
+                role: api.role(),
+                signaling_url: signaling::resolve_url(&signaling_url, api.base_url(), &origin),
+                access_token: api.access_token().to_string(),
+                ice_servers,
+            };
+            Ok(Box::new(P2pCall::start(params, reporter)))
+        }
+        Connection::Livekit { .. } => Err(CallError::Refused {
+            reason: Refusal::ProviderUnsupported,
+            message: "This clinic runs consultations through LiveKit, which this version of the \
+                      app cannot join yet. Please contact the clinic."
+                .into(),
+        }),
+    }
+}
+
+/// The call failure an API error stands for.
+fn call_error(e: ApiError) -> CallError {
+    match e {
+        ApiError::Network(_) => CallError::Network,
+        ApiError::Unauthorized(_) => CallError::SessionExpired,
+        ApiError::Rejected {
+            status,
+            code,
+            message,
+        } if status < 500 => CallError::Refused {
+            reason: Refusal::from_code(&code).unwrap_or(Refusal::Other),
+            message,
+        },
+        other => CallError::Refused {
+            reason: Refusal::Other,
+            message: other.user_message(),
+        },
+    }
+}

@@ -1,122 +1,111 @@
-//! The peer-to-peer call: `getUserMedia` + `RTCPeerConnection` through web-sys, with the
-//! signaling hub, following the "perfect negotiation" pattern (W3C WebRTC 1.0 §10.7; MDN
-//! "Establishing a connection: The WebRTC perfect negotiation pattern"): either side may offer,
-//! and on glare the polite side (the patient) yields.
+//! The peer-to-peer transport: `getUserMedia` + `RTCPeerConnection` through web-sys, with the
+//! signaling hub.
 //!
-//! Ownership: one [`P2pCall`] owns the camera/microphone stream, the screen stream, the peer
-//! connection and the signaling socket. `leave()`, a terminal state, or dropping the value stops
-//! every local track, closes the peer connection and closes the socket.
+//! The engine is three owned parts that report events — [`LocalMedia`] (camera, microphone,
+//! screen), [`PeerLink`] (the `RTCPeerConnection`) and [`SignalingSocket`] — and one
+//! [`handle`] that turns each event into decisions of the two core machines:
+//! `teleconsult_core::call` (the provider-neutral phases) and `teleconsult_core::negotiation`
+//! (offers, resets, ICE restarts, glare, which stream is the screen). The engine only carries
+//! their effects out.
 //!
-//! The engine writes its [`CallSignals`] only with the `try_` methods: browser callbacks and the
-//! cleanup on unmount can run after the component that owns the signals was disposed, and a
-//! plain `set` would then panic.
+//! Ownership: one [`P2pCall`] owns the parts. `leave()`, a terminal state, or dropping the value
+//! stops every local track, closes the peer connection and closes the socket.
 
 use std::{cell::RefCell, rc::Rc};
 
 use leptos::prelude::*;
 use teleconsult_core::{
-    api::{Connection, IceServer, JoinResponse},
-    call::{CallError, CallEvent, CallState, Effect, PeerConnectionState},
-    signaling::{is_polite, ClientFrame, IceCandidate, Peer, ServerFrame},
+    api::IceServer,
+    call::{CallError, CallEvent, Effect},
+    media_error::MediaError,
+    negotiation::{Negotiation, NegotiationEffect, StreamSlot},
+    signaling::{ClientFrame, IceCandidate, ServerFrame},
     Role,
 };
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
-use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{
-    MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcIceServer,
-    RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcRtpSender, RtcSdpType,
-    RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
-};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{MediaStream, RtcRtpSender, RtcSdpType};
 
 use super::{
-    media,
-    signaling::{resolve_url, SignalingSocket, SocketStatus},
-    transport::{CallSignals, CallTransport, MediaFlags},
+    media::{self, LocalMedia, ScreenShare, TrackKind},
+    peer_link::{self, LinkEvent, PeerLink},
+    signaling::{SignalingSocket, SocketStatus},
+    transport::{CallReporter, CallTransport, MediaFlags},
 };
-use crate::{api, api::ApiError, bindings::webrtc::PeerConnectionExt};
 
-/// What a P2P call needs to start.
+/// What a P2P call needs, from the join answer and the session.
 #[derive(Debug, Clone)]
-pub struct CallParams {
-    /// API base URL from `config.json` (empty = same origin).
-    pub api_base_url: String,
-    /// The signed-in person's access token.
-    pub access_token: String,
+pub struct P2pParams {
     /// The appointment whose room to join.
     pub appointment_id: i64,
     /// The signed-in person's role (decides politeness on glare).
     pub role: Role,
-}
-
-struct PcHandle {
-    pc: RtcPeerConnection,
-    generation: u64,
-    #[allow(clippy::type_complexity)]
-    _handlers: (
-        Closure<dyn FnMut(RtcPeerConnectionIceEvent)>,
-        Closure<dyn FnMut(RtcTrackEvent)>,
-        Closure<dyn FnMut()>,
-        Closure<dyn FnMut()>,
-    ),
-}
-
-impl Drop for PcHandle {
-    fn drop(&mut self) {
-        self.pc.set_onicecandidate(None);
-        self.pc.set_ontrack(None);
-        self.pc.set_onconnectionstatechange(None);
-        self.pc.set_onnegotiationneeded(None);
-        self.pc.close();
-    }
-}
-
-struct Inner {
-    params: CallParams,
-    session_id: String,
-    signals: CallSignals,
-    state: CallState,
-    join: Option<JoinResponse>,
-    local: Option<MediaStream>,
-    screen: Option<(MediaStream, RtcRtpSender)>,
-    pc: Option<PcHandle>,
-    pc_generation: u64,
-    socket: Option<SignalingSocket>,
-    call_id: Option<String>,
-    peer: Option<Peer>,
-    making_offer: bool,
-    ignore_offer: bool,
-    takeover: bool,
-    released: bool,
-    // Kept alive while the screen track is shared.
-    screen_ended: Option<Closure<dyn FnMut()>>,
+    /// Absolute `ws://` or `wss://` URL of the signaling hub.
+    pub signaling_url: String,
+    /// The session's access token, sent as the socket's first frame (never in the URL).
+    pub access_token: String,
+    /// STUN/TURN servers for the peer connection.
+    pub ice_servers: Vec<IceServer>,
 }
 
 /// A P2P consultation call. See the module documentation.
-pub struct P2pCall(Rc<RefCell<Inner>>);
+pub struct P2pCall(Rc<RefCell<Engine>>);
+
+struct Engine {
+    reporter: Rc<CallReporter>,
+    params: P2pParams,
+    /// This page load's id in the room (`sessionId`), so the peer can tell a reload.
+    session_id: String,
+    negotiation: Negotiation,
+    media: Option<LocalMedia>,
+    link: Option<PeerLink>,
+    links_opened: u64,
+    /// The sender of the shared screen on the current link.
+    screen_sender: Option<RtcRtpSender>,
+    socket: Option<SignalingSocket>,
+    call_id: Option<String>,
+    takeover: bool,
+    released: bool,
+}
+
+/// Everything the engine reacts to, besides the person's clicks.
+enum Input {
+    MediaReady(Result<LocalMedia, MediaError>),
+    Socket(SocketStatus),
+    Frame(ServerFrame),
+    Link(u64, LinkEvent),
+    ScreenEnded,
+}
 
 impl P2pCall {
-    /// A call in the `Idle` state; [`CallTransport::start`] begins joining.
-    pub fn new(params: CallParams) -> P2pCall {
+    /// Starts the call: asks for the camera and microphone, then opens the signaling socket and
+    /// enters the room. Progress and failures are reported through `reporter`.
+    pub fn start(params: P2pParams, reporter: Rc<CallReporter>) -> P2pCall {
         let session_id = format!("{:x}{:x}", random_u32(), random_u32());
-        P2pCall(Rc::new(RefCell::new(Inner {
+        let negotiation = Negotiation::new(params.role);
+        let rc = Rc::new(RefCell::new(Engine {
+            reporter,
             params,
             session_id,
-            signals: CallSignals::new(),
-            state: CallState::Idle,
-            join: None,
-            local: None,
-            screen: None,
-            pc: None,
-            pc_generation: 0,
+            negotiation,
+            media: None,
+            link: None,
+            links_opened: 0,
+            screen_sender: None,
             socket: None,
             call_id: None,
-            peer: None,
-            making_offer: false,
-            ignore_offer: false,
             takeover: false,
             released: false,
-            screen_ended: None,
-        })))
+        }));
+        let weak = Rc::downgrade(&rc);
+        spawn_local(async move {
+            let media = LocalMedia::acquire().await;
+            // A call dropped while the browser asked for permission: `media` drops here and
+            // releases the camera.
+            if let Some(rc) = weak.upgrade() {
+                handle(&rc, Input::MediaReady(media));
+            }
+        });
+        P2pCall(rc)
     }
 }
 
@@ -125,24 +114,21 @@ fn random_u32() -> u32 {
 }
 
 impl CallTransport for P2pCall {
-    fn signals(&self) -> CallSignals {
-        self.0.borrow().signals
-    }
-
-    fn start(&self) {
-        dispatch(&self.0, CallEvent::Start);
-    }
-
     fn set_microphone(&self, on: bool) {
-        set_media(&self.0, "audio", on);
+        set_enabled(&self.0, TrackKind::Audio, on);
     }
 
     fn set_camera(&self, on: bool) {
-        set_media(&self.0, "video", on);
+        set_enabled(&self.0, TrackKind::Video, on);
     }
 
     fn toggle_screen_share(&self) {
-        let sharing = self.0.borrow().screen.is_some();
+        let sharing = self
+            .0
+            .borrow()
+            .media
+            .as_ref()
+            .is_some_and(|m| m.screen().is_some());
         if sharing {
             stop_screen_share(&self.0);
         } else {
@@ -170,259 +156,141 @@ impl Drop for P2pCall {
     }
 }
 
-// ------------------------------------------------------------------ state machine plumbing
+// ------------------------------------------------------------------ the engine
 
-fn dispatch(rc: &Rc<RefCell<Inner>>, event: CallEvent) {
-    let (state, effects, signals) = {
-        let mut i = rc.borrow_mut();
-        let old = std::mem::replace(&mut i.state, CallState::Idle);
-        let (state, effects) = old.next(event);
-        i.state = state.clone();
-        (state, effects, i.signals)
-    };
-    if state == CallState::Active && signals.active_since_ms.try_get_untracked() == Some(None) {
-        signals.active_since_ms.try_set(Some(js_sys::Date::now()));
+/// Runs the provider-neutral machine and carries out its effects.
+fn dispatch(rc: &Rc<RefCell<Engine>>, event: CallEvent) {
+    let reporter = rc.borrow().reporter.clone();
+    for effect in reporter.dispatch(event) {
+        match effect {
+            // The first join is `call::connect`'s; this is the one after "continue here".
+            Effect::Join { takeover } => {
+                rc.borrow_mut().takeover = takeover;
+                send_join(rc);
+            }
+            Effect::AnnounceLeave(reason) => {
+                let e = rc.borrow();
+                if let Some(call_id) = &e.call_id {
+                    e.send(ClientFrame::End {
+                        call_id: call_id.clone(),
+                        reason,
+                    });
+                }
+            }
+            Effect::ReleaseAll => release(rc),
+        }
     }
-    if signals
-        .state
-        .try_get_untracked()
-        .is_some_and(|s| s != state)
-    {
-        signals.state.try_set(state);
-    }
+}
+
+/// Carries out the P2P machine's effects.
+fn negotiate(rc: &Rc<RefCell<Engine>>, effects: Vec<NegotiationEffect>) {
     for effect in effects {
-        run_effect(rc, effect);
-    }
-}
-
-fn run_effect(rc: &Rc<RefCell<Inner>>, effect: Effect) {
-    match effect {
-        Effect::Join => spawn_local(join_flow(rc.clone())),
-        Effect::JoinWithTakeover => {
-            rc.borrow_mut().takeover = true;
-            send_join(rc);
-        }
-        Effect::SendOffer => spawn_local(negotiate(rc.clone())),
-        Effect::ResetPeerConnection => reset_pc(rc),
-        Effect::RestartIce => {
-            if let Some(pc) = current_pc(rc) {
-                // Fires negotiationneeded; the next offer restarts ICE on both ends.
-                pc.restart_ice();
+        match effect {
+            NegotiationEffect::ResetPeerConnection => open_link(rc),
+            NegotiationEffect::SendOffer => spawn_local(send_offer(rc.clone())),
+            NegotiationEffect::RestartIce => {
+                if let Some(link) = &rc.borrow().link {
+                    link.restart_ice();
+                }
             }
         }
-        Effect::SendEnd(reason) => {
-            let i = rc.borrow();
-            if let (Some(socket), Some(call_id)) = (&i.socket, &i.call_id) {
-                socket.send(&ClientFrame::End {
-                    call_id: call_id.clone(),
-                    reason: reason.to_string(),
-                });
-            }
-        }
-        Effect::ReleaseAll => release(rc),
     }
 }
 
-fn fail(rc: &Rc<RefCell<Inner>>, error: CallError) {
-    dispatch(rc, CallEvent::Failed(error));
-}
-
-fn api_failure(e: ApiError) -> CallError {
-    match e {
-        ApiError::Network(_) => CallError::Network,
-        ApiError::Unauthorized(_) => CallError::SessionExpired,
-        ApiError::Rejected {
-            status,
-            code,
-            message,
-        } if status < 500 => CallError::Refused { code, message },
-        other => CallError::Refused {
-            code: "server_error".into(),
-            message: other.user_message(),
-        },
-    }
-}
-
-// ------------------------------------------------------------------ joining
-
-async fn join_flow(rc: Rc<RefCell<Inner>>) {
-    let params = rc.borrow().params.clone();
-    let join = match api::join(
-        &params.api_base_url,
-        &params.access_token,
-        params.appointment_id,
-    )
-    .await
-    {
-        Ok(j) => j,
-        Err(e) => return fail(&rc, api_failure(e)),
-    };
+fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
     if rc.borrow().released {
         return;
     }
-    let signaling_url = match &join.connection {
-        Connection::P2p { signaling_url, .. } => signaling_url.clone(),
-        Connection::Livekit { .. } => {
-            return fail(
-                &rc,
-                CallError::Refused {
-                    code: "provider_unsupported".into(),
-                    message: "This clinic runs consultations through LiveKit, which this version \
-                              of the app cannot join yet. Please contact the clinic."
-                        .into(),
+    let signals = rc.borrow().reporter.signals();
+    match input {
+        Input::MediaReady(Err(error)) => {
+            dispatch(rc, CallEvent::Failed(CallError::Media { error }))
+        }
+        Input::MediaReady(Ok(local)) => {
+            signals.local_stream.try_set(Some(local.stream()));
+            signals.camera_id.try_set(local.camera_id());
+            rc.borrow_mut().media = Some(local);
+            open_link(rc);
+            spawn_local(async move {
+                signals.cameras.try_set(media::cameras().await);
+            });
+            let (url, token) = {
+                let e = rc.borrow();
+                (
+                    e.params.signaling_url.clone(),
+                    e.params.access_token.clone(),
+                )
+            };
+            let (on_frame, on_status) = (Rc::downgrade(rc), Rc::downgrade(rc));
+            let socket = SignalingSocket::connect(
+                url,
+                token,
+                move |frame| {
+                    if let Some(rc) = on_frame.upgrade() {
+                        handle(&rc, Input::Frame(frame));
+                    }
                 },
-            )
+                move |status| {
+                    if let Some(rc) = on_status.upgrade() {
+                        handle(&rc, Input::Socket(status));
+                    }
+                },
+            );
+            rc.borrow_mut().socket = Some(socket);
         }
-    };
-    let stream = match media::camera_and_microphone().await {
-        Ok(s) => s,
-        Err(error) => return fail(&rc, CallError::Media { error }),
-    };
-    if rc.borrow().released {
-        // The person left while the browser was asking for permission.
-        media::stop_all(&stream);
-        return;
-    }
-    let signals = {
-        let mut i = rc.borrow_mut();
-        i.join = Some(join);
-        // `Clone::clone`, not `stream.clone()`: web-sys's inherent `MediaStream::clone` calls
-        // JavaScript's `clone()`, which makes new tracks that leaving would not stop.
-        i.local = Some(Clone::clone(&stream));
-        i.signals
-    };
-    let camera_id = stream
-        .get_video_tracks()
-        .get(0)
-        .dyn_into::<MediaStreamTrack>()
-        .ok()
-        .and_then(|t| {
-            let settings = t.get_settings();
-            js_sys::Reflect::get(&settings, &"deviceId".into())
-                .ok()?
-                .as_string()
-        });
-    signals.local_stream.try_set(Some(stream));
-    signals.camera_id.try_set(camera_id);
-    reset_pc(&rc);
-    spawn_local(async move {
-        signals.cameras.try_set(media::cameras().await);
-    });
-
-    let origin = window().location().origin().unwrap_or_default();
-    let url = resolve_url(&signaling_url, &params.api_base_url, &origin);
-    let weak_frame = Rc::downgrade(&rc);
-    let weak_status = Rc::downgrade(&rc);
-    let socket = SignalingSocket::connect(
-        url,
-        params.access_token.clone(),
-        move |frame| {
-            if let Some(rc) = weak_frame.upgrade() {
-                on_frame(&rc, frame);
-            }
-        },
-        move |status| {
-            if let Some(rc) = weak_status.upgrade() {
-                on_socket_status(&rc, status);
-            }
-        },
-    );
-    rc.borrow_mut().socket = Some(socket);
-}
-
-fn send_join(rc: &Rc<RefCell<Inner>>) {
-    let i = rc.borrow();
-    if let Some(socket) = &i.socket {
-        socket.send(&ClientFrame::RoomJoin {
-            appointment_id: i.params.appointment_id,
-            session_id: i.session_id.clone(),
-            takeover: i.takeover,
-        });
-    }
-}
-
-fn send_media_state(rc: &Rc<RefCell<Inner>>) {
-    let i = rc.borrow();
-    let flags = i
-        .signals
-        .local_media
-        .try_get_untracked()
-        .unwrap_or_default();
-    if let (Some(socket), Some(call_id)) = (&i.socket, &i.call_id) {
-        socket.send(&ClientFrame::MediaState {
-            call_id: call_id.clone(),
-            audio: flags.audio,
-            video: flags.video,
-            screen: flags.screen,
-        });
-    }
-}
-
-fn on_socket_status(rc: &Rc<RefCell<Inner>>, status: SocketStatus) {
-    let signals = rc.borrow().signals;
-    match status {
-        SocketStatus::Ready => {
+        Input::Socket(SocketStatus::Ready) => {
             signals.signaling_connected.try_set(true);
             send_join(rc);
         }
-        SocketStatus::Lost => {
+        Input::Socket(SocketStatus::Lost) => {
             signals.signaling_connected.try_set(false);
         }
+        Input::Frame(frame) => on_frame(rc, frame),
+        Input::Link(generation, event) => {
+            let current = rc.borrow().link.as_ref().map(PeerLink::generation);
+            if current == Some(generation) {
+                on_link_event(rc, event);
+            }
+        }
+        Input::ScreenEnded => stop_screen_share(rc),
     }
 }
 
-fn on_frame(rc: &Rc<RefCell<Inner>>, frame: ServerFrame) {
+fn on_frame(rc: &Rc<RefCell<Engine>>, frame: ServerFrame) {
+    let signals = rc.borrow().reporter.signals();
     match frame {
         ServerFrame::RoomJoined { call_id, peers, .. } => {
             let peer = peers.into_iter().next();
-            let (signals, peer_reloaded) = {
-                let mut i = rc.borrow_mut();
-                i.call_id = Some(call_id);
-                i.takeover = false;
-                // Back after a signaling outage, and the peer is a new page (it reloaded
-                // meanwhile): our connection talks to a page that is gone.
-                let reloaded = matches!((&i.peer, &peer), (Some(old), Some(new)) if old.session_id != new.session_id);
-                if peer.is_some() {
-                    i.peer = peer.clone();
-                }
-                (i.signals, reloaded)
+            let effects = {
+                let mut e = rc.borrow_mut();
+                e.call_id = Some(call_id);
+                e.takeover = false;
+                e.negotiation
+                    .room_joined(peer.as_ref().map(|p| p.session_id.as_str()))
             };
-            if peer_reloaded {
-                reset_pc(rc);
+            negotiate(rc, effects);
+            let peer_present = peer.is_some();
+            if peer.is_some() {
+                signals.remote_peer.try_set(peer);
             }
-            if let Some(p) = &peer {
-                signals.remote_peer.try_set(Some(p.clone()));
-            }
-            dispatch(
-                rc,
-                CallEvent::RoomJoined {
-                    peer_present: peer.is_some(),
-                },
-            );
+            dispatch(rc, CallEvent::RoomJoined { peer_present });
             send_media_state(rc);
         }
         ServerFrame::PeerJoined { peer } => {
-            let (new_session, signals) = {
-                let mut i = rc.borrow_mut();
-                let new_session = i.peer.as_ref().map(|p| &p.session_id) != Some(&peer.session_id)
-                    || i.pc.is_none();
-                i.peer = Some(peer.clone());
-                (new_session, i.signals)
-            };
+            let (resumed, effects) = rc.borrow_mut().negotiation.peer_joined(&peer.session_id);
             signals.remote_peer.try_set(Some(peer));
-            dispatch(rc, CallEvent::PeerJoined { new_session });
+            dispatch(rc, CallEvent::PeerJoined { resumed });
+            // Our media state goes out before the offer (which is created asynchronously), so
+            // the peer knows which stream is our screen when the tracks arrive.
             send_media_state(rc);
+            negotiate(rc, effects);
         }
         ServerFrame::PeerLeft { reason, .. } | ServerFrame::End { reason, .. } => {
-            let signals = {
-                let mut i = rc.borrow_mut();
-                i.peer = None;
-                i.signals
-            };
-            signals.remote_stream.try_set(None);
-            signals.remote_screen.try_set(None);
+            signals.clear_remote();
             signals.remote_media.try_set(MediaFlags::default());
+            let effects = rc.borrow_mut().negotiation.peer_left();
             dispatch(rc, CallEvent::PeerLeft { reason });
+            negotiate(rc, effects);
         }
         ServerFrame::Offer { sdp, .. } => {
             spawn_local(on_description(rc.clone(), RtcSdpType::Offer, sdp))
@@ -435,376 +303,313 @@ fn on_frame(rc: &Rc<RefCell<Inner>>, frame: ServerFrame) {
             audio,
             video,
             screen,
+            screen_stream_id,
             ..
         } => {
-            let signals = rc.borrow().signals;
             signals.remote_media.try_set(MediaFlags {
                 audio,
                 video,
                 screen,
             });
-            if !screen {
+            let misplaced = rc
+                .borrow_mut()
+                .negotiation
+                .announce_screen(screen_stream_id.as_deref().filter(|_| screen));
+            if misplaced {
+                let stream = signals.remote_stream.try_get_untracked().flatten();
+                signals.remote_stream.try_set(None);
+                signals.remote_screen.try_set(stream);
+            } else if !screen {
                 signals.remote_screen.try_set(None);
             }
         }
         ServerFrame::Busy { .. } => dispatch(rc, CallEvent::Busy),
         ServerFrame::TakenOver { .. } => dispatch(rc, CallEvent::TakenOver),
         ServerFrame::Error { code, message } => {
-            let error = match code.as_str() {
-                "invalid_token" | "token_expired" | "unauthorized" => CallError::SessionExpired,
-                "not_confirmed" | "cancelled" | "completed" | "too_early" | "too_late"
-                | "forbidden" | "not_found" | "room_full" => CallError::Refused { code, message },
-                _ => {
-                    leptos::logging::warn!("signaling error {code}: {message}");
-                    return;
-                }
+            let Some(error) = CallError::from_code(&code, message.clone()) else {
+                leptos::logging::warn!("signaling error {code}: {message}");
+                return;
             };
-            let (joined, signals) = {
-                let i = rc.borrow();
-                (i.call_id.is_some(), i.signals)
-            };
-            if joined {
-                // Refused while re-entering after a signaling outage (a token that outlived a long
-                // call, a window that closed meanwhile): the media still flows peer to peer, so
-                // the call goes on without signaling.
+            if rc.borrow().call_id.is_some() {
+                // Refused while re-entering after a signaling outage (a token that outlived a
+                // long call, a window that closed meanwhile): the media still flows peer to
+                // peer, so the call goes on without signaling.
                 signals.notice.try_set(Some(format!(
                     "The connection to the clinic's server could not be restored: {} The call \
                      continues; if it drops, you may not be able to rejoin.",
                     error.user_message()
                 )));
             } else {
-                fail(rc, error);
+                dispatch(rc, CallEvent::Failed(error));
             }
         }
         ServerFrame::AuthOk { .. } | ServerFrame::Pong => {}
     }
 }
 
+fn on_link_event(rc: &Rc<RefCell<Engine>>, event: LinkEvent) {
+    match event {
+        LinkEvent::IceCandidate(candidate) => {
+            let e = rc.borrow();
+            if let Some(call_id) = &e.call_id {
+                e.send(ClientFrame::Ice {
+                    call_id: call_id.clone(),
+                    candidate,
+                });
+            }
+        }
+        LinkEvent::Track(stream) => {
+            let (slot, signals) = {
+                let mut e = rc.borrow_mut();
+                (e.negotiation.slot_for(&stream.id()), e.reporter.signals())
+            };
+            match slot {
+                StreamSlot::Camera => signals.remote_stream.try_set(Some(stream)),
+                StreamSlot::Screen => signals.remote_screen.try_set(Some(stream)),
+            };
+        }
+        LinkEvent::State(state) => {
+            let effects = rc.borrow_mut().negotiation.connection_state(state);
+            if let Some(path) = state.media_path() {
+                dispatch(rc, CallEvent::Media(path));
+            }
+            negotiate(rc, effects);
+        }
+        LinkEvent::NegotiationNeeded => spawn_local(send_offer(rc.clone())),
+    }
+}
+
+impl Engine {
+    /// Sends `frame` on the signaling socket, if it is open (frames sent while it is down are
+    /// dropped: the state is sent again after the rejoin).
+    fn send(&self, frame: ClientFrame) {
+        if let Some(socket) = &self.socket {
+            socket.send(&frame);
+        }
+    }
+}
+
+fn send_join(rc: &Rc<RefCell<Engine>>) {
+    let e = rc.borrow();
+    e.send(ClientFrame::RoomJoin {
+        appointment_id: e.params.appointment_id,
+        session_id: e.session_id.clone(),
+        takeover: e.takeover,
+    });
+}
+
+fn send_media_state(rc: &Rc<RefCell<Engine>>) {
+    let e = rc.borrow();
+    let Some(call_id) = &e.call_id else { return };
+    let flags = e
+        .reporter
+        .signals()
+        .local_media
+        .try_get_untracked()
+        .unwrap_or_default();
+    let screen_stream_id = e
+        .media
+        .as_ref()
+        .and_then(LocalMedia::screen)
+        .map(|s| s.stream().id());
+    e.send(ClientFrame::MediaState {
+        call_id: call_id.clone(),
+        audio: flags.audio,
+        video: flags.video,
+        screen: flags.screen,
+        screen_stream_id,
+    });
+}
+
 // ------------------------------------------------------------------ the peer connection
 
-fn current_pc(rc: &Rc<RefCell<Inner>>) -> Option<RtcPeerConnection> {
-    rc.borrow().pc.as_ref().map(|h| h.pc.clone())
-}
-
-fn ice_servers(servers: &[IceServer]) -> js_sys::Array {
-    let list = js_sys::Array::new();
-    for s in servers {
-        let server = RtcIceServer::new();
-        let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
-        server.set_urls(&urls);
-        if let Some(u) = &s.username {
-            server.set_username(u);
-        }
-        if let Some(c) = &s.credential {
-            server.set_credential(c);
-        }
-        list.push(&server);
+/// Replaces the peer connection with a fresh one carrying the local tracks: the camera and
+/// microphone first, then the screen if it is shared.
+fn open_link(rc: &Rc<RefCell<Engine>>) {
+    let mut guard = rc.borrow_mut();
+    let e = &mut *guard;
+    if e.released || e.media.is_none() {
+        return;
     }
-    list
-}
-
-/// Replaces the peer connection with a fresh one carrying the local tracks.
-fn reset_pc(rc: &Rc<RefCell<Inner>>) {
-    let (servers, local, screen, generation) = {
-        let mut i = rc.borrow_mut();
-        if i.released {
-            return;
-        }
-        i.pc = None; // closes the old one
-        i.making_offer = false;
-        i.ignore_offer = false;
-        i.pc_generation += 1;
-        let servers = match i.join.as_ref().map(|j| &j.connection) {
-            Some(Connection::P2p { ice_servers, .. }) => ice_servers.clone(),
-            _ => vec![],
-        };
-        let screen = i.screen.as_ref().map(|(s, _)| Clone::clone(s));
-        (servers, i.local.clone(), screen, i.pc_generation)
-    };
-    let config = RtcConfiguration::new();
-    config.set_ice_servers(&ice_servers(&servers));
-    let pc = match RtcPeerConnection::new_with_configuration(&config) {
-        Ok(pc) => pc,
-        Err(_) => return fail(rc, CallError::ConnectionFailed),
-    };
+    e.link = None; // closes the old one
+    e.screen_sender = None;
+    e.links_opened += 1;
     let weak = Rc::downgrade(rc);
-    let on_ice = Closure::<dyn FnMut(RtcPeerConnectionIceEvent)>::new({
-        let weak = weak.clone();
-        move |ev: RtcPeerConnectionIceEvent| {
-            let (Some(rc), Some(c)) = (weak.upgrade(), ev.candidate()) else {
-                return;
-            };
-            let i = rc.borrow();
-            if let (Some(socket), Some(call_id)) = (&i.socket, &i.call_id) {
-                socket.send(&ClientFrame::Ice {
-                    call_id: call_id.clone(),
-                    candidate: IceCandidate {
-                        candidate: c.candidate(),
-                        sdp_mid: c.sdp_mid(),
-                        sdp_m_line_index: c.sdp_m_line_index(),
-                    },
-                });
+    let link = PeerLink::open(
+        &e.params.ice_servers,
+        e.links_opened,
+        move |generation, ev| {
+            if let Some(rc) = weak.upgrade() {
+                handle(&rc, Input::Link(generation, ev));
             }
+        },
+    );
+    let link = match link {
+        Ok(link) => link,
+        Err(err) => {
+            leptos::logging::warn!("could not create a peer connection: {err:?}");
+            drop(guard);
+            return dispatch(rc, CallEvent::Failed(CallError::ConnectionFailed));
         }
-    });
-    let on_track = Closure::<dyn FnMut(RtcTrackEvent)>::new({
-        let weak = weak.clone();
-        move |ev: RtcTrackEvent| {
-            let Some(rc) = weak.upgrade() else { return };
-            let stream = ev
-                .streams()
-                .get(0)
-                .dyn_into::<MediaStream>()
-                .ok()
-                .or_else(|| {
-                    let s = MediaStream::new().ok()?;
-                    s.add_track(&ev.track());
-                    Some(s)
-                });
-            let Some(stream) = stream else { return };
-            let signals = rc.borrow().signals;
-            let camera = signals.remote_stream.try_get_untracked().flatten();
-            match camera {
-                Some(c) if c.id() != stream.id() => signals.remote_screen.try_set(Some(stream)),
-                _ => signals.remote_stream.try_set(Some(stream)),
-            };
+    };
+    if let Some(local) = &e.media {
+        let stream = local.stream();
+        for track in local.tracks() {
+            link.add_track(&track, &stream);
         }
-    });
-    let on_state = Closure::<dyn FnMut()>::new({
-        let weak = weak.clone();
-        move || {
-            let Some(rc) = weak.upgrade() else { return };
-            let Some(pc) = current_pc(&rc) else { return };
-            let state = match pc.connection_state() {
-                RtcPeerConnectionState::New => PeerConnectionState::New,
-                RtcPeerConnectionState::Connecting => PeerConnectionState::Connecting,
-                RtcPeerConnectionState::Connected => PeerConnectionState::Connected,
-                RtcPeerConnectionState::Disconnected => PeerConnectionState::Disconnected,
-                RtcPeerConnectionState::Failed => PeerConnectionState::Failed,
-                _ => PeerConnectionState::Closed,
-            };
-            dispatch(&rc, CallEvent::Connection(state));
-        }
-    });
-    let on_negotiation = Closure::<dyn FnMut()>::new(move || {
-        if let Some(rc) = weak.upgrade() {
-            spawn_local(negotiate(rc));
-        }
-    });
-    pc.set_onicecandidate(Some(on_ice.as_ref().unchecked_ref()));
-    pc.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
-    pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
-    pc.set_onnegotiationneeded(Some(on_negotiation.as_ref().unchecked_ref()));
-    let screen_sender = screen.and_then(|s| {
-        let track = s
-            .get_video_tracks()
-            .get(0)
-            .dyn_into::<MediaStreamTrack>()
-            .ok()?;
-        let sender = pc.add_track_0(&track, &s);
-        Some((s, sender))
-    });
-    if let Some(local) = &local {
-        for track in local.get_tracks().iter() {
-            if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
-                pc.add_track_0(&track, local);
-            }
+        if let Some(screen) = local.screen() {
+            e.screen_sender = Some(link.add_track(screen.track(), &screen.stream()));
         }
     }
-    let signals = {
-        let mut i = rc.borrow_mut();
-        i.pc = Some(PcHandle {
-            pc,
-            generation,
-            _handlers: (on_ice, on_track, on_state, on_negotiation),
-        });
-        if let Some(s) = screen_sender {
-            i.screen = Some(s);
-        }
-        i.signals
-    };
-    signals.remote_stream.try_set(None);
-    signals.remote_screen.try_set(None);
+    e.link = Some(link);
+    e.reporter.signals().clear_remote();
 }
 
-/// Sends an offer if a peer is there and no negotiation is under way (perfect negotiation's
-/// `onnegotiationneeded`).
-async fn negotiate(rc: Rc<RefCell<Inner>>) {
+/// Perfect negotiation's `onnegotiationneeded`: creates and sends an offer when
+/// [`Negotiation::begin_offer`] allows it.
+async fn send_offer(rc: Rc<RefCell<Engine>>) {
     let (pc, generation) = {
-        let mut i = rc.borrow_mut();
-        let Some((pc, generation)) = i.pc.as_ref().map(|h| (h.pc.clone(), h.generation)) else {
-            return;
-        };
-        let ready = i.peer.is_some() && i.call_id.is_some() && !i.released;
-        if !ready || i.making_offer || pc.signaling_state() != RtcSignalingState::Stable {
+        let mut guard = rc.borrow_mut();
+        let e = &mut *guard;
+        let Some(link) = &e.link else { return };
+        if e.released || e.call_id.is_none() || !e.negotiation.begin_offer(link.is_stable()) {
             return;
         }
-        i.making_offer = true;
-        (pc, generation)
+        (link.connection(), link.generation())
     };
-    let result = JsFuture::from(pc.set_local_description_implicit()).await;
-    let mut i = rc.borrow_mut();
-    if i.pc.as_ref().map(|h| h.generation) != Some(generation) {
-        return;
+    let result = peer_link::set_local_description(&pc).await;
+    let mut e = rc.borrow_mut();
+    if e.link.as_ref().map(PeerLink::generation) != Some(generation) {
+        return; // replaced meanwhile; the new connection negotiates afresh
     }
-    i.making_offer = false;
-    if let Err(e) = result {
-        leptos::logging::warn!("could not create an offer: {e:?}");
-        return;
-    }
-    if let (Some(desc), Some(socket), Some(call_id)) =
-        (pc.local_description(), &i.socket, &i.call_id)
-    {
-        socket.send(&ClientFrame::Offer {
+    e.negotiation.offer_done();
+    match (result, &e.call_id) {
+        (Ok(sdp), Some(call_id)) => e.send(ClientFrame::Offer {
             call_id: call_id.clone(),
-            sdp: desc.sdp(),
-        });
+            sdp,
+        }),
+        (Err(err), _) => leptos::logging::warn!("could not create an offer: {err:?}"),
+        _ => {}
     }
 }
 
-async fn on_description(rc: Rc<RefCell<Inner>>, kind: RtcSdpType, sdp: String) {
+async fn on_description(rc: Rc<RefCell<Engine>>, kind: RtcSdpType, sdp: String) {
     let (pc, generation) = {
-        let mut i = rc.borrow_mut();
-        let Some((pc, generation)) = i.pc.as_ref().map(|h| (h.pc.clone(), h.generation)) else {
-            return;
-        };
-        let collision = kind == RtcSdpType::Offer
-            && (i.making_offer || pc.signaling_state() != RtcSignalingState::Stable);
-        i.ignore_offer = !is_polite(i.params.role) && collision;
-        if i.ignore_offer {
+        let mut guard = rc.borrow_mut();
+        let e = &mut *guard;
+        let Some(link) = &e.link else { return };
+        let stable = link.is_stable();
+        if !e
+            .negotiation
+            .accept_description(kind == RtcSdpType::Offer, stable)
+        {
             return;
         }
-        (pc, generation)
+        (link.connection(), link.generation())
     };
-    let init = RtcSessionDescriptionInit::new(kind);
-    init.set_sdp(&sdp);
-    // On glare, the polite side's setRemoteDescription rolls back its own offer implicitly.
-    if let Err(e) = JsFuture::from(pc.set_remote_description(&init)).await {
-        leptos::logging::warn!("could not apply the remote description: {e:?}");
+    if let Err(err) = peer_link::set_remote_description(&pc, kind, &sdp).await {
+        leptos::logging::warn!("could not apply the remote description: {err:?}");
         return;
     }
     if kind != RtcSdpType::Offer {
         return;
     }
-    if let Err(e) = JsFuture::from(pc.set_local_description_implicit()).await {
-        leptos::logging::warn!("could not create an answer: {e:?}");
+    let answer = peer_link::set_local_description(&pc).await;
+    let e = rc.borrow();
+    if e.link.as_ref().map(PeerLink::generation) != Some(generation) {
         return;
     }
-    let i = rc.borrow();
-    if i.pc.as_ref().map(|h| h.generation) != Some(generation) {
-        return;
-    }
-    if let (Some(desc), Some(socket), Some(call_id)) =
-        (pc.local_description(), &i.socket, &i.call_id)
-    {
-        socket.send(&ClientFrame::Answer {
+    match (answer, &e.call_id) {
+        (Ok(sdp), Some(call_id)) => e.send(ClientFrame::Answer {
             call_id: call_id.clone(),
-            sdp: desc.sdp(),
-        });
+            sdp,
+        }),
+        (Err(err), _) => leptos::logging::warn!("could not create an answer: {err:?}"),
+        _ => {}
     }
 }
 
-async fn on_candidate(rc: Rc<RefCell<Inner>>, candidate: IceCandidate) {
-    let Some(pc) = current_pc(&rc) else { return };
-    let init = RtcIceCandidateInit::new(&candidate.candidate);
-    init.set_sdp_mid(candidate.sdp_mid.as_deref());
-    init.set_sdp_m_line_index(candidate.sdp_m_line_index);
-    let result =
-        JsFuture::from(pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init))).await;
-    if let Err(e) = result {
+async fn on_candidate(rc: Rc<RefCell<Engine>>, candidate: IceCandidate) {
+    let Some(pc) = rc.borrow().link.as_ref().map(PeerLink::connection) else {
+        return;
+    };
+    if let Err(err) = peer_link::add_ice_candidate(&pc, &candidate).await {
         // Candidates of an offer we ignored on glare are expected to fail.
-        if !rc.borrow().ignore_offer {
-            leptos::logging::warn!("could not add an ICE candidate: {e:?}");
+        if !rc.borrow().negotiation.ignoring_offer() {
+            leptos::logging::warn!("could not add an ICE candidate: {err:?}");
         }
     }
 }
 
 // ------------------------------------------------------------------ local media
 
-fn set_media(rc: &Rc<RefCell<Inner>>, kind: &str, on: bool) {
+fn set_enabled(rc: &Rc<RefCell<Engine>>, kind: TrackKind, on: bool) {
     let signals = {
-        let i = rc.borrow();
-        if let Some(local) = &i.local {
-            media::set_enabled(local, kind, on);
+        let e = rc.borrow();
+        if let Some(local) = &e.media {
+            local.set_enabled(kind, on);
         }
-        i.signals
+        e.reporter.signals()
     };
-    signals.local_media.try_update(|f| {
-        if kind == "audio" {
-            f.audio = on;
-        } else {
-            f.video = on;
-        }
+    signals.local_media.try_update(|f| match kind {
+        TrackKind::Audio => f.audio = on,
+        TrackKind::Video => f.video = on,
     });
     send_media_state(rc);
 }
 
-async fn start_screen_share(rc: Rc<RefCell<Inner>>) {
-    let stream = match media::screen().await {
-        Ok(s) => s,
+async fn start_screen_share(rc: Rc<RefCell<Engine>>) {
+    let weak = Rc::downgrade(&rc);
+    // The browser's own "Stop sharing" button ends the track.
+    let share = ScreenShare::start(move || {
+        if let Some(rc) = weak.upgrade() {
+            handle(&rc, Input::ScreenEnded);
+        }
+    })
+    .await;
+    let share = match share {
+        Ok(share) => share,
         Err(e) => {
             // Cancelling the picker is a choice, not an error worth a message.
             leptos::logging::log!("screen share not started: {e}");
             return;
         }
     };
-    let Some(track) = stream
-        .get_video_tracks()
-        .get(0)
-        .dyn_into::<MediaStreamTrack>()
-        .ok()
-    else {
-        return;
-    };
-    let Some(pc) = current_pc(&rc) else {
-        media::stop_all(&stream);
-        return;
-    };
-    if rc.borrow().released {
-        media::stop_all(&stream);
-        return;
-    }
-    // Adding a track fires negotiationneeded: the screen goes to the peer by renegotiation.
-    let sender = pc.add_track_0(&track, &stream);
-    let weak = Rc::downgrade(&rc);
-    // The browser's own "Stop sharing" button ends the track.
-    let on_ended = Closure::<dyn FnMut()>::new(move || {
-        if let Some(rc) = weak.upgrade() {
-            stop_screen_share(&rc);
-        }
-    });
-    track.set_onended(Some(on_ended.as_ref().unchecked_ref()));
     let signals = {
-        let mut i = rc.borrow_mut();
-        i.screen = Some((stream, sender));
-        i.screen_ended = Some(on_ended);
-        i.signals
+        let mut guard = rc.borrow_mut();
+        let e = &mut *guard;
+        let (Some(link), Some(local), false) = (&e.link, &mut e.media, e.released) else {
+            return; // `share` drops: the capture stops
+        };
+        // Adding a track fires negotiationneeded: the screen goes to the peer by renegotiation.
+        e.screen_sender = Some(link.add_track(share.track(), &share.stream()));
+        local.set_screen(share);
+        e.reporter.signals()
     };
     signals.local_media.try_update(|f| f.screen = true);
     send_media_state(&rc);
 }
 
-fn stop_screen_share(rc: &Rc<RefCell<Inner>>) {
+fn stop_screen_share(rc: &Rc<RefCell<Engine>>) {
     let signals = {
-        let mut i = rc.borrow_mut();
-        let Some((stream, sender)) = i.screen.take() else {
+        let mut guard = rc.borrow_mut();
+        let e = &mut *guard;
+        if !e.media.as_mut().is_some_and(LocalMedia::stop_screen) {
             return;
-        };
-        media::stop_all(&stream);
-        if let Some(h) = &i.pc {
-            h.pc.remove_track(&sender);
         }
-        i.screen_ended = None;
-        i.signals
+        if let (Some(link), Some(sender)) = (&e.link, e.screen_sender.take()) {
+            link.remove_track(&sender);
+        }
+        e.reporter.signals()
     };
     signals.local_media.try_update(|f| f.screen = false);
     send_media_state(rc);
 }
 
-/// Replaces the camera track in the local stream and in the peer connection's video sender
-/// (`RTCRtpSender.replaceTrack`: no renegotiation), then stops the old track.
-async fn switch_camera(rc: Rc<RefCell<Inner>>, device_id: String) {
-    let signals = rc.borrow().signals;
+/// Replaces the camera track in the peer connection's video sender (`RTCRtpSender.replaceTrack`:
+/// no renegotiation) and in the local stream, then stops the old track.
+async fn switch_camera(rc: Rc<RefCell<Engine>>, device_id: String) {
+    let signals = rc.borrow().reporter.signals();
     let track = match media::camera(&device_id).await {
         Ok(t) => t,
         Err(error) => {
@@ -816,72 +621,69 @@ async fn switch_camera(rc: Rc<RefCell<Inner>>, device_id: String) {
             return;
         }
     };
-    let (local, pc, released) = {
-        let i = rc.borrow();
-        (i.local.clone(), current_pc(&rc), i.released)
+    let sender = {
+        let e = rc.borrow();
+        let Some(local) = e.media.as_ref().filter(|_| !e.released) else {
+            track.stop();
+            return;
+        };
+        track.set_enabled(
+            signals
+                .local_media
+                .try_get_untracked()
+                .unwrap_or_default()
+                .video,
+        );
+        let old = local.video_track();
+        e.link
+            .as_ref()
+            .zip(old)
+            .and_then(|(link, old)| link.sender_of(&old))
     };
-    let Some(local) = local.filter(|_| !released) else {
-        track.stop();
-        return;
-    };
-    track.set_enabled(
-        signals
-            .local_media
-            .try_get_untracked()
-            .unwrap_or_default()
-            .video,
-    );
-    let old = local
-        .get_video_tracks()
-        .get(0)
-        .dyn_into::<MediaStreamTrack>()
-        .ok();
-    if let (Some(pc), Some(old)) = (&pc, &old) {
-        for sender in pc.get_senders().iter() {
-            let Ok(sender) = sender.dyn_into::<RtcRtpSender>() else {
-                continue;
-            };
-            if sender.track().is_some_and(|t| t.id() == old.id()) {
-                let _ = JsFuture::from(sender.replace_track(Some(&track))).await;
-            }
+    if let Some(sender) = sender {
+        if let Err(err) = peer_link::replace_track(&sender, &track).await {
+            leptos::logging::warn!("could not replace the camera track: {err:?}");
         }
     }
-    if let Some(old) = old {
-        local.remove_track(&old);
-        old.stop();
-    }
-    local.add_track(&track);
+    let stream = {
+        let e = rc.borrow();
+        let Some(local) = e.media.as_ref().filter(|_| !e.released) else {
+            track.stop();
+            return;
+        };
+        local.replace_camera(&track);
+        local.stream()
+    };
     signals.camera_id.try_set(Some(device_id));
     signals.notice.try_set(None);
     // The preview element keeps the same stream; re-set it so it shows the new track at once.
-    signals.local_stream.try_set(Some(local));
+    signals.local_stream.try_set(Some(stream));
 }
 
 // ------------------------------------------------------------------ leaving
 
 /// Stops every local track, closes the peer connection and the signaling socket. Idempotent.
-fn release(rc: &Rc<RefCell<Inner>>) {
-    let signals = {
-        let mut i = rc.borrow_mut();
-        if i.released {
+fn release(rc: &Rc<RefCell<Engine>>) {
+    let (media, link, socket, signals) = {
+        let mut e = rc.borrow_mut();
+        if e.released {
             return;
         }
-        i.released = true;
-        if let Some(local) = i.local.take() {
-            media::stop_all(&local);
-        }
-        if let Some((screen, _)) = i.screen.take() {
-            media::stop_all(&screen);
-        }
-        i.screen_ended = None;
-        i.pc = None;
-        if let Some(socket) = i.socket.take() {
-            socket.close();
-        }
-        i.signals
+        e.released = true;
+        e.screen_sender = None;
+        (
+            e.media.take(),
+            e.link.take(),
+            e.socket.take(),
+            e.reporter.signals(),
+        )
     };
-    signals.local_stream.try_set(None);
-    signals.remote_stream.try_set(None);
-    signals.remote_screen.try_set(None);
+    // Dropped outside the borrow: each releases its browser resources.
+    drop((media, link));
+    if let Some(socket) = socket {
+        socket.close();
+    }
+    signals.local_stream.try_set(None::<MediaStream>);
+    signals.clear_remote();
     signals.signaling_connected.try_set(false);
 }

@@ -4,9 +4,18 @@
 //! tracks, and events), so that the P2P engine, LiveKit and later Twilio plug in behind the same
 //! UI. A transport owns every browser resource of the call and releases it on
 //! [`CallTransport::leave`] or when dropped.
+//!
+//! A transport reports what happens through a [`CallReporter`]: it feeds the provider-neutral
+//! state machine (`teleconsult_core::call`) and writes the [`CallSignals`]; the UI reads them
+//! through the read-only [`CallView`].
+
+use std::cell::RefCell;
 
 use leptos::prelude::*;
-use teleconsult_core::{call::CallState, signaling::Peer};
+use teleconsult_core::{
+    call::{CallEvent, CallState, Effect},
+    signaling::Peer,
+};
 use web_sys::MediaStream;
 
 /// Microphone, camera and screen-share state of one participant.
@@ -30,7 +39,25 @@ impl Default for MediaFlags {
     }
 }
 
-/// Reactive view of a call, written by the transport and read by the UI.
+/// What the consultation UI can ask of a transport. Every method returns at once; what follows
+/// is reported through the transport's [`CallReporter`].
+pub trait CallTransport {
+    /// Mutes or unmutes the microphone, and tells the other party.
+    fn set_microphone(&self, on: bool);
+    /// Turns the camera off or on, and tells the other party.
+    fn set_camera(&self, on: bool);
+    /// Starts or stops sharing the screen.
+    fn toggle_screen_share(&self);
+    /// Sends the camera `device_id` instead of the current one, without renegotiating.
+    fn switch_camera(&self, device_id: String);
+    /// After "busy": moves the call from this person's other tab or device to this one.
+    fn take_over(&self);
+    /// Leaves: tells the other party, stops every local track, closes every connection.
+    /// Idempotent.
+    fn leave(&self);
+}
+
+/// The call's reactive state, written by the transport (through [`CallReporter`]).
 #[derive(Clone, Copy)]
 pub struct CallSignals {
     /// The call's state (see `teleconsult_core::call`).
@@ -45,9 +72,9 @@ pub struct CallSignals {
     pub remote_peer: RwSignal<Option<Peer>>,
     /// What this person sends.
     pub local_media: RwSignal<MediaFlags>,
-    /// What the other party sends (from `media:state`, since mutes are invisible in the media).
+    /// What the other party sends (a mute is invisible in the media itself).
     pub remote_media: RwSignal<MediaFlags>,
-    /// Whether the signaling connection is up (the call goes on without it).
+    /// Whether the control connection (signaling, or the SFU's) is up; media may go on without it.
     pub signaling_connected: RwSignal<bool>,
     /// When media first flowed (ms since the epoch), for the call timer.
     pub active_since_ms: RwSignal<Option<f64>>,
@@ -60,7 +87,7 @@ pub struct CallSignals {
 }
 
 impl CallSignals {
-    /// Fresh signals in the `Idle` state.
+    /// Fresh signals in the `Idle` state, owned by the current reactive owner.
     pub fn new() -> CallSignals {
         CallSignals {
             state: RwSignal::new(CallState::Idle),
@@ -77,6 +104,30 @@ impl CallSignals {
             notice: RwSignal::new(None),
         }
     }
+
+    /// The read-only view the UI gets.
+    pub fn view(&self) -> CallView {
+        CallView {
+            state: self.state.into(),
+            local_stream: self.local_stream.into(),
+            remote_stream: self.remote_stream.into(),
+            remote_screen: self.remote_screen.into(),
+            remote_peer: self.remote_peer.into(),
+            local_media: self.local_media.into(),
+            remote_media: self.remote_media.into(),
+            signaling_connected: self.signaling_connected.into(),
+            active_since_ms: self.active_since_ms.into(),
+            cameras: self.cameras.into(),
+            camera_id: self.camera_id.into(),
+            notice: self.notice.into(),
+        }
+    }
+
+    /// Forgets the other party's media (they left, or the connection to them starts afresh).
+    pub fn clear_remote(&self) {
+        self.remote_stream.try_set(None);
+        self.remote_screen.try_set(None);
+    }
 }
 
 impl Default for CallSignals {
@@ -85,22 +136,84 @@ impl Default for CallSignals {
     }
 }
 
-/// What the consultation UI can ask of a transport.
-pub trait CallTransport {
-    /// The call's reactive view.
-    fn signals(&self) -> CallSignals;
-    /// Starts joining the consultation.
-    fn start(&self);
-    /// Mutes or unmutes the microphone, and tells the other party.
-    fn set_microphone(&self, on: bool);
-    /// Turns the camera off or on, and tells the other party.
-    fn set_camera(&self, on: bool);
-    /// Starts or stops sharing the screen.
-    fn toggle_screen_share(&self);
-    /// Sends the camera `device_id` instead of the current one, without renegotiating.
-    fn switch_camera(&self, device_id: String);
-    /// After "busy": moves the call from this person's other tab or device to this one.
-    fn take_over(&self);
-    /// Leaves: tells the other party, stops every local track, closes every connection.
-    fn leave(&self);
+/// The call as the UI reads it: the same fields as [`CallSignals`], read-only (the leptos-use
+/// `UseXReturn` shape).
+#[derive(Clone, Copy)]
+pub struct CallView {
+    /// The call's state.
+    pub state: Signal<CallState>,
+    /// Camera and microphone of this person.
+    pub local_stream: Signal<Option<MediaStream>, LocalStorage>,
+    /// Camera and microphone of the other party.
+    pub remote_stream: Signal<Option<MediaStream>, LocalStorage>,
+    /// The other party's shared screen.
+    pub remote_screen: Signal<Option<MediaStream>, LocalStorage>,
+    /// The other party, once known.
+    pub remote_peer: Signal<Option<Peer>>,
+    /// What this person sends.
+    pub local_media: Signal<MediaFlags>,
+    /// What the other party sends.
+    pub remote_media: Signal<MediaFlags>,
+    /// Whether the control connection is up.
+    pub signaling_connected: Signal<bool>,
+    /// When media first flowed (ms since the epoch).
+    pub active_since_ms: Signal<Option<f64>>,
+    /// Cameras to choose from: `(deviceId, label)`.
+    pub cameras: Signal<Vec<(String, String)>>,
+    /// The camera in use (`deviceId`).
+    pub camera_id: Signal<Option<String>>,
+    /// A problem that does not end the call, in plain words.
+    pub notice: Signal<Option<String>>,
+}
+
+/// How a transport reports what happens: runs the provider-neutral state machine and writes the
+/// [`CallSignals`]. The state machine's state lives here, outside the signals, so it stays
+/// right even after the UI that owned the signals was disposed: every write uses the `try_`
+/// methods, because browser callbacks and the cleanup on unmount can run after that.
+pub struct CallReporter {
+    signals: CallSignals,
+    state: RefCell<CallState>,
+}
+
+impl CallReporter {
+    /// A reporter writing `signals`, in the `Idle` state.
+    pub fn new(signals: CallSignals) -> CallReporter {
+        CallReporter {
+            signals,
+            state: RefCell::new(CallState::Idle),
+        }
+    }
+
+    /// The signals to write what the state machine does not decide (streams, flags, notices).
+    pub fn signals(&self) -> CallSignals {
+        self.signals
+    }
+
+    /// The call's state now.
+    pub fn state(&self) -> CallState {
+        self.state.borrow().clone()
+    }
+
+    /// Applies `event` to the call's state machine, publishes the new state, and returns the
+    /// effects the transport must carry out.
+    pub fn dispatch(&self, event: CallEvent) -> Vec<Effect> {
+        let (state, effects) = {
+            let mut current = self.state.borrow_mut();
+            let (state, effects) = current.clone().next(event);
+            *current = state.clone();
+            (state, effects)
+        };
+        let signals = self.signals;
+        if state == CallState::Active && signals.active_since_ms.try_get_untracked() == Some(None) {
+            signals.active_since_ms.try_set(Some(js_sys::Date::now()));
+        }
+        if signals
+            .state
+            .try_get_untracked()
+            .is_some_and(|s| s != state)
+        {
+            signals.state.try_set(state);
+        }
+        effects
+    }
 }

@@ -1,9 +1,13 @@
 //! The call log of an appointment, loaded when opened.
 
 use leptos::prelude::*;
-use teleconsult_core::api::{CallEvent, CallEventKind};
+use teleconsult_core::{
+    api::{CallEvent, CallEventKind},
+    call::LeaveReason,
+    Role,
+};
 
-use crate::{api, format::local_time};
+use crate::{format::local_time, hooks::call_log::use_call_log};
 
 /// A `<details>` that loads `GET /api/appointments/{id}/calls` when opened and lists who joined
 /// and left when, and why the call ended.
@@ -11,21 +15,9 @@ use crate::{api, format::local_time};
 pub fn CallHistory(
     /// The appointment.
     appointment_id: i64,
-    /// API base URL.
-    api_base_url: String,
-    /// The session's access token.
-    access_token: String,
 ) -> impl IntoView {
     let (open, set_open) = signal(false);
-    let log = LocalResource::new(move || {
-        let (base, token) = (api_base_url.clone(), access_token.clone());
-        async move {
-            if !open.get() {
-                return None;
-            }
-            Some(api::call_log(&base, &token, appointment_id).await)
-        }
-    });
+    let log = use_call_log(appointment_id, open.into());
     view! {
         <details
             class="history"
@@ -40,7 +32,7 @@ pub fn CallHistory(
             }
         >
             <summary>"Call history"</summary>
-            {move || match log.get().flatten() {
+            {move || match log.get() {
                 None => view! { <p class="hint">"Loading…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="form-error">{e.user_message()}</p> }.into_any(),
                 Some(Ok(events)) if events.is_empty() => {
@@ -58,10 +50,10 @@ pub fn CallHistory(
 }
 
 fn who(identity: &str) -> &'static str {
-    if identity.starts_with("doctor_") {
-        "The doctor"
-    } else {
-        "The patient"
+    match Role::parse_identity(identity) {
+        Some((Role::Doctor, _)) => "The doctor",
+        Some((Role::Patient, _)) => "The patient",
+        None => "Someone",
     }
 }
 
@@ -72,10 +64,10 @@ fn describe(e: &CallEvent) -> String {
         CallEventKind::JoinGranted => format!("{at} — {who} opened the consultation"),
         CallEventKind::Joined => format!("{at} — {who} joined the call"),
         CallEventKind::Left => {
-            let how = match e.reason.as_deref() {
-                Some("hangup") => "left the call",
-                Some("disconnected") => "lost the connection",
-                Some("moved") => "moved the call to another device",
+            let how = match e.reason {
+                Some(LeaveReason::Disconnected) => "lost the connection",
+                Some(LeaveReason::Moved) => "moved the call to another device",
+                Some(LeaveReason::ConnectionFailed) => "could not connect",
                 _ => "left the call",
             };
             format!("{at} — {who} {how}")

@@ -8,7 +8,7 @@ use teleconsult_core::{
 };
 use time::OffsetDateTime;
 
-use crate::format::local_time;
+use crate::{format::local_time, routes};
 
 /// "Join consultation" (patient) / "Start consultation" (doctor) inside the join window;
 /// otherwise why not and when: "Opens at 13:30", "Waiting for the doctor to confirm",
@@ -25,7 +25,7 @@ pub fn JoinButton(
     role: Role,
 ) -> impl IntoView {
     let id = appointment.id;
-    let href = format!("/consultation/{id}?role={role}");
+    let href = routes::consultation(id, role);
     let label = match role {
         Role::Patient => "Join consultation",
         Role::Doctor => "Start consultation",

@@ -5,21 +5,30 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use teleconsult_core::{
-    api::{Appointment, RoomStatus},
+    api::{Appointment, RoomStatus, User},
     dashboard::{others_waiting, watched_ids},
+    Role,
 };
 use time::OffsetDateTime;
 
 use crate::{
-    api::{self, ApiError},
-    components::waiting_notice::WaitingEntry,
+    api::{expect_authorized_api, ApiError},
     config::expect_app_config,
     hooks::{
         now::use_server_now,
         room_status::{use_room_status, UseRoomStatusOptions},
     },
-    session::{self, Session},
+    routes, session,
 };
+
+/// One "… is waiting" notice: who waits in which appointment's room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingEntry {
+    /// The appointment.
+    pub appointment_id: i64,
+    /// The other party's name.
+    pub name: String,
+}
 
 /// What [`use_dashboard`] gives back.
 #[derive(Clone, Copy)]
@@ -38,22 +47,22 @@ pub struct UseDashboardReturn {
     pub reload: Callback<()>,
 }
 
-/// Loads and watches `session`'s appointments.
-pub fn use_dashboard(session: &Session) -> UseDashboardReturn {
+/// Loads and watches the appointments of `me`, the signed-in person, with the page's
+/// `AuthorizedApi`.
+pub fn use_dashboard(me: &User) -> UseDashboardReturn {
     let config = expect_app_config();
-    let role = session.user.role;
-    let me = role.identity(session.user.id);
-    let (base, token) = (config.api_base_url.clone(), session.access_token.clone());
+    let api = expect_authorized_api();
+    let role = me.role;
+    let me = role.identity(me.id);
     let version = RwSignal::new(0u32);
     let offset_ms = RwSignal::new(0i64);
     let list = LocalResource::new({
-        let (base, token) = (base.clone(), token.clone());
         move || {
             version.track();
-            let (base, token) = (base.clone(), token.clone());
+            let api = api.clone();
             async move {
                 let sent = js_sys::Date::now();
-                let result = api::appointments(&base, &token).await;
+                let result = api.appointments().await;
                 if let Ok(l) = &result {
                     // Server time − device time, taken at the middle of the request.
                     let device = (sent + js_sys::Date::now()) / 2.0;
@@ -74,8 +83,6 @@ pub fn use_dashboard(session: &Session) -> UseDashboardReturn {
     let status = use_room_status(
         ids.into(),
         UseRoomStatusOptions {
-            api_base_url: base,
-            access_token: token,
             interval_ms: config.room_status_poll_ms,
         },
     );
@@ -87,8 +94,8 @@ pub fn use_dashboard(session: &Session) -> UseDashboardReturn {
             .filter_map(|w| {
                 let a = list.iter().find(|a| a.id == w.appointment_id)?;
                 let name = match role {
-                    teleconsult_core::Role::Patient => a.doctor.name.clone(),
-                    teleconsult_core::Role::Doctor => a.patient.name.clone(),
+                    Role::Patient => a.doctor.name.clone(),
+                    Role::Doctor => a.patient.name.clone(),
                 };
                 Some(WaitingEntry {
                     appointment_id: w.appointment_id,
@@ -105,9 +112,8 @@ pub fn use_dashboard(session: &Session) -> UseDashboardReturn {
             || matches!(appointments.get(), Some(Err(ApiError::Unauthorized(_))));
         if expired {
             session::clear(role);
-            let next = js_sys::encode_uri_component(session::dashboard_path(role));
             navigate(
-                &format!("/login?role={role}&next={next}"),
+                &routes::login(role, routes::dashboard(role)),
                 Default::default(),
             );
         }

@@ -14,15 +14,11 @@ use leptos_use_document_visibility::use_document_visibility;
 use teleconsult_core::{api::RoomStatus, dashboard::next_poll_delay_ms};
 use web_sys::VisibilityState;
 
-use crate::api::{self, ApiError, RoomStatusReply};
+use crate::api::{expect_authorized_api, ApiError, AuthorizedApi, RoomStatusReply};
 
 /// Options of [`use_room_status`].
 #[derive(Debug, Clone)]
 pub struct UseRoomStatusOptions {
-    /// API base URL.
-    pub api_base_url: String,
-    /// Access token of the dashboard's session.
-    pub access_token: String,
     /// Interval between polls in ms (`roomStatusPollMs` of config.json).
     pub interval_ms: u32,
 }
@@ -46,7 +42,7 @@ struct Poller {
     disposed: bool,
 }
 
-/// Polls the room status of the appointments in `ids`.
+/// Polls the room status of the appointments in `ids`, with the page's [`AuthorizedApi`].
 pub fn use_room_status(
     ids: Signal<Vec<i64>>,
     options: UseRoomStatusOptions,
@@ -63,6 +59,7 @@ pub fn use_room_status(
         disposed: false,
     }));
     let options = Rc::new(options);
+    let api: Rc<AuthorizedApi> = Rc::new(expect_authorized_api());
 
     // Runs one poll now, then schedules the next according to the policy.
     type Tick = Rc<dyn Fn()>;
@@ -70,6 +67,7 @@ pub fn use_room_status(
     let tick_fn: Tick = {
         let poller = poller.clone();
         let options = options.clone();
+        let api = api.clone();
         let tick = Rc::downgrade(&tick);
         Rc::new(move || {
             let watched = ids.get_untracked();
@@ -90,16 +88,12 @@ pub fn use_room_status(
             let etag = poller.borrow().etag.clone();
             let poller = poller.clone();
             let options = options.clone();
+            let api = api.clone();
             let tick = tick.clone();
             spawn_local(async move {
-                let result = api::room_status(
-                    &options.api_base_url,
-                    &options.access_token,
-                    &watched,
-                    etag.as_deref(),
-                    signal.as_ref(),
-                )
-                .await;
+                let result = api
+                    .room_status(&watched, etag.as_deref(), signal.as_ref())
+                    .await;
                 let errors = {
                     let mut p = poller.borrow_mut();
                     if p.disposed {

@@ -3,18 +3,16 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use teleconsult_core::{
-    call::{CallState, EndReason},
+    call::{CallState, EndReason, LeaveReason},
     Role,
 };
 
 use crate::{
-    call::{
-        p2p::{CallParams, P2pCall},
-        transport::{CallSignals, CallTransport},
-    },
+    call::transport::CallView,
     components::{call_controls::CallControls, video_tile::VideoTile},
-    config::expect_app_config,
+    hooks::call::{use_call, UseCallReturn},
     pages::with_session,
+    routes,
     session::{self, Session},
 };
 
@@ -50,11 +48,7 @@ pub fn Consultation() -> impl IntoView {
     };
     with_session(role, move |session| {
         if !session.is_valid_at(session::now_s(), MIN_TOKEN_SECONDS) {
-            let next = format!("/consultation/{appointment_id}?role={role}");
-            let href = format!(
-                "/login?role={role}&next={}",
-                js_sys::encode_uri_component(&next)
-            );
+            let href = routes::login(role, &routes::consultation(appointment_id, role));
             return view! {
                 <main class="screen-message" role="alert">
                     <h1>"Please sign in again"</h1>
@@ -68,26 +62,14 @@ pub fn Consultation() -> impl IntoView {
     })
 }
 
-/// The call itself: owns the transport for as long as it is shown.
+/// The call itself: owns it (through [`use_call`]) for as long as it is shown. It never names a
+/// transport: the provider is the server's choice.
 #[component]
 fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
-    let config = expect_app_config();
     crate::config::set_page_title("Consultation");
     let role = session.user.role;
-    let call = P2pCall::new(CallParams {
-        api_base_url: config.api_base_url.clone(),
-        access_token: session.access_token.clone(),
-        appointment_id,
-        role,
-    });
-    let signals = call.signals();
-    call.start();
-    let call = std::rc::Rc::new(call);
-    // Leaving the page (or any unmount) ends the call cleanly: call:end, tracks stopped. The
-    // cleanup holds the call itself, not the reactive store below, which may be disposed first.
-    let for_cleanup = send_wrapper::SendWrapper::new(call.clone());
-    on_cleanup(move || for_cleanup.leave());
-    let call = StoredValue::new_local(call);
+    let controls = use_call(appointment_id);
+    let signals = controls.call;
 
     let other = match role {
         Role::Doctor => "the patient",
@@ -100,8 +82,8 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
             .map(|p| p.name)
             .unwrap_or_else(|| other.to_string())
     };
-    let dashboard = session::dashboard_path(role);
-    let state_name = move || state_key(&signals.state.get());
+    let dashboard = routes::dashboard(role);
+    let state_name = move || signals.state.get().key();
 
     view! {
         <main class="call" data-testid="call" data-state=state_name>
@@ -165,43 +147,27 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                 <p class="call-notice" role="alert" data-testid="call-notice">
                     {move || signals.notice.get()}
                 </p>
-                <StatePanel signals=signals other_name=Signal::derive(other_name) dashboard=dashboard call=call />
+                <StatePanel signals=signals other_name=Signal::derive(other_name) dashboard=dashboard controls=controls />
             </div>
             <Show when=move || !signals.state.get().is_terminal()>
                 <CallControls
                     flags=signals.local_media
-                    on_microphone=Callback::new(move |on| call.with_value(|c| c.set_microphone(on)))
-                    on_camera=Callback::new(move |on| call.with_value(|c| c.set_camera(on)))
-                    on_screen=Callback::new(move |_| call.with_value(|c| c.toggle_screen_share()))
+                    on_microphone=controls.set_microphone
+                    on_camera=controls.set_camera
+                    on_screen=controls.toggle_screen_share
                     cameras=signals.cameras
                     camera_id=signals.camera_id
-                    on_switch_camera=Callback::new(move |id| call.with_value(|c| c.switch_camera(id)))
-                    on_leave=Callback::new(move |_| call.with_value(|c| c.leave()))
+                    on_switch_camera=controls.switch_camera
+                    on_leave=controls.leave
                 />
             </Show>
         </main>
     }
 }
 
-/// A stable name of a state for styling and tests (`data-state`).
-fn state_key(state: &CallState) -> &'static str {
-    match state {
-        CallState::Idle => "idle",
-        CallState::Joining => "joining",
-        CallState::Waiting => "waiting",
-        CallState::Connecting => "connecting",
-        CallState::Active => "active",
-        CallState::Reconnecting => "reconnecting",
-        CallState::PeerLeft { .. } => "peer-left",
-        CallState::Busy => "busy",
-        CallState::Ended { .. } => "ended",
-        CallState::Failed { .. } => "failed",
-    }
-}
-
 /// The connection-status pill.
 #[component]
-fn StatusPill(signals: CallSignals) -> impl IntoView {
+fn StatusPill(signals: CallView) -> impl IntoView {
     let text = move || {
         let state = signals.state.get();
         match state {
@@ -225,7 +191,7 @@ fn StatusPill(signals: CallSignals) -> impl IntoView {
 
 /// mm:ss since media first flowed.
 #[component]
-fn CallTimer(signals: CallSignals) -> impl IntoView {
+fn CallTimer(signals: CallView) -> impl IntoView {
     let (now, set_now) = signal(js_sys::Date::now());
     let tick = set_interval_with_handle(
         move || set_now.set(js_sys::Date::now()),
@@ -250,10 +216,10 @@ fn CallTimer(signals: CallSignals) -> impl IntoView {
 /// What is happening, in words, with the way forward.
 #[component]
 fn StatePanel(
-    signals: CallSignals,
+    signals: CallView,
     other_name: Signal<String>,
     dashboard: &'static str,
-    call: StoredValue<std::rc::Rc<P2pCall>, LocalStorage>,
+    controls: UseCallReturn,
 ) -> impl IntoView {
     move || {
         let state = signals.state.get();
@@ -286,7 +252,7 @@ fn StatePanel(
             }
             .into_any(),
             CallState::PeerLeft { reason } => {
-                let text = if reason == "disconnected" {
+                let text = if reason == LeaveReason::Disconnected {
                     format!("{name}'s connection dropped. Stay here: the call resumes when they rejoin.")
                 } else {
                     format!("{name} left the consultation. Stay here if they are coming back.")
@@ -302,7 +268,7 @@ fn StatePanel(
             CallState::Busy => view! {
                 <div class="state-panel" role="alert">
                     <p>"You are already in this consultation in another tab or on another device."</p>
-                    <button type="button" on:click=move |_| call.with_value(|c| c.take_over())>
+                    <button type="button" on:click=move |_| controls.take_over.run(())>
                         "Continue the call here"
                     </button>
                     <a href=dashboard>"Back to your dashboard"</a>

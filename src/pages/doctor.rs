@@ -1,11 +1,11 @@
 //! The doctor's dashboard (`/doctor`).
 
 use leptos::prelude::*;
-use teleconsult_core::{api::Appointment, AppointmentStatus, Role};
+use teleconsult_core::{api::Appointment, appointment::available_actions, AppointmentAction, Role};
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    api::{self, AppointmentAction},
+    api::expect_authorized_api,
     components::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
         join_button::JoinButton, status_badge::StatusBadge,
@@ -33,9 +33,8 @@ pub fn DoctorDashboard() -> impl IntoView {
 #[component]
 fn DoctorHome(session: Session) -> impl IntoView {
     let config = expect_app_config();
-    let dash = use_dashboard(&session);
+    let dash = use_dashboard(&session.user);
     let base_title = format!("This week's consultations — {}", config.clinic_name);
-    let (base, token) = (config.api_base_url.clone(), session.access_token.clone());
     let now = dash.now;
     // Appointments from the start of today (local) for 7 days, grouped by local day.
     let days = move || {
@@ -79,9 +78,7 @@ fn DoctorHome(session: Session) -> impl IntoView {
                 each=days
                 key=|d| (d.0, d.2.iter().map(|a| (a.id, a.status)).collect::<Vec<_>>())
                 children={
-                    let (base, token) = (base.clone(), token.clone());
                     move |(_, label, list)| {
-                        let (base, token) = (base.clone(), token.clone());
                         view! {
                             <section class="day">
                                 <h2>{label}</h2>
@@ -94,8 +91,6 @@ fn DoctorHome(session: Session) -> impl IntoView {
                                                     appointment=a
                                                     now=now
                                                     waiting=waiting_ids.into()
-                                                    base=base.clone()
-                                                    token=token.clone()
                                                     reload=dash.reload
                                                 />
                                             }
@@ -116,33 +111,25 @@ fn DoctorAppointment(
     appointment: Appointment,
     now: Signal<OffsetDateTime>,
     waiting: Signal<Vec<i64>>,
-    base: String,
-    token: String,
     reload: Callback<()>,
 ) -> impl IntoView {
     let a = appointment.clone();
     let id = a.id;
     let (error, set_error) = signal(None::<String>);
-    let change = Action::new_local({
-        let (base, token) = (base.clone(), token.clone());
-        move |action: &AppointmentAction| {
-            let (base, token, action) = (base.clone(), token.clone(), *action);
-            async move { api::change_appointment(&base, &token, id, action).await }
-        }
+    let api = expect_authorized_api();
+    let change = Action::new_local(move |action: &AppointmentAction| {
+        let (api, action) = (api.clone(), *action);
+        async move { api.change_appointment(id, action).await }
     });
     Effect::new(move |_| match change.value().get() {
         Some(Ok(_)) => reload.run(()),
         Some(Err(e)) => set_error.set(Some(e.user_message())),
         None => {}
     });
-    let requested = a.status == AppointmentStatus::Requested;
-    let opens_at = teleconsult_core::join_window::window_for(a.scheduled_at).opens_at;
-    let confirmed = a.status == AppointmentStatus::Confirmed;
-    let completable = move || confirmed && now.get() >= opens_at;
-    let cancellable = matches!(
-        a.status,
-        AppointmentStatus::Requested | AppointmentStatus::Confirmed
-    );
+    let (status, scheduled_at) = (a.status, a.scheduled_at);
+    let allows = move |action: AppointmentAction| {
+        available_actions(Role::Doctor, status, scheduled_at, now.get()).contains(&action)
+    };
     let patient = a.patient.name.clone();
     view! {
         <li class="appointment" data-testid=format!("appointment-{id}")>
@@ -158,7 +145,7 @@ fn DoctorAppointment(
             </Show>
             <JoinButton appointment=appointment.clone() now=now role=Role::Doctor />
             <div class="actions">
-                <Show when=move || requested>
+                <Show when=move || allows(AppointmentAction::Confirm)>
                     <button
                         type="button"
                         disabled=move || change.pending().get()
@@ -167,7 +154,7 @@ fn DoctorAppointment(
                         "Confirm"
                     </button>
                 </Show>
-                <Show when=completable>
+                <Show when=move || allows(AppointmentAction::Complete)>
                     <button
                         type="button"
                         class="secondary"
@@ -177,7 +164,7 @@ fn DoctorAppointment(
                         "Mark as completed"
                     </button>
                 </Show>
-                <Show when=move || cancellable>
+                <Show when=move || allows(AppointmentAction::Cancel)>
                     <button
                         type="button"
                         class="secondary"
@@ -196,7 +183,7 @@ fn DoctorAppointment(
                 </Show>
             </div>
             <p class="form-error" role="alert">{move || error.get()}</p>
-            <CallHistory appointment_id=id api_base_url=base.clone() access_token=token.clone() />
+            <CallHistory appointment_id=id />
         </li>
     }
 }

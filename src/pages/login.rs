@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::{
     api,
     config::expect_app_config,
+    routes,
     session::{self, Session},
 };
 
@@ -44,7 +45,7 @@ pub fn Login() -> impl IntoView {
                 }
                 let next = query.read_untracked().get("next");
                 let target = session::safe_return_path(next.as_deref())
-                    .unwrap_or_else(|| session::dashboard_path(session.user.role).to_string());
+                    .unwrap_or_else(|| routes::dashboard(session.user.role).to_string());
                 navigate(&target, Default::default());
             }
             Err(e) => set_error.set(Some(e.user_message())),

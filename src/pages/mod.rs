@@ -10,16 +10,30 @@ use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 use teleconsult_core::Role;
 
-use crate::session::{self, Session};
+use crate::{
+    api::{provide_authorized_api, AuthorizedApi},
+    config::expect_app_config,
+    routes,
+    session::{self, Session},
+};
 
 /// Renders `page` with `role`'s session, or redirects to the login page (which brings the
-/// person back here afterwards) when there is none or it expired.
+/// person back here afterwards) when there is none or it expired. Everything `page` renders can
+/// use the session's [`AuthorizedApi`] (`api::expect_authorized_api`).
 pub fn with_session<V: IntoView + 'static>(
     role: Role,
     page: impl FnOnce(Session) -> V + 'static,
 ) -> AnyView {
     match session::load(role) {
-        Some(s) => page(s).into_any(),
+        Some(s) => {
+            let config = expect_app_config();
+            provide_authorized_api(AuthorizedApi::new(
+                &config.api_base_url,
+                &s.access_token,
+                role,
+            ));
+            page(s).into_any()
+        }
         None => {
             let location = use_location();
             // The router's `search` has no leading '?'.
@@ -29,8 +43,7 @@ pub fn with_session<V: IntoView + 'static>(
             } else {
                 format!("{}?{search}", location.pathname.get_untracked())
             };
-            let next = js_sys::encode_uri_component(&here);
-            view! { <Redirect path=format!("/login?role={role}&next={next}") /> }.into_any()
+            view! { <Redirect path=routes::login(role, &here) /> }.into_any()
         }
     }
 }

@@ -3,12 +3,12 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use teleconsult_core::{
     api::{Appointment, CreateAppointment},
-    AppointmentStatus, Role,
+    AppointmentAction, AppointmentStatus, Role,
 };
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    api::{self, AppointmentAction},
+    api::expect_authorized_api,
     components::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
         join_button::JoinButton, status_badge::StatusBadge,
@@ -35,9 +35,8 @@ pub fn PatientDashboard() -> impl IntoView {
 #[component]
 fn PatientHome(session: Session) -> impl IntoView {
     let config = expect_app_config();
-    let dash = use_dashboard(&session);
+    let dash = use_dashboard(&session.user);
     let base_title = format!("Your appointments — {}", config.clinic_name);
-    let (base, token) = (config.api_base_url.clone(), session.access_token.clone());
     let now = dash.now;
     let split = move |upcoming: bool| {
         let list = dash
@@ -50,13 +49,9 @@ fn PatientHome(session: Session) -> impl IntoView {
             .filter(|a| is_upcoming(a, now) == upcoming)
             .collect::<Vec<_>>()
     };
-    let card = {
-        let (base, token) = (base.clone(), token.clone());
-        move |a: Appointment| {
-            view! { <PatientAppointment appointment=a now=now base=base.clone() token=token.clone() reload=dash.reload /> }
-        }
+    let card = move |a: Appointment| {
+        view! { <PatientAppointment appointment=a now=now reload=dash.reload /> }
     };
-    let card_past = card.clone();
     view! {
         <main class="page dashboard">
             <h1>"Your appointments"</h1>
@@ -64,17 +59,17 @@ fn PatientHome(session: Session) -> impl IntoView {
             <section aria-labelledby="upcoming-heading">
                 <h2 id="upcoming-heading">"Upcoming"</h2>
                 <ul class="appointments">
-                    <For each=move || split(true) key=|a| (a.id, a.status) children=card.clone() />
+                    <For each=move || split(true) key=|a| (a.id, a.status) children=card />
                 </ul>
                 <Show when=move || split(true).is_empty()>
                     <p class="hint">"No upcoming appointments. Book one below."</p>
                 </Show>
             </section>
-            <BookingForm base=base.clone() token=token.clone() reload=dash.reload />
+            <BookingForm reload=dash.reload />
             <section aria-labelledby="past-heading">
                 <h2 id="past-heading">"Past and cancelled"</h2>
                 <ul class="appointments">
-                    <For each=move || split(false) key=|a| (a.id, a.status) children=card_past.clone() />
+                    <For each=move || split(false) key=|a| (a.id, a.status) children=card />
                 </ul>
             </section>
         </main>
@@ -93,23 +88,21 @@ fn is_upcoming(a: &Appointment, now: OffsetDateTime) -> bool {
 fn PatientAppointment(
     appointment: Appointment,
     now: Signal<OffsetDateTime>,
-    base: String,
-    token: String,
     reload: Callback<()>,
 ) -> impl IntoView {
     let a = appointment.clone();
     let id = a.id;
-    let cancellable = matches!(
-        a.status,
-        AppointmentStatus::Requested | AppointmentStatus::Confirmed
-    );
+    let (status, scheduled_at) = (a.status, a.scheduled_at);
+    let cancellable = move || {
+        AppointmentAction::Cancel
+            .check(Role::Patient, status, scheduled_at, now.get())
+            .is_ok()
+    };
     let (error, set_error) = signal(None::<String>);
-    let cancel = Action::new_local({
-        let (base, token) = (base.clone(), token.clone());
-        move |_: &()| {
-            let (base, token) = (base.clone(), token.clone());
-            async move { api::change_appointment(&base, &token, id, AppointmentAction::Cancel).await }
-        }
+    let api = expect_authorized_api();
+    let cancel = Action::new_local(move |_: &()| {
+        let api = api.clone();
+        async move { api.change_appointment(id, AppointmentAction::Cancel).await }
     });
     Effect::new(move |_| match cancel.value().get() {
         Some(Ok(_)) => reload.run(()),
@@ -127,7 +120,7 @@ fn PatientAppointment(
             <StatusBadge status=a.status />
             <p class="reason">{a.reason.clone()}</p>
             <JoinButton appointment=appointment.clone() now=now role=Role::Patient />
-            <Show when=move || cancellable>
+            <Show when=cancellable>
                 <button
                     type="button"
                     class="secondary"
@@ -145,19 +138,20 @@ fn PatientAppointment(
                 </button>
             </Show>
             <p class="form-error" role="alert">{move || error.get()}</p>
-            <CallHistory appointment_id=id api_base_url=base.clone() access_token=token.clone() />
+            <CallHistory appointment_id=id />
         </li>
     }
 }
 
 /// Request an appointment with a doctor.
 #[component]
-fn BookingForm(base: String, token: String, reload: Callback<()>) -> impl IntoView {
+fn BookingForm(reload: Callback<()>) -> impl IntoView {
+    let api = expect_authorized_api();
     let doctors = LocalResource::new({
-        let (base, token) = (base.clone(), token.clone());
+        let api = api.clone();
         move || {
-            let (base, token) = (base.clone(), token.clone());
-            async move { api::doctors(&base, &token).await }
+            let api = api.clone();
+            async move { api.doctors().await }
         }
     });
     let (doctor, set_doctor) = signal(String::new());
@@ -166,8 +160,8 @@ fn BookingForm(base: String, token: String, reload: Callback<()>) -> impl IntoVi
     let (note, set_note) = signal(String::new());
     let (message, set_message) = signal(None::<(bool, String)>);
     let book = Action::new_local(move |req: &CreateAppointment| {
-        let (base, token, req) = (base.clone(), token.clone(), req.clone());
-        async move { api::request_appointment(&base, &token, &req).await }
+        let (api, req) = (api.clone(), req.clone());
+        async move { api.request_appointment(&req).await }
     });
     Effect::new(move |_| match book.value().get() {
         Some(Ok(_)) => {

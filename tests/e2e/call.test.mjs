@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId,
-  inboundStats, waitFor, callState, waitCallState, openParty,
+  inboundStats, waitFor, callState, waitCallState, openParty, fakeScreenCapture,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -231,17 +231,7 @@ test('screen sharing reaches the other side by renegotiation and stops cleanly',
   // perfect negotiation, the remote screen tile, removeTrack on stop — runs for real.
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
-  await doctor.context.addInitScript(() => {
-    navigator.mediaDevices.getDisplayMedia = async () => {
-      const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
-      const g = canvas.getContext('2d');
-      let n = 0;
-      setInterval(() => { g.fillStyle = `hsl(${n++ % 360},70%,45%)`; g.fillRect(0, 0, 640, 360); }, 33);
-      const stream = canvas.captureStream(15);
-      window.__screen = stream;
-      return stream;
-    };
-  });
+  await fakeScreenCapture(doctor.context);
   await doctor.page.goto(consultation('doctor'));
   await patient.page.goto(consultation('patient'));
   await waitCallState(doctor.page, 'active');
@@ -303,4 +293,53 @@ test('a call whose token stops being accepted goes on, and says so', async (t) =
   assert.equal(await callState(patient.page), 'active', 'the call is not ended');
   await mediaFlows(patient.page);
   await mediaFlows(doctor.page);
+});
+
+test('after a reload during screen sharing, the camera and the screen keep their own tiles', async (t) => {
+  // The sharing side opens a fresh connection for the reloaded peer and adds its screen track
+  // again; whatever order the tracks arrive in, the receiver must not swap the two pictures.
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await fakeScreenCapture(doctor.context);
+  await doctor.page.goto(consultation('doctor'));
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(doctor.page, 'active');
+  await doctor.page.getByRole('button', { name: 'Share screen' }).click();
+  await patient.page.getByTestId('remote-screen').waitFor({ timeout: 10_000 });
+
+  await patient.page.reload();
+  await waitCallState(patient.page, 'active');
+  const screen = patient.page.getByTestId('remote-screen');
+  await screen.waitFor({ timeout: 10_000 });
+  await waitFor(() => screen.evaluate((v) => v.videoWidth > 0));
+  const tiles = await patient.page.evaluate(() => {
+    const tracks = (id) => {
+      const s = document.querySelector(`[data-testid=${id}]`).srcObject;
+      return s ? { audio: s.getAudioTracks().length, video: s.getVideoTracks().length } : null;
+    };
+    return { camera: tracks('remote-video'), screen: tracks('remote-screen') };
+  });
+  assert.deepEqual(tiles, { camera: { audio: 1, video: 1 }, screen: { audio: 0, video: 1 } });
+  await mediaFlows(patient.page);
+});
+
+test('a session the server refuses at join goes to sign-in and straight back', async (t) => {
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  // A stored session that looks valid (unexpired) but whose token the server refuses (401), as
+  // after the clinic rotated its token secret.
+  await patient.page.evaluate(() => {
+    const key = 'teleconsult.session.patient';
+    const s = JSON.parse(localStorage.getItem(key));
+    s.access_token = s.access_token.slice(0, -6) + (s.access_token.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA');
+    localStorage.setItem(key, JSON.stringify(s));
+  });
+  await patient.page.goto(consultation('patient'));
+  await patient.page.waitForURL((u) => u.pathname === '/login', { timeout: 10_000 });
+  const next = new URL(patient.page.url()).searchParams.get('next');
+  assert.equal(next, `/consultation/${id}?role=patient`);
+  await patient.page.getByLabel('E-mail').fill('patient@example.com');
+  await patient.page.getByLabel('Password').fill('patient-demo');
+  await patient.page.getByRole('button', { name: 'Sign in' }).click();
+  await patient.page.waitForURL((u) => u.pathname === `/consultation/${id}`, { timeout: 10_000 });
+  await waitCallState(patient.page, 'waiting');
 });

@@ -198,3 +198,23 @@ export async function openParty(t, browser, baseUrl, email, password, { permissi
   await signIn(page, baseUrl, email, password);
   return { context, page };
 }
+
+/**
+ * getDisplayMedia never resolves in headless Chromium here (no picker to answer; measured with
+ * --use-fake-ui-for-media-stream, --auto-select-desktop-capture-source and tab-capture flags), so
+ * the "screen" a page of `context` shares is a changing canvas, kept in window.__screen. The
+ * app's own path (getDisplayMedia, addTrack, renegotiation, the remote tile) runs for real.
+ */
+export async function fakeScreenCapture(context) {
+  await context.addInitScript(() => {
+    navigator.mediaDevices.getDisplayMedia = async () => {
+      const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+      const g = canvas.getContext('2d');
+      let n = 0;
+      setInterval(() => { g.fillStyle = `hsl(${n++ % 360},70%,45%)`; g.fillRect(0, 0, 640, 360); }, 33);
+      const stream = canvas.captureStream(15);
+      window.__screen = stream;
+      return stream;
+    };
+  });
+}

@@ -50,7 +50,8 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-/// The `error` member of [`ErrorBody`].
+/// The `error` member of [`ErrorBody`]; some codes add fields (e.g. `opens_at` with `too_early`),
+/// which readers that do not need them ignore.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
@@ -243,8 +244,9 @@ pub struct CallEvent {
     pub identity: String,
     /// What.
     pub kind: CallEventKind,
-    /// Why, for `left` and `ended` (e.g. `hangup`, `connection_lost`).
-    pub reason: Option<String>,
+    /// Why, for `left` and `ended` (`hangup`, `disconnected`, `moved`, `connection_failed`,
+    /// `all_left`; unknown reasons read as `ended`).
+    pub reason: Option<crate::call::LeaveReason>,
     /// The signaling call id, when the event comes from the signaling hub.
     pub call_id: Option<String>,
 }

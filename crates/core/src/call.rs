@@ -1,9 +1,16 @@
-//! The consultation call as a state machine: `next(state, event) -> (state, effects)`.
+//! The consultation call as a provider-neutral state machine: `next(state, event) -> (state,
+//! effects)`.
 //!
-//! The browser engine feeds it what happens (signaling frames, peer-connection states, clicks)
-//! and carries out the effects it returns; every transition is tested here, on the host. States
-//! follow seed 003's minimal flow (idle, calling/joining, connecting, active, busy, ended, error)
-//! plus waiting, reconnecting and "the other party left", which a consultation needs.
+//! Every transport (P2P, LiveKit, Twilio) feeds it the same events (entered the room, the other
+//! party arrived or left, the media connected, was interrupted or was lost, a refusal) and carries
+//! out the same effects (join, tell the others we leave, release everything). What a transport
+//! does *inside* its media path (P2P's offers and ICE restarts) is its own business: see
+//! [`crate::negotiation`] for P2P. States follow seed 003's minimal flow (idle, joining,
+//! connecting, active, busy, ended, error) plus waiting, reconnecting and "the other party left",
+//! which a consultation needs.
+//!
+//! The reasons and causes here ([`LeaveReason`], [`Refusal`], [`CallError`]) are the words the
+//! app, the signaling hub and the call log share, so none of them matches strings by hand.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,16 +26,16 @@ pub enum CallState {
     Joining,
     /// In the room; the other party has not arrived.
     Waiting,
-    /// The other party is in the room; media is being negotiated.
+    /// The other party is in the room; media is being connected.
     Connecting,
     /// Media flows both ways.
     Active,
-    /// Media was flowing and was interrupted; an ICE restart is under way.
+    /// Media was flowing and was interrupted; the transport is recovering it.
     Reconnecting,
     /// The other party was here and left; they may come back.
     PeerLeft {
-        /// Why, as signaling said (`hangup`, `disconnected`, `moved`).
-        reason: String,
+        /// Why they left.
+        reason: LeaveReason,
     },
     /// This person is already in the room from another tab or device.
     Busy,
@@ -44,7 +51,7 @@ pub enum CallState {
     },
 }
 
-/// Why a call ended.
+/// Why a call ended for this person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {
@@ -52,6 +59,123 @@ pub enum EndReason {
     Hangup,
     /// The call moved to another tab or device of the same person.
     Moved,
+}
+
+/// Why a participant left a room, or why the call ended: the `reason` of the signaling frames
+/// `call:end` and `room:peer-left` and of the call log. Wire names are snake_case
+/// (`"hangup"`, `"disconnected"`, …); a name this version does not know reads as
+/// [`LeaveReason::Ended`], so a newer client never breaks an older server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// The person chose to leave.
+    Hangup,
+    /// The connection dropped (tab closed, network lost) without a goodbye.
+    Disconnected,
+    /// The same person continued in another tab or on another device.
+    Moved,
+    /// Media could never be connected (firewall, no relay).
+    ConnectionFailed,
+    /// Everyone left: the call is over (call log `ended` entries).
+    AllLeft,
+    /// Any other or unknown reason.
+    #[serde(other)]
+    Ended,
+}
+
+impl LeaveReason {
+    /// The wire name, e.g. `"hangup"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeaveReason::Hangup => "hangup",
+            LeaveReason::Disconnected => "disconnected",
+            LeaveReason::Moved => "moved",
+            LeaveReason::ConnectionFailed => "connection_failed",
+            LeaveReason::AllLeft => "all_left",
+            LeaveReason::Ended => "ended",
+        }
+    }
+
+    /// Parses a wire name; unknown names are [`LeaveReason::Ended`].
+    pub fn parse(s: &str) -> LeaveReason {
+        match s {
+            "hangup" => LeaveReason::Hangup,
+            "disconnected" => LeaveReason::Disconnected,
+            "moved" => LeaveReason::Moved,
+            "connection_failed" => LeaveReason::ConnectionFailed,
+            "all_left" => LeaveReason::AllLeft,
+            _ => LeaveReason::Ended,
+        }
+    }
+}
+
+impl std::fmt::Display for LeaveReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why the server refused to let this person into the room: the machine-readable `code` of the
+/// API's 403/404 answers to `POST /api/appointments/{id}/join` and of the signaling hub's `error`
+/// frames. The join-window codes come from [`crate::JoinRefusal::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// The doctor has not confirmed the appointment.
+    NotConfirmed,
+    /// The appointment was cancelled.
+    Cancelled,
+    /// The consultation was marked completed.
+    Completed,
+    /// The join window has not opened yet.
+    TooEarly,
+    /// The join window has closed.
+    TooLate,
+    /// Not a party of the appointment.
+    Forbidden,
+    /// No such appointment.
+    NotFound,
+    /// The room already holds two participants (`signaling::MAX_PARTICIPANTS`).
+    RoomFull,
+    /// The clinic's media provider is one this app cannot use.
+    ProviderUnsupported,
+    /// Any other refusal, or a server error.
+    Other,
+}
+
+impl Refusal {
+    /// The wire code, e.g. `"room_full"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::NotConfirmed => "not_confirmed",
+            Refusal::Cancelled => "cancelled",
+            Refusal::Completed => "completed",
+            Refusal::TooEarly => "too_early",
+            Refusal::TooLate => "too_late",
+            Refusal::Forbidden => "forbidden",
+            Refusal::NotFound => "not_found",
+            Refusal::RoomFull => "room_full",
+            Refusal::ProviderUnsupported => "provider_unsupported",
+            Refusal::Other => "other",
+        }
+    }
+
+    /// The refusal of a wire code; `None` for codes that are not refusals.
+    pub fn from_code(code: &str) -> Option<Refusal> {
+        Some(match code {
+            "not_confirmed" => Refusal::NotConfirmed,
+            "cancelled" => Refusal::Cancelled,
+            "completed" => Refusal::Completed,
+            "too_early" => Refusal::TooEarly,
+            "too_late" => Refusal::TooLate,
+            "forbidden" => Refusal::Forbidden,
+            "not_found" => Refusal::NotFound,
+            "room_full" => Refusal::RoomFull,
+            "provider_unsupported" => Refusal::ProviderUnsupported,
+            _ => return None,
+        })
+    }
 }
 
 /// Why a call failed.
@@ -64,11 +188,11 @@ pub enum CallError {
         error: MediaError,
     },
     /// The server refused to let this person in (join window, not a participant, room full),
-    /// with its reason code and message.
+    /// with its explanation.
     Refused {
-        /// Machine-readable reason (`too_early`, `cancelled`, `forbidden`, `room_full`, …).
-        code: String,
-        /// The server's explanation.
+        /// The cause.
+        reason: Refusal,
+        /// The server's explanation, in plain words.
         message: String,
     },
     /// The session expired or the token was rejected (401): sign in again.
@@ -79,7 +203,20 @@ pub enum CallError {
     ConnectionFailed,
 }
 
+/// Error codes of the API and the signaling hub that mean "this session is over: sign in again".
+const SESSION_CODES: [&str; 3] = ["unauthorized", "invalid_token", "token_expired"];
+
 impl CallError {
+    /// The failure an `error` code of the signaling hub (or the API) stands for, with the
+    /// server's `message`. `None` for codes that do not end a call (`invalid_frame`,
+    /// `not_in_room`, `frame_too_large`, unknown codes): the call goes on.
+    pub fn from_code(code: &str, message: String) -> Option<CallError> {
+        if SESSION_CODES.contains(&code) {
+            return Some(CallError::SessionExpired);
+        }
+        Refusal::from_code(code).map(|reason| CallError::Refused { reason, message })
+    }
+
     /// What to tell the person, in plain words, with what to do.
     pub fn user_message(&self) -> String {
         match self {
@@ -99,22 +236,16 @@ impl CallError {
     }
 }
 
-/// State of the `RTCPeerConnection` (`connectionState`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PeerConnectionState {
-    /// `new`
-    New,
-    /// `connecting`
-    Connecting,
-    /// `connected`
+/// The state of the call's media path, as every transport can report it (P2P from
+/// `RTCPeerConnection.connectionState`; an SFU SDK from its reconnecting/reconnected events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaPath {
+    /// Media flows.
     Connected,
-    /// `disconnected`
-    Disconnected,
-    /// `failed`
+    /// Media stopped flowing; the transport may still recover it.
+    Interrupted,
+    /// The media path failed; only a restart of it can help.
     Failed,
-    /// `closed`
-    Closed,
 }
 
 /// What happened.
@@ -122,29 +253,29 @@ pub enum PeerConnectionState {
 pub enum CallEvent {
     /// The person asked to join.
     Start,
-    /// Signaling answered `room:joined`; `peer_present` when the other party is already there.
+    /// This person entered the room; `peer_present` when the other party is already there.
     RoomJoined {
         /// The other party is in the room.
         peer_present: bool,
     },
-    /// The other party entered the room. `new_session` when it is a different page load than
-    /// the one our peer connection talks to (a reload), so the connection must start afresh.
+    /// The other party entered the room. `resumed` when it is the same page load that was here
+    /// before (back after a signaling outage), whose media never stopped.
     PeerJoined {
-        /// A new page load of the peer.
-        new_session: bool,
+        /// The same page of the peer, back.
+        resumed: bool,
     },
-    /// The other party left (signaling `room:peer-left` or `call:end`).
+    /// The other party left.
     PeerLeft {
         /// Why.
-        reason: String,
+        reason: LeaveReason,
     },
-    /// The peer connection's state changed.
-    Connection(PeerConnectionState),
-    /// Signaling answered `call:busy`.
+    /// The media path changed.
+    Media(MediaPath),
+    /// The room says this person is already in it elsewhere.
     Busy,
-    /// The person chose "continue the call here" after `call:busy`.
+    /// The person chose "continue the call here" after [`CallEvent::Busy`].
     TakeOver,
-    /// Signaling answered `room:taken-over`: another tab took the call.
+    /// Another tab or device of this person took the call.
     TakenOver,
     /// The person left.
     Leave,
@@ -152,22 +283,17 @@ pub enum CallEvent {
     Failed(CallError),
 }
 
-/// What the engine must do.
+/// What the transport must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Get connection details, the camera and microphone, open signaling and send `room:join`.
-    Join,
-    /// Send `room:join` again with `takeover: true`.
-    JoinWithTakeover,
-    /// Create an offer and send it (we were in the room first).
-    SendOffer,
-    /// Close the peer connection and create a fresh one (the peer is a new page).
-    ResetPeerConnection,
-    /// Renegotiate with an ICE restart.
-    RestartIce,
-    /// Send `call:end` with this reason.
-    SendEnd(&'static str),
-    /// Stop every local track, close the peer connection and the signaling socket.
+    /// Enter the room; `takeover` moves this person's presence from their other tab or device.
+    Join {
+        /// Replace this person's other session.
+        takeover: bool,
+    },
+    /// Tell the others this person leaves, and why.
+    AnnounceLeave(LeaveReason),
+    /// Stop every local track and close every connection.
     ReleaseAll,
 }
 
@@ -175,6 +301,23 @@ impl CallState {
     /// Whether the call is over (ended or failed) and its resources released.
     pub fn is_terminal(&self) -> bool {
         matches!(self, CallState::Ended { .. } | CallState::Failed { .. })
+    }
+
+    /// A stable name for styling and tests (`data-state`): `idle`, `joining`, `waiting`,
+    /// `connecting`, `active`, `reconnecting`, `peer-left`, `busy`, `ended`, `failed`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            CallState::Idle => "idle",
+            CallState::Joining => "joining",
+            CallState::Waiting => "waiting",
+            CallState::Connecting => "connecting",
+            CallState::Active => "active",
+            CallState::Reconnecting => "reconnecting",
+            CallState::PeerLeft { .. } => "peer-left",
+            CallState::Busy => "busy",
+            CallState::Ended { .. } => "ended",
+            CallState::Failed { .. } => "failed",
+        }
     }
 
     /// Applies `event`, returning the new state and the effects to carry out. Events that make
@@ -185,12 +328,22 @@ impl CallState {
         if self.is_terminal() {
             return (self, vec![]);
         }
+        let waiting_or_connecting = |peer_present: bool| {
+            if peer_present {
+                S::Connecting
+            } else {
+                S::Waiting
+            }
+        };
         match (self, event) {
             (_, E::Leave) => (
                 S::Ended {
                     reason: EndReason::Hangup,
                 },
-                vec![Effect::SendEnd("hangup"), Effect::ReleaseAll],
+                vec![
+                    Effect::AnnounceLeave(LeaveReason::Hangup),
+                    Effect::ReleaseAll,
+                ],
             ),
             (_, E::TakenOver) => (
                 S::Ended {
@@ -199,65 +352,40 @@ impl CallState {
                 vec![Effect::ReleaseAll],
             ),
             (_, E::Failed(error)) => (S::Failed { error }, vec![Effect::ReleaseAll]),
-            (S::Idle, E::Start) => (S::Joining, vec![Effect::Join]),
+            (S::Idle, E::Start) => (S::Joining, vec![Effect::Join { takeover: false }]),
             (S::Joining | S::Busy, E::Busy) => (S::Busy, vec![]),
-            (S::Busy, E::TakeOver) => (S::Joining, vec![Effect::JoinWithTakeover]),
-            // The one already in the room offers; a newcomer waits for that offer.
-            (S::Joining, E::RoomJoined { peer_present }) => (
-                if peer_present {
-                    S::Connecting
-                } else {
-                    S::Waiting
-                },
-                vec![],
-            ),
-            // A rejoin after a signaling outage: media state is unchanged.
+            (S::Busy, E::TakeOver) => (S::Joining, vec![Effect::Join { takeover: true }]),
+            (S::Joining | S::Waiting | S::PeerLeft { .. }, E::RoomJoined { peer_present }) => {
+                (waiting_or_connecting(peer_present), vec![])
+            }
+            // A rejoin after a signaling outage: the media path is unchanged.
             (s @ (S::Active | S::Reconnecting | S::Connecting), E::RoomJoined { .. }) => {
                 (s, vec![])
             }
-            (S::Waiting | S::PeerLeft { .. }, E::RoomJoined { peer_present }) => (
-                if peer_present {
-                    S::Connecting
-                } else {
-                    S::Waiting
-                },
-                vec![],
-            ),
-            // The same page of the peer is back after a signaling outage: media never stopped,
-            // so the state stays; an offer renegotiates (and carries a pending ICE restart).
-            (s @ (S::Active | S::Reconnecting), E::PeerJoined { new_session: false }) => {
-                (s, vec![Effect::SendOffer])
-            }
+            // The same page of the peer is back after a signaling outage: media never stopped.
+            (s @ (S::Active | S::Reconnecting), E::PeerJoined { resumed: true }) => (s, vec![]),
             (
                 S::Waiting | S::PeerLeft { .. } | S::Connecting | S::Active | S::Reconnecting,
-                E::PeerJoined { new_session },
-            ) => {
-                let mut effects = vec![];
-                if new_session {
-                    effects.push(Effect::ResetPeerConnection);
-                }
-                effects.push(Effect::SendOffer);
-                (S::Connecting, effects)
-            }
+                E::PeerJoined { .. },
+            ) => (S::Connecting, vec![]),
             (
                 S::Waiting | S::Connecting | S::Active | S::Reconnecting | S::PeerLeft { .. },
                 E::PeerLeft { reason },
-            ) => (S::PeerLeft { reason }, vec![Effect::ResetPeerConnection]),
-            (
-                S::Connecting | S::Reconnecting | S::Active,
-                E::Connection(PeerConnectionState::Connected),
-            ) => (S::Active, vec![]),
-            (S::Active, E::Connection(PeerConnectionState::Disconnected)) => {
+            ) => (S::PeerLeft { reason }, vec![]),
+            (S::Connecting | S::Reconnecting | S::Active, E::Media(MediaPath::Connected)) => {
+                (S::Active, vec![])
+            }
+            (S::Active | S::Reconnecting, E::Media(MediaPath::Interrupted | MediaPath::Failed)) => {
                 (S::Reconnecting, vec![])
             }
-            (S::Active | S::Reconnecting, E::Connection(PeerConnectionState::Failed)) => {
-                (S::Reconnecting, vec![Effect::RestartIce])
-            }
-            (S::Connecting, E::Connection(PeerConnectionState::Failed)) => (
+            (S::Connecting, E::Media(MediaPath::Failed)) => (
                 S::Failed {
                     error: CallError::ConnectionFailed,
                 },
-                vec![Effect::SendEnd("connection_failed"), Effect::ReleaseAll],
+                vec![
+                    Effect::AnnounceLeave(LeaveReason::ConnectionFailed),
+                    Effect::ReleaseAll,
+                ],
             ),
             (s, _) => (s, vec![]),
         }
@@ -269,7 +397,6 @@ mod tests {
     use super::*;
     use CallEvent as E;
     use CallState as S;
-    use PeerConnectionState as Pc;
 
     fn run(events: impl IntoIterator<Item = CallEvent>) -> (CallState, Vec<Vec<Effect>>) {
         let mut state = S::Idle;
@@ -282,24 +409,32 @@ mod tests {
         (state, all)
     }
 
+    fn active() -> CallState {
+        run([
+            E::Start,
+            E::RoomJoined { peer_present: true },
+            E::Media(MediaPath::Connected),
+        ])
+        .0
+    }
+
     #[test]
-    fn first_in_waits_then_offers_when_the_peer_arrives() {
+    fn first_in_waits_then_connects_when_the_peer_arrives() {
         let (s, fx) = run([
             E::Start,
             E::RoomJoined {
                 peer_present: false,
             },
-            E::PeerJoined { new_session: true },
-            E::Connection(Pc::Connected),
         ]);
-        assert_eq!(s, S::Active);
-        assert_eq!(fx[0], vec![Effect::Join]);
-        assert_eq!(fx[1], vec![]);
-        assert_eq!(fx[2], vec![Effect::ResetPeerConnection, Effect::SendOffer]);
+        assert_eq!(s, S::Waiting);
+        assert_eq!(fx[0], vec![Effect::Join { takeover: false }]);
+        let (s, _) = s.next(E::PeerJoined { resumed: false });
+        assert_eq!(s, S::Connecting);
+        assert_eq!(s.next(E::Media(MediaPath::Connected)).0, S::Active);
     }
 
     #[test]
-    fn second_in_connects_without_offering() {
+    fn second_in_connects() {
         let (s, fx) = run([E::Start, E::RoomJoined { peer_present: true }]);
         assert_eq!(s, S::Connecting);
         assert_eq!(fx[1], vec![]);
@@ -307,64 +442,41 @@ mod tests {
 
     #[test]
     fn peer_leaving_and_returning() {
-        let (s, fx) = run([
-            E::Start,
-            E::RoomJoined { peer_present: true },
-            E::Connection(Pc::Connected),
-            E::PeerLeft {
-                reason: "disconnected".into(),
-            },
-        ]);
+        let (s, _) = active().next(E::PeerLeft {
+            reason: LeaveReason::Disconnected,
+        });
         assert_eq!(
             s,
             S::PeerLeft {
-                reason: "disconnected".into()
+                reason: LeaveReason::Disconnected
             }
         );
-        assert_eq!(fx[3], vec![Effect::ResetPeerConnection]);
-        let (s, fx) = s.next(E::PeerJoined { new_session: true });
-        assert_eq!(s, S::Connecting);
-        assert_eq!(fx, vec![Effect::ResetPeerConnection, Effect::SendOffer]);
+        assert_eq!(s.next(E::PeerJoined { resumed: false }).0, S::Connecting);
     }
 
     #[test]
-    fn media_interruption_restarts_ice_and_recovers() {
-        let active = run([
-            E::Start,
-            E::RoomJoined { peer_present: true },
-            E::Connection(Pc::Connected),
-        ])
-        .0;
-        let (s, fx) = active.clone().next(E::Connection(Pc::Disconnected));
+    fn media_interruption_reconnects_and_recovers() {
+        let (s, fx) = active().next(E::Media(MediaPath::Interrupted));
         assert_eq!((s.clone(), fx), (S::Reconnecting, vec![]));
-        let (s, fx) = s.next(E::Connection(Pc::Failed));
-        assert_eq!((s.clone(), fx), (S::Reconnecting, vec![Effect::RestartIce]));
-        assert_eq!(s.next(E::Connection(Pc::Connected)).0, S::Active);
+        let (s, _) = s.next(E::Media(MediaPath::Failed));
+        assert_eq!(s, S::Reconnecting);
+        assert_eq!(s.next(E::Media(MediaPath::Connected)).0, S::Active);
         // Signaling coming back mid-call changes nothing in the media.
         assert_eq!(
-            active.next(E::RoomJoined { peer_present: true }),
+            active().next(E::RoomJoined { peer_present: true }),
             (S::Active, vec![])
         );
     }
 
     #[test]
-    fn a_reconnect_of_the_same_page_keeps_the_connection() {
-        let active = run([
-            E::Start,
-            E::RoomJoined { peer_present: true },
-            E::Connection(Pc::Connected),
-        ])
-        .0;
-        let (s, fx) = active.clone().next(E::PeerJoined { new_session: false });
-        assert_eq!((s, fx), (S::Active, vec![Effect::SendOffer]));
-        // A reload of the peer's page needs a fresh connection.
-        let (s, fx) = active.next(E::PeerJoined { new_session: true });
+    fn a_resumed_peer_keeps_the_call_active_and_a_new_one_reconnects() {
         assert_eq!(
-            (s, fx),
-            (
-                S::Connecting,
-                vec![Effect::ResetPeerConnection, Effect::SendOffer]
-            )
+            active().next(E::PeerJoined { resumed: true }),
+            (S::Active, vec![])
+        );
+        assert_eq!(
+            active().next(E::PeerJoined { resumed: false }).0,
+            S::Connecting
         );
     }
 
@@ -373,7 +485,7 @@ mod tests {
         let (s, fx) = run([
             E::Start,
             E::RoomJoined { peer_present: true },
-            E::Connection(Pc::Failed),
+            E::Media(MediaPath::Failed),
         ]);
         assert_eq!(
             s,
@@ -383,7 +495,10 @@ mod tests {
         );
         assert_eq!(
             fx[2],
-            vec![Effect::SendEnd("connection_failed"), Effect::ReleaseAll]
+            vec![
+                Effect::AnnounceLeave(LeaveReason::ConnectionFailed),
+                Effect::ReleaseAll
+            ]
         );
         assert!(CallError::ConnectionFailed.user_message().contains("TURN"));
     }
@@ -395,7 +510,7 @@ mod tests {
         let (s, fx) = s.next(E::TakeOver);
         assert_eq!(
             (s.clone(), fx),
-            (S::Joining, vec![Effect::JoinWithTakeover])
+            (S::Joining, vec![Effect::Join { takeover: true }])
         );
         let (s, _) = s.next(E::RoomJoined { peer_present: true });
         assert_eq!(s, S::Connecting);
@@ -441,7 +556,13 @@ mod tests {
                 },
                 "{prefix:?}"
             );
-            assert_eq!(fx, vec![Effect::SendEnd("hangup"), Effect::ReleaseAll]);
+            assert_eq!(
+                fx,
+                vec![
+                    Effect::AnnounceLeave(LeaveReason::Hangup),
+                    Effect::ReleaseAll
+                ]
+            );
         }
     }
 
@@ -455,7 +576,7 @@ mod tests {
         for e in [
             E::Start,
             E::Leave,
-            E::PeerJoined { new_session: true },
+            E::PeerJoined { resumed: false },
             E::Busy,
         ] {
             assert_eq!(failed.clone().next(e), (failed.clone(), vec![]));
@@ -477,9 +598,109 @@ mod tests {
     #[test]
     fn nonsense_events_change_nothing() {
         assert_eq!(
-            S::Idle.next(E::Connection(Pc::Connected)),
+            S::Idle.next(E::Media(MediaPath::Connected)),
             (S::Idle, vec![])
         );
         assert_eq!(S::Waiting.next(E::TakeOver), (S::Waiting, vec![]));
+    }
+
+    #[test]
+    fn leave_reasons_round_trip_and_unknown_ones_read_as_ended() {
+        for r in [
+            LeaveReason::Hangup,
+            LeaveReason::Disconnected,
+            LeaveReason::Moved,
+            LeaveReason::ConnectionFailed,
+            LeaveReason::AllLeft,
+            LeaveReason::Ended,
+        ] {
+            assert_eq!(LeaveReason::parse(r.as_str()), r);
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.as_str())
+            );
+            assert_eq!(
+                serde_json::from_str::<LeaveReason>(&format!("\"{r}\"")).unwrap(),
+                r
+            );
+        }
+        assert_eq!(
+            serde_json::from_str::<LeaveReason>("\"went_for_tea\"").unwrap(),
+            LeaveReason::Ended
+        );
+        assert_eq!(LeaveReason::parse("went_for_tea"), LeaveReason::Ended);
+    }
+
+    #[test]
+    fn error_codes_map_to_causes() {
+        for code in ["unauthorized", "invalid_token", "token_expired"] {
+            assert_eq!(
+                CallError::from_code(code, String::new()),
+                Some(CallError::SessionExpired)
+            );
+        }
+        assert_eq!(
+            CallError::from_code("room_full", "full".into()),
+            Some(CallError::Refused {
+                reason: Refusal::RoomFull,
+                message: "full".into()
+            })
+        );
+        for code in ["invalid_frame", "not_in_room", "frame_too_large", "what"] {
+            assert_eq!(CallError::from_code(code, String::new()), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn refusal_codes_round_trip_and_agree_with_the_join_window() {
+        for r in [
+            Refusal::NotConfirmed,
+            Refusal::Cancelled,
+            Refusal::Completed,
+            Refusal::TooEarly,
+            Refusal::TooLate,
+            Refusal::Forbidden,
+            Refusal::NotFound,
+            Refusal::RoomFull,
+            Refusal::ProviderUnsupported,
+        ] {
+            assert_eq!(Refusal::from_code(r.code()), Some(r));
+        }
+        let at = time::macros::datetime!(2026-11-21 13:30 UTC);
+        for j in [
+            crate::JoinRefusal::NotConfirmed,
+            crate::JoinRefusal::Cancelled,
+            crate::JoinRefusal::Completed,
+            crate::JoinRefusal::TooEarly { opens_at: at },
+            crate::JoinRefusal::TooLate { closed_at: at },
+        ] {
+            assert!(Refusal::from_code(j.code()).is_some(), "{}", j.code());
+        }
+    }
+
+    #[test]
+    fn state_keys_are_distinct() {
+        let states = [
+            S::Idle,
+            S::Joining,
+            S::Waiting,
+            S::Connecting,
+            S::Active,
+            S::Reconnecting,
+            S::PeerLeft {
+                reason: LeaveReason::Hangup,
+            },
+            S::Busy,
+            S::Ended {
+                reason: EndReason::Hangup,
+            },
+            S::Failed {
+                error: CallError::Network,
+            },
+        ];
+        let mut keys: Vec<_> = states.iter().map(CallState::key).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), states.len());
     }
 }

@@ -12,10 +12,11 @@ pub mod client_config;
 pub mod dashboard;
 pub mod join_window;
 pub mod media_error;
+pub mod negotiation;
 pub mod role;
 pub mod signaling;
 
-pub use appointment::AppointmentStatus;
+pub use appointment::{AppointmentAction, AppointmentStatus};
 pub use client_config::{ClientConfig, ClientConfigError};
 pub use join_window::{JoinRefusal, JoinWindow};
 pub use role::Role;

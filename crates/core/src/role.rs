@@ -36,6 +36,13 @@ impl Role {
     pub fn identity(self, user_id: i64) -> String {
         format!("{}_{}", self.as_str(), user_id)
     }
+
+    /// The role and user id of a participant identity made by [`Role::identity`]
+    /// (`"doctor_1"` → `(Doctor, 1)`); `None` for identities of any other shape.
+    pub fn parse_identity(identity: &str) -> Option<(Role, i64)> {
+        let (role, id) = identity.split_once('_')?;
+        Some((Role::parse(role)?, id.parse().ok()?))
+    }
 }
 
 impl std::fmt::Display for Role {
@@ -52,6 +59,16 @@ mod tests {
     fn identity_follows_role_underscore_id() {
         assert_eq!(Role::Patient.identity(2), "patient_2");
         assert_eq!(Role::Doctor.identity(1), "doctor_1");
+    }
+
+    #[test]
+    fn identities_parse_back() {
+        for role in [Role::Patient, Role::Doctor] {
+            assert_eq!(Role::parse_identity(&role.identity(42)), Some((role, 42)));
+        }
+        for bad in ["doctor", "doctor_", "nurse_1", "doctor_x", "_1", ""] {
+            assert_eq!(Role::parse_identity(bad), None, "{bad}");
+        }
     }
 
     #[test]

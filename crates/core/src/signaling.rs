@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Role;
+use crate::{call::LeaveReason, Role};
 
 /// Largest accepted frame: 64 KiB. SDP with many candidates stays well below; larger frames get
 /// an `error` frame with code `frame_too_large` and are dropped.
@@ -106,7 +106,7 @@ pub enum ClientFrame {
         #[serde(rename = "callId")]
         call_id: String,
         /// Why.
-        reason: String,
+        reason: LeaveReason,
     },
     /// The sender's microphone, camera and screen share state (a receiver cannot see a mute in
     /// the media itself).
@@ -121,6 +121,14 @@ pub enum ClientFrame {
         video: bool,
         /// Sharing the screen.
         screen: bool,
+        /// The `MediaStream.id` of the shared screen while sharing, so the receiver can tell it
+        /// from the camera whatever order the tracks arrive in.
+        #[serde(
+            rename = "screenStreamId",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        screen_stream_id: Option<String>,
     },
     /// Keep-alive; answered with `pong`.
     #[serde(rename = "ping")]
@@ -160,7 +168,7 @@ pub enum ServerFrame {
         /// Who.
         identity: String,
         /// Why.
-        reason: String,
+        reason: LeaveReason,
     },
     /// The same identity is already in the room from another tab or device. Send `room:join`
     /// with `takeover: true` to move the call here.
@@ -219,7 +227,7 @@ pub enum ServerFrame {
         #[serde(rename = "callId")]
         call_id: String,
         /// Why.
-        reason: String,
+        reason: LeaveReason,
     },
     /// Relayed media state.
     #[serde(rename = "media:state")]
@@ -235,6 +243,14 @@ pub enum ServerFrame {
         video: bool,
         /// Sharing the screen.
         screen: bool,
+        /// The `MediaStream.id` of the shared screen while sharing, so the receiver can tell it
+        /// from the camera whatever order the tracks arrive in.
+        #[serde(
+            rename = "screenStreamId",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        screen_stream_id: Option<String>,
     },
     /// Answer to `ping`.
     #[serde(rename = "pong")]

@@ -16,9 +16,9 @@ use teleconsult_core::{
         Appointment, AppointmentList, CallEvent, CallEventKind, Connection, CreateAppointment,
         JoinResponse, Party,
     },
-    appointment::room_name,
+    appointment::{room_name, ActionRefusal},
     join_window::check_join,
-    AppointmentStatus, Role,
+    AppointmentAction, AppointmentStatus, Role,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -214,23 +214,42 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(appointment)))
 }
 
-/// Moves `current` (loaded with [`load_for`], so access is already checked) from one of `from`
-/// to `to`, and returns it with its new status.
+/// Takes `action` on appointment `id` for `user`: access first ([`load_for`]: 404/403 for the
+/// appointment itself), then the rule of `teleconsult_core::AppointmentAction::check` (the one the
+/// dashboards use for their buttons), then the status change.
 ///
 /// The change is a compare-and-set in one statement, so two concurrent changes cannot both
-/// apply; it touches only the status, so the rest of `current` is still what is stored.
-/// `refused` builds the 409 message from the status found.
+/// apply; it touches only the status, so the rest of the appointment is still what is stored.
 ///
 /// # Errors
-/// 409 `invalid_transition` when the stored status is not in `from`.
-async fn transition(
+/// 403 `forbidden` when the role may not take the action; 409 `invalid_transition` when the
+/// status (as loaded, or as stored at the moment of the write) does not allow it, or when
+/// completing before the join window has opened.
+async fn take_action(
     state: &AppState,
-    current: Appointment,
-    from: &[AppointmentStatus],
-    to: AppointmentStatus,
-    refused: impl FnOnce(AppointmentStatus) -> String,
+    user: &AuthUser,
+    id: i64,
+    action: AppointmentAction,
 ) -> Result<Appointment, AppError> {
-    let allowed: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    let current = load_for(&state.db, id, user).await?;
+    let refused = |refusal: ActionRefusal| match refusal {
+        ActionRefusal::NotPermitted => AppError::forbidden(action.refusal_message(refusal)),
+        _ => AppError::conflict("invalid_transition", action.refusal_message(refusal)),
+    };
+    action
+        .check(
+            user.role,
+            current.status,
+            current.scheduled_at,
+            state.clock.now(),
+        )
+        .map_err(refused)?;
+    let allowed: Vec<String> = action
+        .from_statuses()
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    let to = action.target();
     let result = sqlx::query(&format!(
         "UPDATE appointments SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status IN ({})",
         allowed.join(",")
@@ -241,10 +260,9 @@ async fn transition(
     .execute(&state.db)
     .await?;
     if result.rows_affected() != 1 {
-        return Err(AppError::conflict(
-            "invalid_transition",
-            refused(current.status),
-        ));
+        // Changed by someone else since it was loaded.
+        let stored = load_for(&state.db, id, user).await?;
+        return Err(refused(ActionRefusal::WrongStatus(stored.status)));
     }
     Ok(Appointment {
         status: to,
@@ -269,28 +287,9 @@ pub async fn confirm(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
-    // A patient may see the appointment, but only its doctor confirms (checked after load_for so
-    // that strangers still get 403/404 for the appointment itself).
-    let current = load_for(&state.db, id, &user).await?;
-    if user.role != Role::Doctor {
-        return Err(AppError::forbidden(
-            "Only the doctor can confirm an appointment.",
-        ));
-    }
-    let confirmed = transition(
-        &state,
-        current,
-        &[AppointmentStatus::Requested],
-        AppointmentStatus::Confirmed,
-        |s| {
-            format!(
-                "Only requested appointments can be confirmed; this one is {}.",
-                s.as_str()
-            )
-        },
-    )
-    .await?;
-    Ok(Json(confirmed))
+    take_action(&state, &user, id, AppointmentAction::Confirm)
+        .await
+        .map(Json)
 }
 
 /// The patient or the doctor cancels a requested or confirmed appointment.
@@ -310,16 +309,9 @@ pub async fn cancel(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
-    let current = load_for(&state.db, id, &user).await?;
-    let cancelled = transition(
-        &state,
-        current,
-        &[AppointmentStatus::Requested, AppointmentStatus::Confirmed],
-        AppointmentStatus::Cancelled,
-        |s| format!("This appointment is already {}.", s.as_str()),
-    )
-    .await?;
-    Ok(Json(cancelled))
+    take_action(&state, &user, id, AppointmentAction::Cancel)
+        .await
+        .map(Json)
 }
 
 /// The doctor marks a confirmed appointment completed, once its join window has opened. The room
@@ -340,33 +332,9 @@ pub async fn complete(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
-    let current = load_for(&state.db, id, &user).await?;
-    if user.role != Role::Doctor {
-        return Err(AppError::forbidden(
-            "Only the doctor can mark a consultation completed.",
-        ));
-    }
-    if state.clock.now() < teleconsult_core::join_window::window_for(current.scheduled_at).opens_at
-    {
-        return Err(AppError::conflict(
-            "invalid_transition",
-            "A consultation can be marked completed once its window has opened.",
-        ));
-    }
-    let completed = transition(
-        &state,
-        current,
-        &[AppointmentStatus::Confirmed],
-        AppointmentStatus::Completed,
-        |s| {
-            format!(
-                "Only confirmed appointments can be completed; this one is {}.",
-                s.as_str()
-            )
-        },
-    )
-    .await?;
-    Ok(Json(completed))
+    take_action(&state, &user, id, AppointmentAction::Complete)
+        .await
+        .map(Json)
 }
 
 /// Connection details for the consultation, if the join window is open.

@@ -1,7 +1,10 @@
 //! The call log: who was given access, joined and left, and why calls ended.
 
 use sqlx::SqlitePool;
-use teleconsult_core::api::{CallEvent, CallEventKind};
+use teleconsult_core::{
+    api::{CallEvent, CallEventKind},
+    call::LeaveReason,
+};
 use time::OffsetDateTime;
 
 use crate::error::AppError;
@@ -42,7 +45,7 @@ pub async fn record(
     .bind(&event.call_id)
     .bind(&event.identity)
     .bind(kind_name(event.kind))
-    .bind(&event.reason)
+    .bind(event.reason.map(LeaveReason::as_str))
     .bind(event.at.unix_timestamp())
     .execute(db)
     .await?;
@@ -71,7 +74,7 @@ pub async fn list(db: &SqlitePool, appointment_id: i64) -> Result<Vec<CallEvent>
                 at: OffsetDateTime::from_unix_timestamp(at).ok()?,
                 identity,
                 kind: parse_kind(&kind)?,
-                reason,
+                reason: reason.as_deref().map(LeaveReason::parse),
                 call_id,
             })
         })

@@ -114,18 +114,6 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The JSON body of every API error, for the OpenAPI document.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ErrorDetail,
-}
-
-/// The `error` member of [`ErrorBody`]; some codes add fields (e.g. `opens_at`).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    /// Stable, machine-readable code, e.g. `not_found`, `too_early`.
-    pub code: String,
-    /// Plain-language explanation.
-    pub message: String,
-}
+/// The JSON body of every API error and its `error` member: one definition, shared with the app
+/// (`teleconsult_core::api`), so the client cannot read a shape the server does not write.
+pub use teleconsult_core::api::{ErrorBody, ErrorDetail};

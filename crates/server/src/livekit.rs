@@ -301,7 +301,7 @@ impl LiveKit {
             .participants
             .into_iter()
             .map(|p| RoomParticipant {
-                role: role_of_identity(&p.identity),
+                role: Role::parse_identity(&p.identity).map(|(role, _)| role),
                 joined_at: OffsetDateTime::from_unix_timestamp(p.joined_at as i64)
                     .unwrap_or(OffsetDateTime::UNIX_EPOCH),
                 identity: p.identity,
@@ -317,11 +317,6 @@ fn unavailable(detail: String) -> AppError {
         "livekit_unavailable",
         "The video service did not answer, so we cannot tell who is in the room right now.",
     )
-}
-
-/// The role encoded in a `{role}_{id}` identity, if any.
-pub fn role_of_identity(identity: &str) -> Option<Role> {
-    identity.split_once('_').and_then(|(r, _)| Role::parse(r))
 }
 
 // Twirp JSON uses the protobuf field names (snake_case) and writes int64 as strings; both

@@ -29,6 +29,7 @@ use rand::RngCore;
 use teleconsult_core::{
     api::{CallEvent, CallEventKind, RoomParticipant},
     appointment::room_name,
+    call::{LeaveReason, Refusal},
     join_window::check_join,
     signaling::{
         ClientFrame, Peer, ServerFrame, AUTH_TIMEOUT_SECS, MAX_FRAME_BYTES, MAX_PARTICIPANTS,
@@ -134,7 +135,7 @@ impl Hub {
                     &m.tx,
                     ServerFrame::PeerLeft {
                         identity: old.peer.identity.clone(),
-                        reason: "moved".into(),
+                        reason: LeaveReason::Moved,
                     },
                 );
             }
@@ -151,7 +152,7 @@ impl Hub {
 
     /// Removes connection `conn` from `room`; tells the others. Returns whether it was there and
     /// whether the room is now empty.
-    fn leave(&self, room: &str, conn: u64, reason: &str) -> (bool, bool) {
+    fn leave(&self, room: &str, conn: u64, reason: LeaveReason) -> (bool, bool) {
         let mut rooms = self.rooms();
         let Some(entry) = rooms.get_mut(room) else {
             return (false, false);
@@ -165,7 +166,7 @@ impl Hub {
                 &m.tx,
                 ServerFrame::PeerLeft {
                     identity: gone.peer.identity.clone(),
-                    reason: reason.to_string(),
+                    reason,
                 },
             );
         }
@@ -282,7 +283,7 @@ async fn connection(socket: WebSocket, state: AppState) {
 
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
-    let mut left_reason = "disconnected";
+    let mut left_reason = LeaveReason::Disconnected;
     loop {
         tokio::select! {
             msg = stream.next() => match msg {
@@ -366,7 +367,7 @@ async fn authenticate(
 }
 
 /// Handles one text frame; returns a leave reason if the frame ended the session's call.
-async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Option<&'static str> {
+async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Option<LeaveReason> {
     if text.len() > MAX_FRAME_BYTES {
         send(
             &session.tx,
@@ -440,6 +441,7 @@ async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Opt
             audio,
             video,
             screen,
+            screen_stream_id,
         } => state.hub.relay(&room, session.conn, &call_id, |from| {
             ServerFrame::MediaState {
                 from,
@@ -447,23 +449,26 @@ async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Opt
                 audio,
                 video,
                 screen,
+                screen_stream_id: screen_stream_id.clone(),
             }
         }),
         ClientFrame::End { call_id, reason } => {
+            // A client may say why it leaves, not that its connection dropped or that the call
+            // is over for everyone: the hub alone observes those.
+            let reason = match reason {
+                LeaveReason::Hangup | LeaveReason::Moved | LeaveReason::ConnectionFailed => reason,
+                LeaveReason::Disconnected | LeaveReason::AllLeft | LeaveReason::Ended => {
+                    LeaveReason::Ended
+                }
+            };
             let result = state
                 .hub
                 .relay(&room, session.conn, &call_id, |from| ServerFrame::End {
                     from,
                     call_id: call_id.clone(),
-                    reason: reason.clone(),
+                    reason,
                 });
             if result.is_ok() {
-                let reason = match reason.as_str() {
-                    "hangup" => "hangup",
-                    "moved" => "moved",
-                    "connection_failed" => "connection_failed",
-                    _ => "ended",
-                };
                 if let Some(room) = session.room.take() {
                     leave_room(state, session, &room, reason).await;
                 }
@@ -497,7 +502,7 @@ async fn join_room(
     let room = room_name(appointment_id);
     if let Some(current) = session.room.clone() {
         if current != room {
-            leave_room(state, session, &current, "hangup").await;
+            leave_room(state, session, &current, LeaveReason::Hangup).await;
         }
     }
     let peer = Peer {
@@ -526,7 +531,7 @@ async fn join_room(
             appointment_id,
             &peer.identity,
             CallEventKind::Left,
-            Some("moved"),
+            Some(LeaveReason::Moved),
             &call_id,
         )
         .await;
@@ -536,7 +541,7 @@ async fn join_room(
         JoinOutcome::Full => send(
             &session.tx,
             ServerFrame::error(
-                "room_full",
+                Refusal::RoomFull.code(),
                 "This consultation room already has two participants.",
             ),
         ),
@@ -572,7 +577,7 @@ async fn join_room(
     }
 }
 
-async fn leave_room(state: &AppState, session: &Session, room: &str, reason: &str) {
+async fn leave_room(state: &AppState, session: &Session, room: &str, reason: LeaveReason) {
     // Membership, appointment and call id in one look at the room.
     let Some((appointment_id, call_id)) = state.hub.member_of(room, session.conn) else {
         return;
@@ -599,7 +604,7 @@ async fn leave_room(state: &AppState, session: &Session, room: &str, reason: &st
             appointment_id,
             &identity,
             CallEventKind::Ended,
-            Some("all_left"),
+            Some(LeaveReason::AllLeft),
             &call_id,
         )
         .await;
@@ -612,14 +617,14 @@ async fn log_event(
     appointment_id: i64,
     identity: &str,
     kind: CallEventKind,
-    reason: Option<&str>,
+    reason: Option<LeaveReason>,
     call_id: &str,
 ) {
     let event = CallEvent {
         at: state.clock.now(),
         identity: identity.to_string(),
         kind,
-        reason: reason.map(str::to_string),
+        reason,
         call_id: Some(call_id.to_string()),
     };
     if let Err(e) = calls::record(&state.db, appointment_id, &event).await {

@@ -379,3 +379,54 @@ impl Client {
         serde_json::from_str(msg.to_text().unwrap()).unwrap()
     }
 }
+
+#[tokio::test]
+async fn a_reason_the_hub_does_not_know_or_may_not_be_claimed_is_relayed_and_logged_as_ended() {
+    let s = serve().await;
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let mut doctor = Client::authed(&s, Who::Doctor).await;
+    let call_id = doctor.join(id, "d").await["callId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut patient = Client::authed(&s, Who::Adib).await;
+    patient.join(id, "p").await;
+    doctor.recv().await;
+    // "disconnected" is the hub's own observation, not a client's to claim.
+    patient
+        .send(json!({"type": "call:end", "callId": call_id, "reason": "disconnected"}))
+        .await;
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "call:end", "from": "patient_2", "callId": call_id, "reason": "ended"})
+    );
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "room:peer-left", "identity": "patient_2", "reason": "ended"})
+    );
+    let mut patient = Client::authed(&s, Who::Adib).await;
+    patient.join(id, "p2").await;
+    doctor.recv().await;
+    patient
+        .send(json!({"type": "call:end", "callId": call_id, "reason": "went_for_tea"}))
+        .await;
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "call:end", "from": "patient_2", "callId": call_id, "reason": "ended"})
+    );
+    let log =
+        s.t.get(
+            &format!("/api/appointments/{id}/calls"),
+            Some(&s.t.token(Who::Doctor)),
+        )
+        .await;
+    let reasons: Vec<&str> = log
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "left")
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["ended", "ended"]);
+}
