@@ -3,10 +3,22 @@
 # already present at the right version. Safe to run again. Nothing is downloaded from outside the
 # crates.io, npm and Debian registries: Trunk is kept offline (Trunk.toml) with pinned tools.
 #
-#   scripts/setup.sh            rust wasm target, trunk, wasm-bindgen-cli, npm packages (wasm-opt)
+#   scripts/setup.sh            rust wasm target, trunk, wasm-bindgen-cli, npm packages (wasm-opt,
+#                               LiveKit's browser SDK)
 #   scripts/setup.sh --browser  also Debian's chromium and chromium-driver (for the tests)
+#   scripts/setup.sh --livekit  also LiveKit's server, a pinned release built with `go install`
+# Flags combine: the test command uses both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/env.sh
+BROWSER=0; LIVEKIT=0
+for flag in "$@"; do
+  case "$flag" in
+    --browser) BROWSER=1 ;;
+    --livekit) LIVEKIT=1 ;;
+    *) echo "setup.sh: unknown flag $flag" >&2; exit 2 ;;
+  esac
+done
 
 TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc than this project's toolchain
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock, to the patch version.
@@ -37,11 +49,23 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.
   npm ci --no-audit --no-fund
 fi
 
-if [ "${1:-}" = "--browser" ]; then
+if [ "$BROWSER" = 1 ]; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     say "installing Debian's chromium and chromium-driver"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+  fi
+fi
+
+if [ "$LIVEKIT" = 1 ]; then
+  if ! "$LIVEKIT_SERVER_BIN" --version 2>/dev/null | grep -qF "version ${LIVEKIT_VERSION#v}"; then
+    # Go from the machine (Debian's golang is too old for this release: it needs Go >= 1.26).
+    command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+    command -v go >/dev/null || { echo "setup.sh: LiveKit's server needs Go >= 1.26 (go not found)" >&2; exit 1; }
+    say "installing livekit-server $LIVEKIT_VERSION with go install (about 5 minutes once)"
+    # Tagged releases without `replace` lines install this way (TOOLCHAIN.md); the binary is
+    # named after its package, `server`.
+    GOBIN="$(dirname "$LIVEKIT_SERVER_BIN")" go install "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION"
   fi
 fi

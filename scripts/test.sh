@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RESULTS=$(mktemp)
 trap 'rm -f "$RESULTS"' EXIT
-scripts/setup.sh --browser
+scripts/setup.sh --browser --livekit
 source scripts/env.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 

@@ -1,3 +1,4 @@
 //! The only place with `extern "C"` blocks: browser APIs that web-sys does not expose yet.
 
+pub mod livekit;
 pub mod webrtc;

@@ -6,9 +6,10 @@
 //! [`CallReporter`], which runs the provider-neutral state machine of `teleconsult_core::call`;
 //! the UI reads the result through [`CallView`](transport::CallView).
 //!
-//! Providers: [`p2p`] (WebRTC through web-sys and our signaling hub). A clinic configured for
-//! LiveKit is told plainly that this version cannot join it yet.
+//! Providers: [`p2p`] (WebRTC through web-sys and our signaling hub) and [`livekit`] (a LiveKit
+//! SFU through LiveKit's browser SDK, loaded only when such a call starts).
 
+pub mod livekit;
 pub mod media;
 pub mod p2p;
 pub mod peer_link;
@@ -22,7 +23,8 @@ use teleconsult_core::{
     call::{CallError, Refusal},
 };
 
-use crate::api::{ApiError, AuthorizedApi};
+use crate::api::{ApiError, AuthorizedApi, RoomStatusReply};
+use livekit::{LivekitCall, LivekitParams};
 use p2p::{P2pCall, P2pParams};
 use transport::{CallReporter, CallTransport};
 
@@ -57,12 +59,25 @@ pub async fn connect(
             };
             Ok(Box::new(P2pCall::start(params, reporter)))
         }
-        Connection::Livekit { .. } => Err(CallError::Refused {
-            reason: Refusal::ProviderUnsupported,
-            message: "This clinic runs consultations through LiveKit, which this version of the \
-                      app cannot join yet. Please contact the clinic."
-                .into(),
-        }),
+        Connection::Livekit { url, token, .. } => {
+            // LiveKit lets a second session of the same identity in and ends the first one;
+            // ask first, as the P2P hub does, whether this person is already there.
+            let busy = match api.room_status(&[appointment_id], None, None).await {
+                Ok(RoomStatusReply::Changed(list, _)) => list
+                    .rooms
+                    .iter()
+                    .flat_map(|r| &r.participants)
+                    .any(|p| p.identity == join.identity),
+                _ => false,
+            };
+            let params = LivekitParams {
+                url,
+                token,
+                role: api.role(),
+                busy,
+            };
+            Ok(Box::new(LivekitCall::start(params, reporter)))
+        }
     }
 }
 

@@ -138,19 +138,25 @@ export async function instrumentWebRtc(context) {
   });
 }
 
-/** Inbound RTP totals of the page's newest peer connection. */
-export async function inboundStats(page) {
-  return page.evaluate(async () => {
-    const pc = window.__pcs.filter((p) => p.connectionState !== 'closed').at(-1);
-    if (!pc) return null;
+/**
+ * Inbound RTP totals of the page's newest open peer connection, or of all its open ones with
+ * `{ all: true }` (an SFU call receives on its own subscriber connection).
+ */
+export async function inboundStats(page, { all = false } = {}) {
+  return page.evaluate(async (all) => {
+    const open = window.__pcs.filter((p) => p.connectionState !== 'closed');
+    const pcs = all ? open : open.slice(-1);
+    if (!pcs.length) return null;
     const out = { framesDecoded: 0, videoBytes: 0, audioPackets: 0 };
-    (await pc.getStats()).forEach((r) => {
-      if (r.type !== 'inbound-rtp') return;
-      if (r.kind === 'video') { out.framesDecoded += r.framesDecoded ?? 0; out.videoBytes += r.bytesReceived ?? 0; }
-      if (r.kind === 'audio') out.audioPackets += r.packetsReceived ?? 0;
-    });
+    for (const pc of pcs) {
+      (await pc.getStats()).forEach((r) => {
+        if (r.type !== 'inbound-rtp') return;
+        if (r.kind === 'video') { out.framesDecoded += r.framesDecoded ?? 0; out.videoBytes += r.bytesReceived ?? 0; }
+        if (r.kind === 'audio') out.audioPackets += r.packetsReceived ?? 0;
+      });
+    }
     return out;
-  });
+  }, all);
 }
 
 /** Runs axe-core (WCAG 2.x A/AA rules) on the page; returns the violations, summarized. */
@@ -218,3 +224,74 @@ export async function fakeScreenCapture(context) {
     };
   });
 }
+
+/** A free TCP port on 127.0.0.1 (the OS's choice; UDP on the same number is free in practice). */
+export async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+export const LIVEKIT_KEY = 'teleconsult-e2e';
+export const LIVEKIT_SECRET = 'e2e-secret-that-is-longer-than-32-characters';
+
+/**
+ * Starts the real LiveKit server (scripts/setup.sh --livekit installs it) on 127.0.0.1 only,
+ * with fixed ports chosen free, no external-IP lookup and the test key. Resolves to
+ * { url (ws://…), stop(), restart() } once it answers HTTP.
+ */
+export async function startLivekit() {
+  const bin = process.env.LIVEKIT_SERVER_BIN;
+  if (!bin) throw new Error('LIVEKIT_SERVER_BIN is unset: run through scripts/test.sh');
+  const [port, tcpPort, udpPort] = [await freePort(), await freePort(), await freePort()];
+  const config = [
+    `port: ${port}`,
+    'bind_addresses: ["127.0.0.1"]',
+    'rtc:',
+    `  tcp_port: ${tcpPort}`,
+    `  udp_port: ${udpPort}`,
+    '  use_external_ip: false',
+    'keys:',
+    `  ${LIVEKIT_KEY}: ${LIVEKIT_SECRET}`,
+    'logging:',
+    '  level: warn',
+  ].join('\n');
+  let child;
+  let log = '';
+  const launch = async () => {
+    child = spawn(bin, ['--node-ip', '127.0.0.1', '--bind', '127.0.0.1'], {
+      env: { ...process.env, LIVEKIT_CONFIG: config },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (c) => { log += c; });
+    child.stderr.on('data', (c) => { log += c; });
+    const started = Date.now();
+    while (Date.now() - started < 20_000) {
+      if (child.exitCode !== null) throw new Error(`livekit-server exited (${child.exitCode}):\n${log}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/`);
+        if (res.ok) return;
+      } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`livekit-server did not answer in 20 s:\n${log}`);
+  };
+  const stop = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  await launch();
+  return { url: `ws://127.0.0.1:${port}`, stop, restart: launch, output: () => log };
+}
+
+/** Server flags for the LiveKit provider against `livekit` (from startLivekit). */
+export const livekitArgs = (livekit, secret = LIVEKIT_SECRET) => [
+  '--provider', 'livekit', '--livekit-url', livekit.url,
+  '--livekit-api-key', LIVEKIT_KEY, '--livekit-api-secret', secret,
+];

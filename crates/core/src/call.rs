@@ -201,6 +201,12 @@ pub enum CallError {
     Network,
     /// Media could not be connected or re-connected (firewall, no TURN relay).
     ConnectionFailed,
+    /// The clinic's media server (an SFU such as LiveKit) could not be reached or stopped
+    /// answering: a firewall, a proxy that blocks WebSockets, or the server is down.
+    MediaServerUnreachable,
+    /// The clinic ended the consultation for this person: the room was closed or they were
+    /// removed from it.
+    ClosedByClinic,
 }
 
 /// Error codes of the API and the signaling hub that mean "this session is over: sign in again".
@@ -231,6 +237,14 @@ impl CallError {
             CallError::ConnectionFailed => "The video connection could not be established. A \
                 firewall or network may be blocking video calls: try another network (for \
                 example your phone's hotspot), or ask the clinic whether a TURN relay is set up."
+                .to_string(),
+            CallError::MediaServerUnreachable => "We can't reach the clinic's video server. A \
+                firewall, a company network or a VPN may be blocking video calls: try another \
+                network (for example your phone's hotspot), then try again. If it keeps \
+                happening, tell the clinic."
+                .to_string(),
+            CallError::ClosedByClinic => "The clinic closed this consultation. If you still \
+                need it, contact the clinic."
                 .to_string(),
         }
     }

@@ -1,0 +1,406 @@
+//! LiveKit's browser SDK (npm `livekit-client` 2.23.0, <https://docs.livekit.io/reference/client-sdk-js/>),
+//! the parts a 1:1 consultation uses, bound privately with a safe wrapper: [`Sdk::load`],
+//! [`Room`] and the [`RoomEvent`]s it reports.
+//!
+//! The SDK is not linked into the app: `scripts/trunk-post-build.mjs` ships its minified build
+//! under a content-hashed name and names it in `index.html`; [`Sdk::load`] `import()`s it the
+//! first time a LiveKit call starts. Events are turned into plain tagged objects by a small
+//! listener below and deserialized into [`RoomEvent`] — no hand-written ABI.
+
+use js_sys::{Function, Object, Promise, Reflect};
+use serde::Deserialize;
+use wasm_bindgen::{prelude::*, JsCast};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::MediaStreamTrack;
+
+#[wasm_bindgen(inline_js = r#"
+export function load_sdk(url) {
+  return import(url).then(() => {
+    if (!globalThis.LivekitClient || !globalThis.LivekitClient.Room) {
+      throw new Error('the LiveKit SDK did not define LivekitClient');
+    }
+    return globalThis.LivekitClient;
+  });
+}
+
+// Subscribes to the room events a consultation needs and reports each as a plain object with a
+// `type` (and, for track events, the MediaStreamTrack as a second argument); returns a function
+// that unsubscribes all of them.
+export function listen(sdk, room, report) {
+  const E = sdk.RoomEvent;
+  const remote = (p) => p && p !== room.localParticipant;
+  const handlers = {
+    [E.ParticipantConnected]: (p) => report({ type: 'participantConnected', identity: p.identity, name: p.name || null }),
+    [E.ParticipantDisconnected]: (p) => report({ type: 'participantDisconnected', identity: p.identity }),
+    [E.TrackSubscribed]: (track, pub, p) => report({
+      type: 'trackSubscribed', identity: p.identity, source: pub.source, muted: !!pub.isMuted,
+    }, track.mediaStreamTrack),
+    [E.TrackUnsubscribed]: (track, pub, p) => report({ type: 'trackUnsubscribed', identity: p.identity, source: pub.source }, track.mediaStreamTrack),
+    [E.TrackMuted]: (pub, p) => { if (remote(p)) report({ type: 'trackMuted', source: pub.source, muted: true }); },
+    [E.TrackUnmuted]: (pub, p) => { if (remote(p)) report({ type: 'trackMuted', source: pub.source, muted: false }); },
+    [E.SignalReconnecting]: () => report({ type: 'reconnecting' }),
+    [E.Reconnecting]: () => report({ type: 'reconnecting' }),
+    [E.Reconnected]: () => report({ type: 'reconnected' }),
+    [E.Disconnected]: (reason) => report({ type: 'disconnected', reason: reason ?? null }),
+  };
+  for (const [name, fn] of Object.entries(handlers)) room.on(name, fn);
+  return () => { for (const [name, fn] of Object.entries(handlers)) room.off(name, fn); };
+}
+
+// A ConnectionError's reason and HTTP status (LiveKit's numeric enums), or nulls.
+export function connection_error(e) {
+  return { name: (e && e.name) || null, reason: e && typeof e.reason === 'number' ? e.reason : null,
+           status: e && typeof e.status === 'number' ? e.status : null, context: e && typeof e.context === 'number' ? e.context : null };
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn load_sdk(url: &str) -> Result<Promise, JsValue>;
+    fn listen(sdk: &JsValue, room: &RoomHandle, report: &Function) -> Function;
+    fn connection_error(e: &JsValue) -> JsValue;
+
+    /// `Room` (<https://docs.livekit.io/reference/client-sdk-js/classes/Room.html>).
+    #[wasm_bindgen(js_name = Room)]
+    type RoomHandle;
+    /// `room.connect(url, token)`: resolves when joined; rejects with a `ConnectionError`.
+    #[wasm_bindgen(method, js_name = connect)]
+    fn connect(this: &RoomHandle, url: &str, token: &str) -> Promise;
+    /// `room.disconnect()`: leaves, telling the server at once.
+    #[wasm_bindgen(method, js_name = disconnect)]
+    fn disconnect(this: &RoomHandle) -> Promise;
+    /// `room.localParticipant`.
+    #[wasm_bindgen(method, getter, js_name = localParticipant)]
+    fn local_participant(this: &RoomHandle) -> LocalParticipant;
+    /// `room.remoteParticipants` (a `Map<identity, RemoteParticipant>`).
+    #[wasm_bindgen(method, getter, js_name = remoteParticipants)]
+    fn remote_participants(this: &RoomHandle) -> js_sys::Map;
+
+    /// `LocalParticipant` (<https://docs.livekit.io/reference/client-sdk-js/classes/LocalParticipant.html>).
+    type LocalParticipant;
+    /// `publishTrack(track, {source})`: resolves to the `LocalTrackPublication`.
+    #[wasm_bindgen(method, js_name = publishTrack)]
+    fn publish_track(
+        this: &LocalParticipant,
+        track: &MediaStreamTrack,
+        options: &Object,
+    ) -> Promise;
+    /// `unpublishTrack(track, stopOnUnpublish)`.
+    #[wasm_bindgen(method, js_name = unpublishTrack)]
+    fn unpublish_track(this: &LocalParticipant, track: &MediaStreamTrack, stop: bool) -> Promise;
+
+    /// `LocalTrackPublication` (<https://docs.livekit.io/reference/client-sdk-js/classes/LocalTrackPublication.html>).
+    #[derive(Clone)]
+    pub type Publication;
+    /// `mute()`: disables the track and tells the others (they get `trackMuted`).
+    #[wasm_bindgen(method)]
+    fn mute(this: &Publication) -> Promise;
+    /// `unmute()`.
+    #[wasm_bindgen(method)]
+    fn unmute(this: &Publication) -> Promise;
+    /// `publication.track` (a `LocalTrack`).
+    #[wasm_bindgen(method, getter)]
+    fn track(this: &Publication) -> JsValue;
+}
+
+/// The loaded SDK module (`LivekitClient`).
+#[derive(Clone)]
+pub struct Sdk(JsValue);
+
+/// Why the SDK could not be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SdkError {
+    /// This deployment's `index.html` does not name the SDK file (built without the Trunk hook).
+    #[error("the LiveKit SDK is not part of this deployment")]
+    Missing,
+    /// The file could not be fetched or run (network, CDN, content blocked).
+    #[error("the LiveKit SDK could not be loaded: {0}")]
+    Load(String),
+}
+
+impl Sdk {
+    /// Loads the SDK named by `<meta name="teleconsult-livekit-sdk">` (relative to the page's
+    /// base URL); a second call reuses the module the browser already has.
+    ///
+    /// # Errors
+    /// [`SdkError::Missing`] without the meta tag, [`SdkError::Load`] when the import fails.
+    pub async fn load() -> Result<Sdk, SdkError> {
+        let document = leptos::prelude::document();
+        let file = document
+            .query_selector("meta[name=teleconsult-livekit-sdk]")
+            .ok()
+            .flatten()
+            .and_then(|m| m.get_attribute("content"))
+            .filter(|c| !c.is_empty())
+            .ok_or(SdkError::Missing)?;
+        let base = document.base_uri().ok().flatten().unwrap_or_default();
+        let url = web_sys::Url::new_with_base(&file, &base)
+            .map(|u| u.href())
+            .unwrap_or(file);
+        let promise = load_sdk(&url).map_err(|e| SdkError::Load(describe(&e)))?;
+        JsFuture::from(promise)
+            .await
+            .map(Sdk)
+            .map_err(|e| SdkError::Load(describe(&e)))
+    }
+
+    /// A new `Room` with the options of a 1:1 consultation (dynacast on; our own tracks are
+    /// never stopped by the SDK, `LocalMedia` owns them).
+    pub fn new_room(&self) -> Result<Room, JsValue> {
+        let ctor: Function = Reflect::get(&self.0, &"Room".into())?.dyn_into()?;
+        let options = Object::new();
+        Reflect::set(&options, &"dynacast".into(), &JsValue::TRUE)?;
+        Reflect::set(
+            &options,
+            &"stopLocalTrackOnUnpublish".into(),
+            &JsValue::FALSE,
+        )?;
+        let args = js_sys::Array::of1(&options);
+        let room: RoomHandle = Reflect::construct(&ctor, &args)?.unchecked_into();
+        Ok(Room {
+            sdk: self.clone(),
+            room,
+            listening: None,
+        })
+    }
+}
+
+/// Where a track comes from (`Track.Source`): `camera`, `microphone`, `screen_share`, ….
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The camera.
+    Camera,
+    /// The microphone.
+    Microphone,
+    /// A shared screen.
+    ScreenShare,
+    /// Audio of a shared screen, or anything else.
+    #[serde(other)]
+    Other,
+}
+
+impl Source {
+    fn name(self) -> &'static str {
+        match self {
+            Source::Camera => "camera",
+            Source::Microphone => "microphone",
+            Source::ScreenShare => "screen_share",
+            Source::Other => "unknown",
+        }
+    }
+}
+
+/// What a room reports (`RoomEvent`), as far as a consultation cares.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum RoomEvent {
+    /// Someone entered.
+    ParticipantConnected {
+        /// Their identity (`{role}_{id}`).
+        identity: String,
+        /// Their display name, from the token.
+        name: Option<String>,
+    },
+    /// Someone left (or was dropped after LiveKit's timeout).
+    ParticipantDisconnected {
+        /// Their identity.
+        identity: String,
+    },
+    /// A remote track is being received.
+    TrackSubscribed {
+        /// Whose.
+        identity: String,
+        /// Camera, microphone or screen.
+        source: Source,
+        /// Muted at the time of subscription.
+        muted: bool,
+        /// The track (passed beside the tagged object: a JS object inside an internally tagged
+        /// enum cannot be deserialized).
+        #[serde(skip)]
+        track: Option<MediaStreamTrack>,
+    },
+    /// A remote track stopped being received.
+    TrackUnsubscribed {
+        /// Whose.
+        identity: String,
+        /// Camera, microphone or screen.
+        source: Source,
+        /// The track.
+        #[serde(skip)]
+        track: Option<MediaStreamTrack>,
+    },
+    /// A remote participant muted or unmuted a track.
+    TrackMuted {
+        /// Which.
+        source: Source,
+        /// Muted now.
+        muted: bool,
+    },
+    /// The connection to the SFU dropped; the SDK is reconnecting (`signalReconnecting`, then
+    /// `reconnecting` for a full reconnect).
+    Reconnecting,
+    /// The SDK reconnected.
+    Reconnected,
+    /// Disconnected for good, with LiveKit's `DisconnectReason` (2 duplicate identity,
+    /// 4 participant removed, 5 room deleted, 10 room closed, …).
+    Disconnected {
+        /// `DisconnectReason`, when given.
+        reason: Option<u32>,
+    },
+}
+
+/// A `ConnectionError` of `room.connect()`, with LiveKit's numeric reason
+/// (`ConnectionErrorReason`: 0 not allowed, 1 server unreachable, 2 internal, 3 cancelled,
+/// 4 leave request, 5 timeout, 6 WebSocket, 7 service not found), HTTP status and, for a leave
+/// request, the `DisconnectReason`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ConnectFailure {
+    /// The error's `name` (`ConnectionError` for the SDK's own).
+    pub name: Option<String>,
+    /// `ConnectionErrorReason`.
+    pub reason: Option<u32>,
+    /// HTTP status of a refused join (401 for a rejected token).
+    pub status: Option<u16>,
+    /// The `DisconnectReason` of a leave request.
+    pub context: Option<u32>,
+}
+
+/// A LiveKit room: one consultation's connection to the SFU. Dropping it disconnects and
+/// removes the event listeners.
+pub struct Room {
+    sdk: Sdk,
+    room: RoomHandle,
+    listening: Option<Listening>,
+}
+
+/// The function that removes the room's listeners, and the callback they call (kept alive as
+/// long as they are attached).
+type Listening = (Function, Closure<dyn FnMut(JsValue, JsValue)>);
+
+impl Room {
+    /// Reports every [`RoomEvent`] to `on_event`; events that cannot be read are logged and
+    /// dropped.
+    pub fn on_event(&mut self, mut on_event: impl FnMut(RoomEvent) + 'static) {
+        let report =
+            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |raw: JsValue, extra: JsValue| {
+                let mut event = match serde_wasm_bindgen::from_value::<RoomEvent>(raw) {
+                    Ok(event) => event,
+                    Err(e) => return leptos::logging::warn!("LiveKit event not understood: {e}"),
+                };
+                if let RoomEvent::TrackSubscribed { track, .. }
+                | RoomEvent::TrackUnsubscribed { track, .. } = &mut event
+                {
+                    *track = extra.dyn_into::<MediaStreamTrack>().ok();
+                }
+                on_event(event);
+            });
+        let stop = listen(&self.sdk.0, &self.room, report.as_ref().unchecked_ref());
+        self.listening = Some((stop, report));
+    }
+
+    /// Joins the room at `url` with `token`, giving up after `timeout_ms` (the SDK itself
+    /// retries for long against an unreachable or wrong URL).
+    ///
+    /// # Errors
+    /// The SDK's `ConnectionError`, read into a [`ConnectFailure`]; a timeout has the name
+    /// `Timeout` and no reason.
+    pub async fn connect(
+        &self,
+        url: &str,
+        token: &str,
+        timeout_ms: i32,
+    ) -> Result<(), ConnectFailure> {
+        let timeout = Promise::new(&mut |_resolve, reject| {
+            let error = js_sys::Error::new("joining the LiveKit room timed out");
+            error.set_name("Timeout");
+            let _ = leptos::prelude::window()
+                .set_timeout_with_callback_and_timeout_and_arguments_1(&reject, timeout_ms, &error);
+        });
+        let race = Promise::race(&js_sys::Array::of2(
+            &self.room.connect(url, token),
+            &timeout,
+        ));
+        JsFuture::from(race)
+            .await
+            .map(|_| ())
+            .map_err(|e| serde_wasm_bindgen::from_value(connection_error(&e)).unwrap_or_default())
+    }
+
+    /// Identities and names of the others already in the room.
+    pub fn remote_participants(&self) -> Vec<(String, Option<String>)> {
+        let mut out = Vec::new();
+        self.room.remote_participants().for_each(&mut |p, _| {
+            let get = |k: &str| Reflect::get(&p, &k.into()).ok().and_then(|v| v.as_string());
+            if let Some(identity) = get("identity") {
+                out.push((identity, get("name").filter(|n| !n.is_empty())));
+            }
+        });
+        out
+    }
+
+    /// Publishes `track` as `source`.
+    ///
+    /// # Errors
+    /// The SDK's rejection (e.g. not connected, no permission to publish).
+    pub async fn publish(
+        &self,
+        track: &MediaStreamTrack,
+        source: Source,
+    ) -> Result<Publication, JsValue> {
+        let options = Object::new();
+        Reflect::set(&options, &"source".into(), &source.name().into())?;
+        let promise = self.room.local_participant().publish_track(track, &options);
+        Ok(JsFuture::from(promise).await?.unchecked_into())
+    }
+
+    /// Stops publishing `track` (the track itself stays ours to stop).
+    pub async fn unpublish(&self, track: &MediaStreamTrack) {
+        let promise = self.room.local_participant().unpublish_track(track, false);
+        if let Err(e) = JsFuture::from(promise).await {
+            leptos::logging::warn!("could not unpublish a track: {}", describe(&e));
+        }
+    }
+
+    /// Leaves the room.
+    pub fn disconnect(&self) {
+        let _ = self.room.disconnect();
+    }
+}
+
+impl Drop for Room {
+    fn drop(&mut self) {
+        if let Some((stop, _report)) = self.listening.take() {
+            let _ = stop.call0(&JsValue::NULL);
+        }
+        self.disconnect();
+    }
+}
+
+impl Publication {
+    /// Mutes (`on == false`) or unmutes the published track; the others see it at once.
+    pub async fn set_enabled(&self, on: bool) {
+        let promise = if on { self.unmute() } else { self.mute() };
+        if let Err(e) = JsFuture::from(promise).await {
+            leptos::logging::warn!("could not change mute: {}", describe(&e));
+        }
+    }
+
+    /// Sends `track` instead of the published one, without republishing
+    /// (`LocalTrack.replaceTrack(track, userProvidedTrack = true)`).
+    ///
+    /// # Errors
+    /// The SDK's rejection.
+    pub async fn replace_track(&self, track: &MediaStreamTrack) -> Result<(), JsValue> {
+        let local = self.track();
+        let replace: Function = Reflect::get(&local, &"replaceTrack".into())?.dyn_into()?;
+        let promise: Promise = replace.call2(&local, track, &JsValue::TRUE)?.dyn_into()?;
+        JsFuture::from(promise).await.map(|_| ())
+    }
+}
+
+fn describe(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}

@@ -1,0 +1,149 @@
+// Consultations through a real LiveKit server (livekit-server on 127.0.0.1, started here), with
+// the release build served by the real reference server in `--provider livekit`: media decoded
+// both ways through the SFU, mute seen by the other side, leaving, the other side told, the
+// same person in a second tab, a refused LiveKit token, the server going away mid-call, the
+// dashboard notice driven by LiveKit's room status — and the SDK fetched only by the call page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, startLivekit, livekitArgs, launchBrowser, apiToken, appointmentId, inboundStats,
+  waitFor, callState, waitCallState, openParty, newWatchedPage,
+} from './harness.mjs';
+
+const OPEN_NOW = 'Follow-up on blood pressure';
+let livekit;
+let server;
+let browser;
+let id;
+
+before(async () => {
+  livekit = await startLivekit();
+  server = await startServer({ args: ['--demo', ...livekitArgs(livekit)] });
+  browser = await launchBrowser();
+  id = await appointmentId(server.url, await apiToken(server.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await livekit?.stop();
+});
+
+const consultation = (role, base = server.url, appointment = id) => `${base}/consultation/${appointment}?role=${role}`;
+
+async function mediaFlows(page) {
+  const first = await waitFor(async () => {
+    const s = await inboundStats(page, { all: true });
+    return s && s.framesDecoded > 0 && s.audioPackets > 0 ? s : null;
+  }, 20_000);
+  await page.waitForTimeout(1000);
+  const second = await inboundStats(page, { all: true });
+  assert.ok(second.videoBytes > first.videoBytes, `video bytes grow: ${first.videoBytes} -> ${second.videoBytes}`);
+  assert.ok(second.audioPackets > first.audioPackets, 'audio packets grow');
+  const width = await page.getByTestId('remote-video').evaluate((v) => v.videoWidth);
+  assert.ok(width > 0, 'the remote <video> shows a picture');
+}
+
+/** Records the URLs a page requests. */
+function recordRequests(page) {
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  return urls;
+}
+
+test('through the SFU: both see and hear each other, mute shows, the patient is told the doctor left', async (t) => {
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  const patientRequests = recordRequests(patient.page);
+  await patient.page.reload(); // the dashboard, with the recorder on
+  await patient.page.getByRole('heading', { name: 'Your appointments' }).waitFor();
+  assert.deepEqual(patientRequests.filter((u) => u.includes('livekit-client')), [], 'dashboards never fetch the SDK');
+
+  await doctor.page.goto(consultation('doctor'));
+  await waitCallState(doctor.page, 'waiting', 20_000);
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(patient.page, 'active', 20_000);
+  await waitCallState(doctor.page, 'active', 20_000);
+  assert.equal(patientRequests.filter((u) => /livekit-client-[0-9a-f]{16}\.js$/.test(u)).length, 1, 'the call page loads the hashed SDK once');
+  await mediaFlows(patient.page);
+  await mediaFlows(doctor.page);
+  assert.match(await doctor.page.getByTestId('remote-name').textContent(), /Adib Hossain · Patient/);
+
+  await patient.page.getByRole('button', { name: 'Mute microphone' }).click();
+  await doctor.page.getByTestId('remote-muted').getByText('muted their microphone').waitFor({ timeout: 5_000 });
+
+  const started = Date.now();
+  await doctor.page.getByRole('button', { name: 'Leave consultation' }).click();
+  await waitCallState(doctor.page, 'ended');
+  await waitCallState(patient.page, 'peer-left', 5_000);
+  const took = Date.now() - started;
+  assert.ok(took < 2_000, `the patient was told within 2 s (${took} ms)`);
+  const released = await doctor.page.evaluate(() => ({
+    tracks: window.__tracks.map((x) => x.readyState),
+    pcs: window.__pcs.map((p) => p.connectionState),
+  }));
+  assert.ok(released.tracks.length >= 2 && released.tracks.every((s) => s === 'ended'), JSON.stringify(released));
+  assert.ok(released.pcs.every((s) => s === 'closed'), JSON.stringify(released));
+  assert.deepEqual(doctor.page.problems.filter((p) => !p.includes('LiveKit')), []);
+});
+
+test('the patient dashboard is told the doctor is waiting, from LiveKit\'s room status', async (t) => {
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(consultation('doctor'));
+  await waitCallState(doctor.page, 'waiting', 20_000);
+  await patient.page.getByTestId(`waiting-${id}`).waitFor({ timeout: 15_000 });
+  await patient.page.getByTestId(`waiting-${id}`).getByRole('link', { name: 'Join now' }).click();
+  await waitCallState(patient.page, 'active', 20_000);
+});
+
+test('the same person in a second tab is offered to continue there, and the first tab is told', async (t) => {
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  await doctor.page.goto(consultation('doctor'));
+  await waitCallState(doctor.page, 'waiting', 20_000);
+  // The app asks the room status (LiveKit's RoomService through the server's 2 s cache) before
+  // joining; wait until it lists the doctor, as it would a moment later for a real second tab.
+  const token = await apiToken(server.url, 'doctor@example.com', 'doctor-demo');
+  await waitFor(async () => {
+    const res = await fetch(`${server.url}/api/rooms/status?appointment_ids=${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const { rooms } = await res.json();
+    return rooms[0].participants.some((p) => p.identity === 'doctor_1');
+  }, 20_000);
+  const second = await newWatchedPage(doctor.context);
+  await second.goto(consultation('doctor'));
+  await waitCallState(second, 'busy', 20_000);
+  await second.getByRole('button', { name: 'Continue the call here' }).click();
+  await waitCallState(second, 'waiting', 20_000);
+  await waitCallState(doctor.page, 'ended', 10_000);
+  assert.match(await doctor.page.getByTestId('ended').textContent(), /continued in another tab/);
+});
+
+test('a LiveKit token the SFU refuses sends the person to sign in again and back', async (t) => {
+  // A reference server whose LiveKit secret is not the SFU's: every join token is refused (401).
+  const wrong = await startServer({ args: ['--demo', ...livekitArgs(livekit, 'another-secret-longer-than-32-characters')] });
+  t.after(() => wrong.stop());
+  const wrongId = await appointmentId(wrong.url, await apiToken(wrong.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
+  const patient = await openParty(t, browser, wrong.url, 'patient@example.com', 'patient-demo');
+  await patient.page.goto(consultation('patient', wrong.url, wrongId));
+  await patient.page.waitForURL((u) => u.pathname === '/login', { timeout: 20_000 });
+  assert.equal(new URL(patient.page.url()).searchParams.get('next'), `/consultation/${wrongId}?role=patient`);
+});
+
+test('the LiveKit server going away mid-call shows reconnecting, then says what is wrong', async (t) => {
+  const own = await startLivekit();
+  t.after(() => own.stop());
+  const ownServer = await startServer({ args: ['--demo', ...livekitArgs(own)] });
+  t.after(() => ownServer.stop());
+  const ownId = await appointmentId(ownServer.url, await apiToken(ownServer.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
+  const doctor = await openParty(t, browser, ownServer.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, ownServer.url, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(consultation('doctor', ownServer.url, ownId));
+  await patient.page.goto(consultation('patient', ownServer.url, ownId));
+  await waitCallState(patient.page, 'active', 20_000);
+  await own.stop();
+  await waitCallState(patient.page, 'reconnecting', 20_000);
+  // livekit-client gives up after its reconnect policy (about 45 s of attempts).
+  await waitCallState(patient.page, 'failed', 90_000);
+  assert.match(await patient.page.getByTestId('call-error').textContent(), /can't reach the clinic's video server/);
+  assert.equal(await callState(doctor.page), 'failed');
+});
