@@ -240,13 +240,14 @@ export const LIVEKIT_SECRET = 'e2e-secret-that-is-longer-than-32-characters';
 
 /**
  * Starts the real LiveKit server (scripts/setup.sh --livekit installs it) on 127.0.0.1 only,
- * with fixed ports chosen free, no external-IP lookup and the test key. Resolves to
- * { url (ws://…), stop(), restart() } once it answers HTTP.
+ * with fixed ports chosen free (its signal port `port` when given), no external-IP lookup and the
+ * test key; with `webhookUrl`, LiveKit posts its webhooks there, signed with that key. Resolves
+ * to { url (ws://…), stop(), restart() } once it answers HTTP.
  */
-export async function startLivekit() {
+export async function startLivekit({ port: signalPort, webhookUrl } = {}) {
   const bin = process.env.LIVEKIT_SERVER_BIN;
   if (!bin) throw new Error('LIVEKIT_SERVER_BIN is unset: run through scripts/test.sh');
-  const [port, tcpPort, udpPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, tcpPort, udpPort] = [signalPort ?? await freePort(), await freePort(), await freePort()];
   const config = [
     `port: ${port}`,
     'bind_addresses: ["127.0.0.1"]',
@@ -258,6 +259,7 @@ export async function startLivekit() {
     `  ${LIVEKIT_KEY}: ${LIVEKIT_SECRET}`,
     'logging:',
     '  level: warn',
+    ...(webhookUrl ? ['webhook:', `  api_key: ${LIVEKIT_KEY}`, '  urls:', `    - ${webhookUrl}`] : []),
   ].join('\n');
   let child;
   let log = '';

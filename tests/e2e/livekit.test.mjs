@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, startLivekit, livekitArgs, launchBrowser, apiToken, appointmentId, inboundStats,
-  waitFor, callState, waitCallState, openParty, newWatchedPage,
+  waitFor, callState, waitCallState, openParty, newWatchedPage, freePort,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -17,8 +17,10 @@ let browser;
 let id;
 
 before(async () => {
-  livekit = await startLivekit();
-  server = await startServer({ args: ['--demo', ...livekitArgs(livekit)] });
+  // The reference server first, so LiveKit can be told where to post its webhooks.
+  const port = await freePort();
+  server = await startServer({ args: ['--demo', ...livekitArgs({ url: `ws://127.0.0.1:${port}` })] });
+  livekit = await startLivekit({ port, webhookUrl: `${server.url}/api/livekit/webhook` });
   browser = await launchBrowser();
   id = await appointmentId(server.url, await apiToken(server.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
 });
@@ -85,6 +87,15 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
   assert.ok(released.tracks.length >= 2 && released.tracks.every((s) => s === 'ended'), JSON.stringify(released));
   assert.ok(released.pcs.every((s) => s === 'closed'), JSON.stringify(released));
   assert.deepEqual(doctor.page.problems.filter((p) => !p.includes('LiveKit')), []);
+
+  // The call log, from LiveKit's signed webhooks.
+  const token = await apiToken(server.url, 'patient@example.com', 'patient-demo');
+  const log = await waitFor(async () => {
+    const res = await fetch(`${server.url}/api/appointments/${id}/calls`, { headers: { authorization: `Bearer ${token}` } });
+    const entries = (await res.json()).map((e) => `${e.identity} ${e.kind} ${e.reason ?? '-'}`);
+    return entries.includes('doctor_1 left hangup') ? entries : null;
+  }, 10_000);
+  for (const entry of ['doctor_1 joined -', 'patient_2 joined -']) assert.ok(log.includes(entry), JSON.stringify(log));
 });
 
 test('the patient dashboard is told the doctor is waiting, from LiveKit\'s room status', async (t) => {
@@ -145,5 +156,5 @@ test('the LiveKit server going away mid-call shows reconnecting, then says what 
   // livekit-client gives up after its reconnect policy (about 45 s of attempts).
   await waitCallState(patient.page, 'failed', 90_000);
   assert.match(await patient.page.getByTestId('call-error').textContent(), /can't reach the clinic's video server/);
-  assert.equal(await callState(doctor.page), 'failed');
+  await waitCallState(doctor.page, 'failed', 30_000);
 });

@@ -171,6 +171,15 @@ pub fn available_actions(
         .collect()
 }
 
+/// The appointment whose consultation room is `room` (the inverse of [`room_name`]); `None` for
+/// any other name.
+pub fn appointment_of_room(room: &str) -> Option<i64> {
+    room.strip_prefix("appointment_")?
+        .strip_suffix("_consultation")?
+        .parse()
+        .ok()
+}
+
 /// The consultation room of an appointment: `appointment_{id}_consultation` (the naming used by
 /// the LiveKit deployment in seed 000; the P2P signaling hub uses the same names).
 pub fn room_name(appointment_id: i64) -> String {
@@ -184,6 +193,15 @@ mod tests {
     #[test]
     fn room_name_matches_the_deployed_scheme() {
         assert_eq!(room_name(10), "appointment_10_consultation");
+        assert_eq!(appointment_of_room(&room_name(10)), Some(10));
+        for other in [
+            "appointment_x_consultation",
+            "lobby",
+            "appointment_10",
+            "10_consultation",
+        ] {
+            assert_eq!(appointment_of_room(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod signal;
 pub mod static_files;
 pub mod turn;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -154,6 +155,7 @@ pub fn app(state: AppState) -> Router {
         .merge(rooms::router())
         .merge(openapi::router())
         .merge(signal::router())
+        .merge(webhooks::router())
         .fallback(api_not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&state.config.cors_origins));

@@ -136,6 +136,26 @@ impl LiveKit {
         .map_err(AppError::internal)
     }
 
+    /// The claims of a token LiveKit signed with this deployment's key (webhooks): HS256 with the
+    /// API secret, `iss` = the API key, unexpired.
+    ///
+    /// # Errors
+    /// Any other signature, issuer or algorithm, an expired token, or claims of another shape.
+    pub fn verify<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<T, jsonwebtoken::errors::Error> {
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&self.api_key]);
+        validation.set_required_spec_claims(&["exp", "iss"]);
+        jsonwebtoken::decode::<T>(
+            token,
+            &jsonwebtoken::DecodingKey::from_secret(self.api_secret.expose().as_bytes()),
+            &validation,
+        )
+        .map(|data| data.claims)
+    }
+
     /// A browser's token to join `room` as `identity`, valid from `now` for [`JOIN_TOKEN_TTL`].
     pub fn join_token(
         &self,

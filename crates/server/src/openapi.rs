@@ -28,6 +28,7 @@ use crate::AppState;
         crate::appointments::join,
         crate::appointments::call_log,
         crate::rooms::status,
+        crate::webhooks::receive,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -35,6 +36,7 @@ use crate::AppState;
         (name = "accounts", description = "Other accounts"),
         (name = "appointments", description = "Appointments, joining and the call log"),
         (name = "rooms", description = "Who is in the consultation rooms"),
+        (name = "livekit", description = "LiveKit's webhooks (the call log of LiveKit consultations)"),
     )
 )]
 pub struct ApiDoc;

@@ -319,3 +319,124 @@ async fn the_fake_enforces_grants_like_livekit() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "permission_denied");
 }
+
+/// A webhook request as LiveKit signs it: `Authorization` = JWT (HS256, `iss` = key, `sha256` =
+/// base64 SHA-256 of the body).
+fn signed_webhook(
+    body: &str,
+    key: &str,
+    secret: &str,
+    body_hash_of: &str,
+) -> axum::http::Request<axum::body::Body> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({
+        "iss": key,
+        "nbf": now,
+        "exp": now + 300,
+        "sha256": base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body_hash_of.as_bytes())),
+    });
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap();
+    axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/livekit/webhook")
+        .header("content-type", "application/webhook+json")
+        .header("authorization", token)
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn webhooks_write_the_call_log_only_when_signed_by_livekit() {
+    let (_fake, url) = start_fake().await;
+    let t = livekit_app(&url, SECRET, 2000).await;
+    let id = t
+        .appointment_id(Who::Adib, "Follow-up on blood pressure")
+        .await;
+    let room = format!("appointment_{id}_consultation");
+    let joined = json!({"event": "participant_joined", "id": "EV_1", "createdAt": "1796230000",
+        "room": {"name": room, "sid": "RM_abc"},
+        "participant": {"identity": "patient_2", "sid": "PA_1", "name": "Adib Hossain"}})
+    .to_string();
+    let left = json!({"event": "participant_left", "id": "EV_2",
+        "room": {"name": room, "sid": "RM_abc"},
+        "participant": {"identity": "patient_2", "sid": "PA_1", "disconnectReason": "CLIENT_INITIATED"}})
+    .to_string();
+    let finished =
+        json!({"event": "room_finished", "id": "EV_3", "room": {"name": room, "sid": "RM_abc"}})
+            .to_string();
+
+    // Refused: another secret, another key, a body that is not the one signed, no signature.
+    let forged = [
+        signed_webhook(
+            &joined,
+            KEY,
+            "some-other-secret-of-reasonable-length",
+            &joined,
+        ),
+        signed_webhook(&joined, "APIotherKey", SECRET, &joined),
+        signed_webhook(&joined, KEY, SECRET, &left),
+    ];
+    for req in forged {
+        let r = t.send(req).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.json);
+        assert_eq!(r.json["error"]["code"], "invalid_webhook");
+    }
+    let mut unsigned = signed_webhook(&joined, KEY, SECRET, &joined);
+    unsigned.headers_mut().remove("authorization");
+    assert_eq!(t.send(unsigned).await.status, StatusCode::UNAUTHORIZED);
+    let bad_json = signed_webhook("not json", KEY, SECRET, "not json");
+    assert_eq!(t.send(bad_json).await.status, StatusCode::BAD_REQUEST);
+
+    for body in [&joined, &left, &finished] {
+        let r = t.send(signed_webhook(body, KEY, SECRET, body)).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    // A room that is not a consultation is acknowledged and ignored.
+    let other = json!({"event": "participant_joined", "room": {"name": "lobby"}, "participant": {"identity": "x"}}).to_string();
+    assert_eq!(
+        t.send(signed_webhook(&other, KEY, SECRET, &other))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let log = t
+        .get(
+            &format!("/api/appointments/{id}/calls"),
+            Some(&t.token(Who::Doctor)),
+        )
+        .await;
+    let entries: Vec<String> = log
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["identity"].as_str().unwrap(),
+                e["kind"].as_str().unwrap(),
+                e["reason"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            "patient_2 joined -",
+            "patient_2 left hangup",
+            " ended all_left"
+        ]
+    );
+    assert_eq!(log.json[0]["call_id"], "RM_abc");
+}
