@@ -13,7 +13,8 @@ use teleconsult_core::{
 use teleconsult_web::{
     app::App,
     components::{
-        config_error::ConfigErrorScreen, join_button::JoinButton, waiting_notice::WaitingNotice,
+        config_error::ConfigErrorScreen, join_button::JoinButton, video_tile::VideoTile,
+        waiting_notice::WaitingNotice,
     },
     config::ConfigLoadError,
     crash,
@@ -318,4 +319,57 @@ async fn a_released_screen_share_unsets_its_ended_handler_and_stops_the_capture(
         "no handler may call into a dropped closure"
     );
     assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Ended);
+}
+
+#[wasm_bindgen_test]
+async fn a_tile_whose_playback_the_browser_blocks_offers_a_button_that_starts_it() {
+    // Chromium here lets a page that captures the camera play sound without a click (so the real
+    // refusal cannot be produced in the end-to-end tests); Safari and a receive-only page refuse
+    // with NotAllowedError. That refusal is stood in for here, the rest is real.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement =
+        document.create_element("canvas").unwrap().unchecked_into();
+    let capture = js_sys::Reflect::get(&canvas, &"captureStream".into())
+        .unwrap()
+        .unchecked_into::<js_sys::Function>()
+        .call0(&canvas)
+        .unwrap()
+        .unchecked_into::<web_sys::MediaStream>();
+    js_sys::eval(
+        "window.__realPlay = HTMLMediaElement.prototype.play;
+         HTMLMediaElement.prototype.play = function () {
+           return Promise.reject(new DOMException('needs a gesture', 'NotAllowedError'));
+         };",
+    )
+    .unwrap();
+    let stream = RwSignal::new_local(Some(capture));
+    let root = mount(move || {
+        view! {
+            <VideoTile stream=stream video_on=true label="Video of the doctor" placeholder="" test_id="remote-video" />
+        }
+    });
+    let button = || root.query_selector("button.play-blocked").unwrap();
+    assert!(
+        eventually(Duration::from_secs(2), || button().is_some()).await,
+        "{}",
+        text(&root)
+    );
+    // The click (a gesture, when a person makes it) asks the browser to play again.
+    js_sys::eval(
+        "window.__plays = 0;
+         HTMLMediaElement.prototype.play = function () {
+           window.__plays++;
+           return window.__realPlay.call(this).catch(() => {});
+         };",
+    )
+    .unwrap();
+    button()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    settle().await;
+    assert!(button().is_none(), "the button goes once clicked");
+    let plays = js_sys::eval("window.__plays").unwrap().as_f64().unwrap();
+    js_sys::eval("HTMLMediaElement.prototype.play = window.__realPlay;").unwrap();
+    assert_eq!(plays, 1.0, "the click played the video");
 }

@@ -29,12 +29,34 @@ pub fn VideoTile(
     test_id: &'static str,
 ) -> impl IntoView {
     let video = NodeRef::<html::Video>::new();
+    // Browsers refuse to play sound before the person has interacted with the page (a link
+    // opened directly, a reload): then the picture stays frozen too. Say so, with a button whose
+    // click is the interaction the browser waits for.
+    let blocked = RwSignal::new(false);
     Effect::new(move |_| {
         let s = stream.get();
-        if let Some(v) = video.get() {
-            v.set_src_object(s.as_ref());
+        let Some(v) = video.get() else { return };
+        v.set_src_object(s.as_ref());
+        if s.is_none() || muted {
+            blocked.set(false);
+            return;
         }
+        let Ok(playing) = v.play() else { return };
+        leptos::task::spawn_local(async move {
+            if let Err(e) = wasm_bindgen_futures::JsFuture::from(playing).await {
+                let name = js_sys::Reflect::get(&e, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string());
+                blocked.try_set(name.as_deref() == Some("NotAllowedError"));
+            }
+        });
     });
+    let unblock = move |_| {
+        if let Some(v) = video.get_untracked() {
+            let _ = v.play();
+        }
+        blocked.set(false);
+    };
     let showing = move || stream.with(|s| s.is_some()) && video_on.get();
     view! {
         <div class="video-tile" class:mirrored=mirrored>
@@ -50,6 +72,11 @@ pub fn VideoTile(
             <div class="video-placeholder" class:hidden=showing aria-hidden="true">
                 {placeholder}
             </div>
+            <Show when=move || blocked.get() && showing()>
+                <button type="button" class="play-blocked" on:click=unblock>
+                    "Your browser paused the call's sound and picture. Turn them on"
+                </button>
+            </Show>
         </div>
     }
 }
