@@ -143,6 +143,16 @@ impl Sdk {
             .map_err(|e| SdkError::Load(describe(&e)))
     }
 
+    /// Starts loading the SDK now, so that it is ready when [`Sdk::load`] is awaited (the
+    /// browser imports a module once; later imports get the same one).
+    pub fn preload() {
+        wasm_bindgen_futures::spawn_local(async {
+            if let Err(e) = Sdk::load().await {
+                leptos::logging::warn!("{e}");
+            }
+        });
+    }
+
     /// A new `Room` with the options of a 1:1 consultation (dynacast on; our own tracks are
     /// never stopped by the SDK, `LocalMedia` owns them).
     pub fn new_room(&self) -> Result<Room, JsValue> {

@@ -60,6 +60,8 @@ pub async fn connect(
             Ok(Box::new(P2pCall::start(params, reporter)))
         }
         Connection::Livekit { url, token, .. } => {
+            // The SDK loads while the room status is asked and the camera starts.
+            crate::bindings::livekit::Sdk::preload();
             // LiveKit lets a second session of the same identity in and ends the first one;
             // ask first, as the P2P hub does, whether this person is already there.
             let busy = match api.room_status(&[appointment_id], None, None).await {

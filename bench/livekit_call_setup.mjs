@@ -1,0 +1,182 @@
+// Benchmark: LiveKit call setup time, Teleconsult app vs a plain-JS livekit-client baseline, both
+// through the same real livekit-server on 127.0.0.1.
+//
+// Setup time = from the second participant's join request (POST …/join, the first step of
+// joining in both clients) to the first decoded remote video frame on that participant's page
+// (requestVideoFrameCallback), both read from performance.now() in the page. The app's figure
+// includes fetching and running the SDK (it is loaded only when a call starts; every call here
+// is a fresh browser context, so never from cache); the baseline loads it with the page, before
+// the clock starts. Calls alternate between the two so that machine noise hits both alike. Then
+// one call of each runs for HOLD_S s while CDP samples the patient page's CPU time and JS heap.
+// Prints figures; asserts nothing; stops everything it started, also on failure.
+//
+//   bench/livekit_call_setup.sh            (builds, then runs this)
+//   CALLS=20 HOLD_S=60 node bench/livekit_call_setup.mjs
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startServer, startLivekit, livekitArgs, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
+} from '../tests/e2e/harness.mjs';
+
+const CALLS = Number(process.env.CALLS ?? 10);
+const HOLD_S = Number(process.env.HOLD_S ?? 60);
+const OPEN_NOW = 'Follow-up on blood pressure';
+
+// In every benchmarked page: note when the join request starts and when the remote <video>
+// presents its first frame.
+function probe() {
+  const realFetch = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    const url = typeof input === 'string' ? input : input.url;
+    if (url.includes('/join') && window.__joinAt === undefined) window.__joinAt = performance.now();
+    return realFetch(input, init);
+  };
+  const watch = () => {
+    const v = document.querySelector('video[data-testid="remote-video"], video#remote');
+    if (v && v.srcObject) {
+      v.requestVideoFrameCallback(() => { window.__firstFrame ??= performance.now(); });
+    } else {
+      setTimeout(watch, 5);
+    }
+  };
+  document.addEventListener('DOMContentLoaded', watch);
+}
+
+const started = [];
+let app;
+let baseline;
+let browser;
+const baselineDist = mkdtempSync(join(tmpdir(), 'teleconsult-lk-baseline-'));
+started.push(async () => rmSync(baselineDist, { recursive: true, force: true }));
+try {
+  cpSync('bench/livekit_baseline', baselineDist, { recursive: true });
+  cpSync('node_modules/livekit-client/dist/livekit-client.umd.js', join(baselineDist, 'livekit-client.umd.js'));
+  const livekit = await startLivekit();
+  started.push(() => livekit.stop());
+  app = await startServer({ args: ['--demo', ...livekitArgs(livekit)] });
+  started.push(() => app.stop());
+  baseline = await startServer({ args: ['--demo', ...livekitArgs(livekit)], distDir: baselineDist });
+  started.push(() => baseline.stop());
+  browser = await launchBrowser();
+  started.push(() => browser.close());
+} catch (e) {
+  for (const stop of started.reverse()) await stop().catch(() => {});
+  throw e;
+}
+
+async function setup(server, kind) {
+  const tokens = {
+    doctor: await apiToken(server.url, 'doctor@example.com', 'doctor-demo'),
+    patient: await apiToken(server.url, 'patient@example.com', 'patient-demo'),
+  };
+  const id = await appointmentId(server.url, tokens.patient, OPEN_NOW);
+  // Sign in once per role (logins are rate-limited) and start every call from that session.
+  const storage = {};
+  if (kind === 'app') {
+    for (const role of ['doctor', 'patient']) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await signIn(page, server.url, `${role === 'doctor' ? 'doctor' : 'patient'}@example.com`, `${role}-demo`);
+      storage[role] = await context.storageState();
+      await context.close();
+    }
+  }
+  // Page loads are excluded: the clock starts at the join request, not at navigation.
+  async function open(role) {
+    const context = await browser.newContext({ permissions: ['camera', 'microphone'], storageState: storage[role] });
+    await context.addInitScript(probe);
+    const page = await newWatchedPage(context);
+    if (kind === 'app') {
+      return { context, page, go: () => page.goto(`${server.url}/consultation/${id}?role=${role}`) };
+    }
+    await context.addInitScript((b) => { window.__bench = b; }, { token: tokens[role], appointmentId: id, role });
+    return { context, page, go: () => page.goto(`${server.url}/`) };
+  }
+  return { open };
+}
+
+let sides;
+
+async function oneCall(kind) {
+  const doctor = await sides[kind].open('doctor');
+  const patient = await sides[kind].open('patient');
+  try {
+    await doctor.go();
+    await doctor.page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="call"]');
+      return (el && el.dataset.state === 'waiting') || window.__state === 'waiting';
+    }, null, { timeout: 20_000 });
+    await patient.go();
+    await patient.page.waitForFunction(() => window.__firstFrame !== undefined && window.__joinAt !== undefined, null, { timeout: 20_000 });
+    return patient.page.evaluate(() => window.__firstFrame - window.__joinAt);
+  } finally {
+    await doctor.context.close();
+    await patient.context.close();
+    await new Promise((r) => setTimeout(r, 1000)); // let LiveKit see both participants go
+  }
+}
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { min: s[0], median: mid, max: s.at(-1) };
+};
+const fmt = (o) => `min ${o.min.toFixed(0)} ms, median ${o.median.toFixed(0)} ms, max ${o.max.toFixed(0)} ms`;
+
+async function hold(kind) {
+  const doctor = await sides[kind].open('doctor');
+  const patient = await sides[kind].open('patient');
+  try {
+    await doctor.go();
+    await doctor.page.waitForTimeout(1000);
+    await patient.go();
+    await patient.page.waitForFunction(() => window.__firstFrame !== undefined, null, { timeout: 20_000 });
+    const cdp = await patient.context.newCDPSession(patient.page);
+    await cdp.send('Performance.enable');
+    const metric = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+    const a = await metric();
+    const heaps = [];
+    for (let i = 0; i < HOLD_S; i += 5) {
+      await patient.page.waitForTimeout(5000);
+      heaps.push((await metric()).JSHeapUsedSize);
+    }
+    const b = await metric();
+    return {
+      cpu: (b.TaskDuration - a.TaskDuration) / (b.Timestamp - a.Timestamp),
+      script: (b.ScriptDuration - a.ScriptDuration) / (b.Timestamp - a.Timestamp),
+      heapStart: a.JSHeapUsedSize,
+      heapEnd: b.JSHeapUsedSize,
+      heapMax: Math.max(...heaps),
+    };
+  } finally {
+    await doctor.context.close();
+    await patient.context.close();
+  }
+}
+
+try {
+  sides = { app: await setup(app, 'app'), baseline: await setup(baseline, 'baseline') };
+  const times = { app: [], baseline: [] };
+  await oneCall('app'); // warm-up of both servers' code paths, not counted
+  await oneCall('baseline');
+  for (let i = 0; i < CALLS; i++) {
+    for (const kind of i % 2 ? ['baseline', 'app'] : ['app', 'baseline']) {
+      times[kind].push(await oneCall(kind));
+    }
+  }
+  const appStats = stats(times.app);
+  const baseStats = stats(times.baseline);
+  console.log(`LiveKit call setup, second participant's join → first remote frame, ${CALLS} calls each`);
+  console.log(`  app      : ${fmt(appStats)}   [${times.app.map((x) => x.toFixed(0)).join(', ')}]`);
+  console.log(`  baseline : ${fmt(baseStats)}   [${times.baseline.map((x) => x.toFixed(0)).join(', ')}]`);
+  console.log(`  ratio of medians app/baseline: ${(appStats.median / baseStats.median).toFixed(2)}`);
+  for (const kind of ['app', 'baseline']) {
+    const h = await hold(kind);
+    const mb = (x) => (x / 1048576).toFixed(1);
+    console.log(`${kind} call page over ${HOLD_S} s: main-thread busy ${(h.cpu * 100).toFixed(1)}% of one core (script ${(h.script * 100).toFixed(1)}%), ` +
+      `JS heap ${mb(h.heapStart)} → ${mb(h.heapEnd)} MiB (max ${mb(h.heapMax)} MiB)`);
+  }
+} finally {
+  for (const stop of started.reverse()) await stop().catch(() => {});
+}
