@@ -6,6 +6,10 @@
 //! the P2P engine and the SFU transports use the same code.
 
 use teleconsult_core::media_error::MediaError;
+
+use leptos::prelude::*;
+
+use super::transport::CallSignals;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -115,6 +119,51 @@ impl LocalMedia {
 impl Drop for LocalMedia {
     fn drop(&mut self) {
         stop_all(&self.camera);
+    }
+}
+
+/// The first half of a camera switch, the same for every transport: opens camera `device_id`,
+/// enabled or not as the person's camera button says. On failure (unplugged, in use) the person
+/// is told in `signals.notice` and the picker shows the camera still in use; `None` then.
+pub async fn open_camera_for_switch(
+    device_id: &str,
+    signals: CallSignals,
+) -> Option<MediaStreamTrack> {
+    match camera(device_id).await {
+        Ok(track) => {
+            let video_on = signals
+                .local_media
+                .try_get_untracked()
+                .unwrap_or_default()
+                .video;
+            track.set_enabled(video_on);
+            Some(track)
+        }
+        Err(error) => {
+            signals
+                .notice
+                .try_set(Some(error.user_message().to_string()));
+            // Re-render the picker so it shows the camera still in use.
+            signals.camera_id.try_update(|_| {});
+            None
+        }
+    }
+}
+
+impl LocalMedia {
+    /// The second half of a camera switch, once the transport sends `track` (camera
+    /// `device_id`): swaps it into the local stream, stops the old camera and shows the change.
+    pub fn finish_camera_switch(
+        &self,
+        track: &MediaStreamTrack,
+        device_id: String,
+        signals: CallSignals,
+    ) {
+        self.replace_camera(track);
+        signals.camera_id.try_set(Some(device_id));
+        signals.notice.try_set(None);
+        // The preview element keeps the same stream; re-set it so it shows the new track at once.
+        signals.local_stream.try_set(Some(self.stream()));
     }
 }
 

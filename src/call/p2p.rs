@@ -610,31 +610,12 @@ fn stop_screen_share(rc: &Rc<RefCell<Engine>>) {
 /// no renegotiation) and in the local stream, then stops the old track.
 async fn switch_camera(rc: Rc<RefCell<Engine>>, device_id: String) {
     let signals = rc.borrow().reporter.signals();
-    let track = match media::camera(&device_id).await {
-        Ok(t) => t,
-        Err(error) => {
-            signals
-                .notice
-                .try_set(Some(error.user_message().to_string()));
-            // Re-render the picker so it shows the camera still in use.
-            signals.camera_id.try_update(|_| {});
-            return;
-        }
+    let Some(track) = media::open_camera_for_switch(&device_id, signals).await else {
+        return;
     };
     let sender = {
         let e = rc.borrow();
-        let Some(local) = e.media.as_ref().filter(|_| !e.released) else {
-            track.stop();
-            return;
-        };
-        track.set_enabled(
-            signals
-                .local_media
-                .try_get_untracked()
-                .unwrap_or_default()
-                .video,
-        );
-        let old = local.video_track();
+        let old = e.media.as_ref().and_then(LocalMedia::video_track);
         e.link
             .as_ref()
             .zip(old)
@@ -645,19 +626,11 @@ async fn switch_camera(rc: Rc<RefCell<Engine>>, device_id: String) {
             leptos::logging::warn!("could not replace the camera track: {err:?}");
         }
     }
-    let stream = {
-        let e = rc.borrow();
-        let Some(local) = e.media.as_ref().filter(|_| !e.released) else {
-            track.stop();
-            return;
-        };
-        local.replace_camera(&track);
-        local.stream()
-    };
-    signals.camera_id.try_set(Some(device_id));
-    signals.notice.try_set(None);
-    // The preview element keeps the same stream; re-set it so it shows the new track at once.
-    signals.local_stream.try_set(Some(stream));
+    let e = rc.borrow();
+    match e.media.as_ref().filter(|_| !e.released) {
+        Some(local) => local.finish_camera_switch(&track, device_id, signals),
+        None => track.stop(),
+    }
 }
 
 // ------------------------------------------------------------------ leaving

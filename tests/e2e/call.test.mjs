@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId,
-  inboundStats, waitFor, callState, waitCallState, openParty, fakeScreenCapture,
+  inboundStats, waitFor, callState, waitCallState, openParty, fakeScreenCapture, fakeSecondCamera,
+  sentVideoTrackId,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -161,40 +162,10 @@ test('the same person in a second tab is offered to continue the call there', as
 });
 
 test('switching camera mid-call replaces the track without interrupting the call', async (t) => {
-  // A second camera for the patient. Chromium's second fake capture device
-  // (--use-fake-device-for-media-stream=device-count=2) feeds previews but never an encoder
-  // (measured: plain-JS replaceTrack to it freezes the outbound video too), so the second camera
-  // is a canvas-backed device. Everything the app does — enumerateDevices, the picker,
-  // getUserMedia with an exact deviceId, replaceTrack, stopping the old camera — runs for real.
+  // A second camera for the patient (see fakeSecondCamera for why it is a canvas).
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
-  await patient.context.addInitScript(() => {
-    const devices = navigator.mediaDevices;
-    const enumerate = devices.enumerateDevices.bind(devices);
-    devices.enumerateDevices = async () => [
-      ...(await enumerate()),
-      Object.create(MediaDeviceInfo.prototype, {
-        deviceId: { value: 'canvas-camera' }, kind: { value: 'videoinput' },
-        label: { value: 'Second camera' }, groupId: { value: 'canvas' },
-      }),
-      // Listed, but unplugged: getUserMedia (Chromium's own) rejects it with OverconstrainedError.
-      Object.create(MediaDeviceInfo.prototype, {
-        deviceId: { value: 'unplugged-camera' }, kind: { value: 'videoinput' },
-        label: { value: 'Unplugged camera' }, groupId: { value: 'gone' },
-      }),
-    ];
-    const gum = devices.getUserMedia.bind(devices);
-    devices.getUserMedia = async (c) => {
-      if (c?.video?.deviceId?.exact !== 'canvas-camera') return gum(c);
-      const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 240 });
-      const g = canvas.getContext('2d');
-      let n = 0;
-      setInterval(() => { g.fillStyle = `hsl(${n++ % 360},80%,50%)`; g.fillRect(0, 0, 320, 240); }, 33);
-      const stream = canvas.captureStream(30);
-      window.__tracks.push(...stream.getTracks());
-      return stream;
-    };
-  });
+  await fakeSecondCamera(patient.context);
   await doctor.page.goto(consultation('doctor'));
   await patient.page.goto(consultation('patient'));
   await waitCallState(doctor.page, 'active');
@@ -203,10 +174,7 @@ test('switching camera mid-call replaces the track without interrupting the call
 
   const picker = patient.page.getByRole('combobox', { name: 'Camera' });
   await picker.waitFor();
-  const sentTrack = () => patient.page.evaluate(() => {
-    const pc = window.__pcs.filter((p) => p.connectionState !== 'closed').at(-1);
-    return pc.getSenders().find((s) => s.track?.kind === 'video').track.id;
-  });
+  const sentTrack = () => sentVideoTrackId(patient.page);
   const before = await sentTrack();
   await picker.selectOption('canvas-camera');
   await waitFor(async () => (await sentTrack()) !== before);

@@ -297,3 +297,49 @@ export const livekitArgs = (livekit, secret = LIVEKIT_SECRET) => [
   '--provider', 'livekit', '--livekit-url', livekit.url,
   '--livekit-api-key', LIVEKIT_KEY, '--livekit-api-secret', secret,
 ];
+
+/**
+ * A second camera, "Second camera" (deviceId canvas-camera), and a listed but unplugged one
+ * (unplugged-camera), for pages of `context`. Chromium's second fake capture device
+ * (--use-fake-device-for-media-stream=device-count=2) feeds previews but never an encoder
+ * (measured: plain-JS replaceTrack to it freezes the outbound video too), so the second camera
+ * is canvas-backed. Everything the app does — enumerateDevices, the picker, getUserMedia with an
+ * exact deviceId, replacing the sent track, stopping the old camera — runs for real.
+ */
+export async function fakeSecondCamera(context) {
+  await context.addInitScript(() => {
+    const devices = navigator.mediaDevices;
+    const enumerate = devices.enumerateDevices.bind(devices);
+    devices.enumerateDevices = async () => [
+      ...(await enumerate()),
+      Object.create(MediaDeviceInfo.prototype, {
+        deviceId: { value: 'canvas-camera' }, kind: { value: 'videoinput' },
+        label: { value: 'Second camera' }, groupId: { value: 'canvas' },
+      }),
+      // Listed, but unplugged: getUserMedia (Chromium's own) rejects it with OverconstrainedError.
+      Object.create(MediaDeviceInfo.prototype, {
+        deviceId: { value: 'unplugged-camera' }, kind: { value: 'videoinput' },
+        label: { value: 'Unplugged camera' }, groupId: { value: 'gone' },
+      }),
+    ];
+    const gum = devices.getUserMedia.bind(devices);
+    devices.getUserMedia = async (c) => {
+      if (c?.video?.deviceId?.exact !== 'canvas-camera') return gum(c);
+      const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 240 });
+      const g = canvas.getContext('2d');
+      let n = 0;
+      setInterval(() => { g.fillStyle = `hsl(${n++ % 360},80%,50%)`; g.fillRect(0, 0, 320, 240); }, 33);
+      const stream = canvas.captureStream(30);
+      window.__tracks.push(...stream.getTracks());
+      return stream;
+    };
+  });
+}
+
+/** The id of the video track the page sends now (on any of its open peer connections). */
+export async function sentVideoTrackId(page) {
+  return page.evaluate(() => window.__pcs
+    .filter((p) => p.connectionState !== 'closed')
+    .flatMap((p) => p.getSenders())
+    .find((s) => s.track?.kind === 'video')?.track.id);
+}

@@ -7,7 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, startLivekit, livekitArgs, launchBrowser, apiToken, appointmentId, inboundStats,
-  waitFor, callState, waitCallState, openParty, newWatchedPage, freePort,
+  waitFor, callState, waitCallState, openParty, newWatchedPage, freePort, fakeScreenCapture,
+  fakeSecondCamera, sentVideoTrackId,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -157,4 +158,32 @@ test('the LiveKit server going away mid-call shows reconnecting, then says what 
   await waitCallState(patient.page, 'failed', 90_000);
   assert.match(await patient.page.getByTestId('call-error').textContent(), /can't reach the clinic's video server/);
   await waitCallState(doctor.page, 'failed', 30_000);
+});
+
+test('through the SFU: screen sharing and a camera switch reach the other side', async (t) => {
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await fakeScreenCapture(doctor.context);
+  await fakeSecondCamera(patient.context);
+  await doctor.page.goto(consultation('doctor'));
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(patient.page, 'active', 20_000);
+  await waitCallState(doctor.page, 'active', 20_000);
+
+  await doctor.page.getByRole('button', { name: 'Share screen' }).click();
+  const screen = patient.page.getByTestId('remote-screen');
+  await screen.waitFor({ timeout: 15_000 });
+  await waitFor(() => screen.evaluate((v) => v.videoWidth > 0));
+  await doctor.page.getByRole('button', { name: 'Stop sharing' }).click();
+  await screen.waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await doctor.page.evaluate(() => window.__screen.getVideoTracks()[0].readyState), 'ended');
+
+  const picker = patient.page.getByRole('combobox', { name: 'Camera' });
+  const before = await sentVideoTrackId(patient.page);
+  await picker.selectOption('canvas-camera');
+  await waitFor(async () => (await sentVideoTrackId(patient.page)) !== before);
+  const oldTrack = await patient.page.evaluate((id) => window.__tracks.find((x) => x.id === id)?.readyState, before);
+  assert.equal(oldTrack, 'ended', 'the previous camera is released');
+  assert.equal(await callState(patient.page), 'active');
+  await mediaFlows(doctor.page);
 });
