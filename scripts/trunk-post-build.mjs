@@ -1,21 +1,30 @@
 // Trunk post-build hook: ships LiveKit's browser SDK (npm livekit-client, pinned in
-// package-lock.json) in dist/ under a content-hashed name, and writes that name into
-// index.html's <meta name="teleconsult-livekit-sdk">. The app import()s it only when a LiveKit
-// call starts, so sign-in and the dashboards never fetch it. The hashed name is cached as
-// immutable by the reference server (and should be by any CDN).
+// package-lock.json) and its end-to-end-encryption worker in dist/ under content-hashed names,
+// and writes those names into index.html's <meta name="teleconsult-livekit-sdk"> and
+// <meta name="teleconsult-livekit-e2ee-worker">. The app loads them only when a LiveKit call
+// starts (the worker only for an encrypted one), so sign-in and the dashboards never fetch them.
+// Hashed names are cached as immutable by the reference server (and should be by any CDN).
+// The SDK is the minified UMD build: 154 KB gzip against 318 KB for the unminified ESM build;
+// import()ed as a module it defines globalThis.LivekitClient.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('run by Trunk as a post_build hook (TRUNK_STAGING_DIR is unset)');
-// The minified UMD build: 154 KB gzip against 318 KB for the unminified ESM build. Imported as a
-// module it defines globalThis.LivekitClient.
-const sdk = readFileSync('node_modules/livekit-client/dist/livekit-client.umd.js');
-const name = `livekit-client-${createHash('sha256').update(sdk).digest('hex').slice(0, 16)}.js`;
-writeFileSync(join(staging, name), sdk);
 const indexPath = join(staging, 'index.html');
-const index = readFileSync(indexPath, 'utf8');
-const placeholder = '<meta name="teleconsult-livekit-sdk" content="" />';
-if (!index.includes(placeholder)) throw new Error(`index.html lacks ${placeholder}`);
-writeFileSync(indexPath, index.replace(placeholder, `<meta name="teleconsult-livekit-sdk" content="${name}" />`));
+let index = readFileSync(indexPath, 'utf8');
+// Each file under a content-hashed name, named in its <meta> placeholder of index.html. The E2EE
+// worker is the SDK's classic (UMD) build, for `new Worker(url)`.
+for (const [meta, source, stem] of [
+  ['teleconsult-livekit-sdk', 'node_modules/livekit-client/dist/livekit-client.umd.js', 'livekit-client'],
+  ['teleconsult-livekit-e2ee-worker', 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.js', 'livekit-e2ee-worker'],
+]) {
+  const bytes = readFileSync(source);
+  const name = `${stem}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.js`;
+  writeFileSync(join(staging, name), bytes);
+  const placeholder = `<meta name="${meta}" content="" />`;
+  if (!index.includes(placeholder)) throw new Error(`index.html lacks ${placeholder}`);
+  index = index.replace(placeholder, `<meta name="${meta}" content="${name}" />`);
+}
+writeFileSync(indexPath, index);

@@ -42,9 +42,30 @@ export function listen(sdk, room, report) {
     [E.Reconnecting]: () => report({ type: 'reconnecting' }),
     [E.Reconnected]: () => report({ type: 'reconnected' }),
     [E.Disconnected]: (reason) => report({ type: 'disconnected', reason: reason ?? null }),
+    [E.ParticipantEncryptionStatusChanged]: (enabled, p) => {
+      if (!p || p === room.localParticipant) report({ type: 'encryptionChanged', enabled: !!enabled });
+    },
+    [E.EncryptionError]: () => report({ type: 'encryptionError' }),
   };
   for (const [name, fn] of Object.entries(handlers)) room.on(name, fn);
   return () => { for (const [name, fn] of Object.entries(handlers)) room.off(name, fn); };
+}
+
+// A Room for a 1:1 consultation; with `key`, end-to-end encrypted with that key through the
+// SDK's E2EE worker at `workerUrl`. Resolves to { room, worker }.
+export async function new_room(sdk, workerUrl, key) {
+  const options = { dynacast: true, stopLocalTrackOnUnpublish: false };
+  let worker = null;
+  if (key) {
+    if (!sdk.isE2EESupported()) throw new Error('e2ee-unsupported');
+    const keyProvider = new sdk.ExternalE2EEKeyProvider();
+    await keyProvider.setKey(key);
+    worker = new Worker(workerUrl);
+    options.e2ee = { keyProvider, worker };
+  }
+  const room = new sdk.Room(options);
+  if (key) await room.setE2EEEnabled(true);
+  return { room, worker };
 }
 
 // A ConnectionError's reason and HTTP status (LiveKit's numeric enums), or nulls.
@@ -58,6 +79,7 @@ extern "C" {
     fn load_sdk(url: &str) -> Result<Promise, JsValue>;
     fn listen(sdk: &JsValue, room: &RoomHandle, report: &Function) -> Function;
     fn connection_error(e: &JsValue) -> JsValue;
+    fn new_room(sdk: &JsValue, worker_url: &str, key: Option<String>) -> Promise;
 
     /// `Room` (<https://docs.livekit.io/reference/client-sdk-js/classes/Room.html>).
     #[wasm_bindgen(js_name = Room)]
@@ -115,6 +137,10 @@ pub enum SdkError {
     /// The file could not be fetched or run (network, CDN, content blocked).
     #[error("the LiveKit SDK could not be loaded: {0}")]
     Load(String),
+    /// The clinic encrypts consultations end to end and this browser cannot (no insertable
+    /// streams / `RTCRtpScriptTransform`).
+    #[error("this browser cannot encrypt calls end to end")]
+    E2eeUnsupported,
 }
 
 impl Sdk {
@@ -124,18 +150,7 @@ impl Sdk {
     /// # Errors
     /// [`SdkError::Missing`] without the meta tag, [`SdkError::Load`] when the import fails.
     pub async fn load() -> Result<Sdk, SdkError> {
-        let document = leptos::prelude::document();
-        let file = document
-            .query_selector("meta[name=teleconsult-livekit-sdk]")
-            .ok()
-            .flatten()
-            .and_then(|m| m.get_attribute("content"))
-            .filter(|c| !c.is_empty())
-            .ok_or(SdkError::Missing)?;
-        let base = document.base_uri().ok().flatten().unwrap_or_default();
-        let url = web_sys::Url::new_with_base(&file, &base)
-            .map(|u| u.href())
-            .unwrap_or(file);
+        let url = asset_url("teleconsult-livekit-sdk")?;
         let promise = load_sdk(&url).map_err(|e| SdkError::Load(describe(&e)))?;
         JsFuture::from(promise)
             .await
@@ -154,24 +169,53 @@ impl Sdk {
     }
 
     /// A new `Room` with the options of a 1:1 consultation (dynacast on; our own tracks are
-    /// never stopped by the SDK, `LocalMedia` owns them).
-    pub fn new_room(&self) -> Result<Room, JsValue> {
-        let ctor: Function = Reflect::get(&self.0, &"Room".into())?.dyn_into()?;
-        let options = Object::new();
-        Reflect::set(&options, &"dynacast".into(), &JsValue::TRUE)?;
-        Reflect::set(
-            &options,
-            &"stopLocalTrackOnUnpublish".into(),
-            &JsValue::FALSE,
-        )?;
-        let args = js_sys::Array::of1(&options);
-        let room: RoomHandle = Reflect::construct(&ctor, &args)?.unchecked_into();
+    /// never stopped by the SDK, `LocalMedia` owns them). With `e2ee_key`, media is end-to-end
+    /// encrypted with it (livekit-client's E2EE: an `ExternalE2EEKeyProvider` and the SDK's
+    /// worker, named in `<meta name="teleconsult-livekit-e2ee-worker">`).
+    ///
+    /// # Errors
+    /// [`SdkError::E2eeUnsupported`] when this browser cannot encrypt, [`SdkError::Missing`]
+    /// without the worker file, [`SdkError::Load`] for anything else.
+    pub async fn new_room(&self, e2ee_key: Option<&str>) -> Result<Room, SdkError> {
+        let worker_url = match e2ee_key {
+            Some(_) => asset_url("teleconsult-livekit-e2ee-worker")?,
+            None => String::new(),
+        };
+        let made = JsFuture::from(new_room(&self.0, &worker_url, e2ee_key.map(str::to_string)))
+            .await
+            .map_err(|e| match describe(&e).as_str() {
+                "e2ee-unsupported" => SdkError::E2eeUnsupported,
+                other => SdkError::Load(other.to_string()),
+            })?;
+        let room: RoomHandle = Reflect::get(&made, &"room".into())
+            .map_err(|e| SdkError::Load(describe(&e)))?
+            .unchecked_into();
+        let worker = Reflect::get(&made, &"worker".into())
+            .ok()
+            .and_then(|w| w.dyn_into::<web_sys::Worker>().ok());
         Ok(Room {
             sdk: self.clone(),
             room,
+            worker,
             listening: None,
         })
     }
+}
+
+/// The URL of the hashed asset named by `<meta name={meta}>`, against the page's base URL.
+fn asset_url(meta: &str) -> Result<String, SdkError> {
+    let document = leptos::prelude::document();
+    let file = document
+        .query_selector(&format!("meta[name={meta}]"))
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_attribute("content"))
+        .filter(|c| !c.is_empty())
+        .ok_or(SdkError::Missing)?;
+    let base = document.base_uri().ok().flatten().unwrap_or_default();
+    Ok(web_sys::Url::new_with_base(&file, &base)
+        .map(|u| u.href())
+        .unwrap_or(file))
 }
 
 /// Where a track comes from (`Track.Source`): `camera`, `microphone`, `screen_share`, ….
@@ -251,6 +295,13 @@ pub enum RoomEvent {
     Reconnecting,
     /// The SDK reconnected.
     Reconnected,
+    /// This person's media started or stopped being end-to-end encrypted.
+    EncryptionChanged {
+        /// Encrypted now.
+        enabled: bool,
+    },
+    /// Encrypting or decrypting failed (e.g. the two sides hold different keys).
+    EncryptionError,
     /// Disconnected for good, with LiveKit's `DisconnectReason` (2 duplicate identity,
     /// 4 participant removed, 5 room deleted, 10 room closed, …).
     Disconnected {
@@ -280,6 +331,8 @@ pub struct ConnectFailure {
 pub struct Room {
     sdk: Sdk,
     room: RoomHandle,
+    /// The E2EE worker, when encrypted; terminated on drop.
+    worker: Option<web_sys::Worker>,
     listening: Option<Listening>,
 }
 
@@ -371,6 +424,14 @@ impl Room {
         }
     }
 
+    /// Whether media is end-to-end encrypted (`room.isE2EEEnabled`).
+    pub fn is_encrypted(&self) -> bool {
+        Reflect::get(&self.room, &"isE2EEEnabled".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
     /// Leaves the room.
     pub fn disconnect(&self) {
         let _ = self.room.disconnect();
@@ -383,6 +444,9 @@ impl Drop for Room {
             let _ = stop.call0(&JsValue::NULL);
         }
         self.disconnect();
+        if let Some(worker) = self.worker.take() {
+            worker.terminate();
+        }
     }
 }
 

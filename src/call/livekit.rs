@@ -14,7 +14,7 @@ use std::{cell::RefCell, rc::Rc};
 
 use leptos::prelude::*;
 use teleconsult_core::{
-    call::{CallError, CallEvent, Effect, LeaveReason, MediaPath},
+    call::{CallError, CallEvent, Effect, LeaveReason, MediaPath, Refusal},
     media_error::MediaError,
     signaling::Peer,
     Role,
@@ -26,7 +26,9 @@ use super::{
     media::{self, LocalMedia, ScreenShare, TrackKind},
     transport::{CallReporter, CallTransport, MediaFlags},
 };
-use crate::bindings::livekit::{ConnectFailure, Publication, Room, RoomEvent, Sdk, Source};
+use crate::bindings::livekit::{
+    ConnectFailure, Publication, Room, RoomEvent, Sdk, SdkError, Source,
+};
 
 /// How long joining the room may take before the person is told the video server cannot be
 /// reached: `room.connect()` retries for a long time against an unreachable or wrong URL.
@@ -55,6 +57,8 @@ pub struct LivekitParams {
     /// This person is already in the room from another tab or device: offer "continue here"
     /// instead of joining (joining would end the other session).
     pub busy: bool,
+    /// The appointment's end-to-end encryption key, when the clinic encrypts consultations.
+    pub e2ee_key: Option<String>,
 }
 
 /// A consultation through LiveKit. See the module documentation.
@@ -212,10 +216,23 @@ async fn join(rc: Rc<RefCell<Engine>>) {
             return dispatch(&rc, CallEvent::Failed(CallError::MediaServerUnreachable));
         }
     };
-    let mut room = match sdk.new_room() {
+    let key = rc.borrow().params.e2ee_key.clone();
+    let mut room = match sdk.new_room(key.as_deref()).await {
         Ok(room) => room,
+        Err(SdkError::E2eeUnsupported) => {
+            return dispatch(
+                &rc,
+                CallEvent::Failed(CallError::Refused {
+                    reason: Refusal::ProviderUnsupported,
+                    message: "This clinic encrypts its consultations end to end, and this \
+                              browser cannot. Open the consultation in a current Chrome, Edge, \
+                              Firefox or Safari."
+                        .into(),
+                }),
+            );
+        }
         Err(e) => {
-            leptos::logging::warn!("could not create a LiveKit room: {e:?}");
+            leptos::logging::warn!("could not create a LiveKit room: {e}");
             return dispatch(&rc, CallEvent::Failed(CallError::MediaServerUnreachable));
         }
     };
@@ -250,6 +267,7 @@ async fn join(rc: Rc<RefCell<Engine>>) {
         (e.reporter.signals(), e.params.role)
     };
     signals.signaling_connected.try_set(true);
+    signals.encrypted.try_set(room.is_encrypted());
     let other = room.remote_participants().into_iter().next();
     let peer_present = other.is_some();
     if let Some((identity, name)) = other {
@@ -310,7 +328,7 @@ fn connect_error(failure: &ConnectFailure) -> CallError {
         // The SFU refused the join token (401): a new one comes with a new sign-in and join.
         (Some(NOT_ALLOWED), Some(401)) => CallError::SessionExpired,
         (Some(NOT_ALLOWED), _) => CallError::Refused {
-            reason: teleconsult_core::call::Refusal::Forbidden,
+            reason: Refusal::Forbidden,
             message: "The clinic's video server did not let you into this consultation. Try \
                       again from your dashboard; if it keeps happening, contact the clinic."
                 .into(),
@@ -426,6 +444,17 @@ fn on_event(rc: &Rc<RefCell<Engine>>, event: RoomEvent) {
             rc.borrow_mut().reconnecting = false;
             signals.signaling_connected.try_set(true);
             dispatch(rc, CallEvent::Media(MediaPath::Connected));
+        }
+        RoomEvent::EncryptionChanged { enabled } => {
+            signals.encrypted.try_set(enabled);
+        }
+        RoomEvent::EncryptionError => {
+            signals.notice.try_set(Some(
+                "The call's end-to-end encryption failed, so some of the other party's sound or \
+                 picture cannot be shown. Leave and join again; if it keeps happening, tell the \
+                 clinic."
+                    .into(),
+            ));
         }
         RoomEvent::Disconnected { reason } => {
             if !rc.borrow().connected {

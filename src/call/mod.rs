@@ -59,7 +59,12 @@ pub async fn connect(
             };
             Ok(Box::new(P2pCall::start(params, reporter)))
         }
-        Connection::Livekit { url, token, .. } => {
+        Connection::Livekit {
+            url,
+            token,
+            e2ee_key,
+            ..
+        } => {
             // The SDK loads while the room status is asked and the camera starts.
             crate::bindings::livekit::Sdk::preload();
             // LiveKit lets a second session of the same identity in and ends the first one;
@@ -77,6 +82,7 @@ pub async fn connect(
                 token,
                 role: api.role(),
                 busy,
+                e2ee_key,
             };
             Ok(Box::new(LivekitCall::start(params, reporter)))
         }

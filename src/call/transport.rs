@@ -84,6 +84,9 @@ pub struct CallSignals {
     pub camera_id: RwSignal<Option<String>>,
     /// A problem that does not end the call (e.g. the chosen camera is gone), in plain words.
     pub notice: RwSignal<Option<String>>,
+    /// Media is end-to-end encrypted beyond the transport's own encryption (LiveKit E2EE: the
+    /// SFU cannot see it). P2P media is always end to end (DTLS-SRTP between the browsers).
+    pub encrypted: RwSignal<bool>,
 }
 
 impl CallSignals {
@@ -102,6 +105,7 @@ impl CallSignals {
             cameras: RwSignal::new(Vec::new()),
             camera_id: RwSignal::new(None),
             notice: RwSignal::new(None),
+            encrypted: RwSignal::new(false),
         }
     }
 
@@ -120,6 +124,7 @@ impl CallSignals {
             cameras: self.cameras.into(),
             camera_id: self.camera_id.into(),
             notice: self.notice.into(),
+            encrypted: self.encrypted.into(),
         }
     }
 
@@ -164,6 +169,8 @@ pub struct CallView {
     pub camera_id: Signal<Option<String>>,
     /// A problem that does not end the call, in plain words.
     pub notice: Signal<Option<String>>,
+    /// Media is end-to-end encrypted through the SFU (LiveKit E2EE).
+    pub encrypted: Signal<bool>,
 }
 
 /// How a transport reports what happens: runs the provider-neutral state machine and writes the

@@ -101,6 +101,11 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                         })
                     }}
                 </span>
+                <Show when=move || signals.encrypted.get()>
+                    <span class="pill" data-testid="e2ee" title="Only you and the other party can see and hear this call; the video server cannot.">
+                        "End-to-end encrypted"
+                    </span>
+                </Show>
                 <CallTimer signals=signals />
             </div>
             <div class="stage">

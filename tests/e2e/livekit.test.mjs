@@ -71,6 +71,7 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
   await mediaFlows(patient.page);
   await mediaFlows(doctor.page);
   assert.match(await doctor.page.getByTestId('remote-name').textContent(), /Adib Hossain · Patient/);
+  assert.equal(await patient.page.getByTestId('e2ee').count(), 0, 'not claimed when off');
 
   await patient.page.getByRole('button', { name: 'Mute microphone' }).click();
   await doctor.page.getByTestId('remote-muted').getByText('muted their microphone').waitFor({ timeout: 5_000 });
@@ -186,4 +187,29 @@ test('through the SFU: screen sharing and a camera switch reach the other side',
   assert.equal(oldTrack, 'ended', 'the previous camera is released');
   assert.equal(await callState(patient.page), 'active');
   await mediaFlows(doctor.page);
+});
+
+test('with the clinic\'s E2EE secret, media is end-to-end encrypted through the SFU and still decoded both ways', async (t) => {
+  const port = await freePort();
+  const e2ee = await startServer({
+    args: ['--demo', ...livekitArgs({ url: `ws://127.0.0.1:${port}` }), '--livekit-e2ee-secret', 'clinic-e2ee-secret-of-at-least-32-chars'],
+  });
+  t.after(() => e2ee.stop());
+  const own = await startLivekit({ port });
+  t.after(() => own.stop());
+  const ownId = await appointmentId(e2ee.url, await apiToken(e2ee.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
+  const doctor = await openParty(t, browser, e2ee.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, e2ee.url, 'patient@example.com', 'patient-demo');
+  const requests = recordRequests(patient.page);
+  await doctor.page.goto(consultation('doctor', e2ee.url, ownId));
+  await patient.page.goto(consultation('patient', e2ee.url, ownId));
+  await waitCallState(patient.page, 'active', 20_000);
+  await waitCallState(doctor.page, 'active', 20_000);
+  // Frames decode on both sides only if both hold the same key: the SFU forwards ciphertext.
+  await mediaFlows(patient.page);
+  await mediaFlows(doctor.page);
+  for (const page of [patient.page, doctor.page]) {
+    await page.getByTestId('e2ee').getByText('End-to-end encrypted').waitFor();
+  }
+  assert.equal(requests.filter((u) => /livekit-e2ee-worker-[0-9a-f]{16}\.js$/.test(u)).length, 1, 'the E2EE worker ran');
 });

@@ -162,6 +162,10 @@ pub enum Connection {
         #[serde(with = "time::serde::rfc3339")]
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         token_expires_at: OffsetDateTime,
+        /// The appointment's end-to-end encryption key (base64url, 32 bytes), when the clinic
+        /// turned E2EE on; both participants get the same one, the SFU never does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        e2ee_key: Option<String>,
     },
 }
 

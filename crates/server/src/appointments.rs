@@ -372,6 +372,11 @@ pub async fn join(
                 url: lk.url.clone(),
                 token,
                 token_expires_at,
+                e2ee_key: state
+                    .config
+                    .livekit_e2ee_secret
+                    .as_ref()
+                    .map(|secret| crate::livekit::e2ee_key(secret, &a.room)),
             }
         }
     };

@@ -114,6 +114,13 @@ pub struct Config {
     #[arg(long, env = "TELECONSULT_LIVEKIT_API_SECRET", hide_env_values = true)]
     pub livekit_api_secret: Option<Secret>,
 
+    /// Turns on end-to-end encryption of LiveKit consultations (livekit-client's E2EE): each
+    /// appointment's media key is HMAC-SHA256 of its room name with this secret, handed to its two
+    /// participants with the join answer. The SFU never sees it. At least 32 characters; unset:
+    /// off.
+    #[arg(long, env = "TELECONSULT_LIVEKIT_E2EE_SECRET", hide_env_values = true)]
+    pub livekit_e2ee_secret: Option<Secret>,
+
     /// Origins allowed to call the API from a browser when the app is served from elsewhere
     /// (e.g. a CDN), comma-separated: `https://app.clinic.example`. Empty: same origin only.
     #[arg(long, env = "TELECONSULT_CORS_ORIGINS", value_delimiter = ',')]
@@ -167,6 +174,18 @@ impl Config {
                 return Err(format!(
                     "TELECONSULT_CORS_ORIGINS entries must be origins like https://app.clinic.example (no path, no wildcard), not {origin:?}"
                 ));
+            }
+        }
+        if let Some(secret) = &self.livekit_e2ee_secret {
+            if self.provider != Provider::Livekit {
+                return Err(
+                    "TELECONSULT_LIVEKIT_E2EE_SECRET is set but the provider is not livekit".into(),
+                );
+            }
+            if secret.expose().chars().count() < 32 {
+                return Err(
+                    "TELECONSULT_LIVEKIT_E2EE_SECRET must be at least 32 characters".into(),
+                );
             }
         }
         if self.turn_secret.is_some() && self.turn_urls.is_empty() {

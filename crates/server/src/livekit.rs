@@ -24,6 +24,19 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{config::Secret, error::AppError};
 
+/// The end-to-end encryption key of `room`: HMAC-SHA256 of the room name with the clinic's
+/// E2EE secret, base64url without padding (32 bytes). Deterministic, so both participants get the
+/// same key without the server storing one.
+pub fn e2ee_key(secret: &Secret, room: &str) -> String {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.expose().as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"teleconsult-livekit-e2ee:");
+    mac.update(room.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 /// Lifetime of a browser's join token: 10 minutes (enough to connect; LiveKit refreshes the
 /// session itself once connected).
 pub const JOIN_TOKEN_TTL: Duration = Duration::minutes(10);

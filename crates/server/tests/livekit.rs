@@ -440,3 +440,65 @@ async fn webhooks_write_the_call_log_only_when_signed_by_livekit() {
     );
     assert_eq!(log.json[0]["call_id"], "RM_abc");
 }
+
+#[tokio::test]
+async fn with_e2ee_both_parties_get_the_same_key_for_their_room_and_nobody_else_does() {
+    let (_fake, url) = start_fake().await;
+    let e2ee = "clinic-e2ee-secret-of-at-least-32-chars";
+    let t = TestApp::with_config(|c| {
+        c.provider = Provider::Livekit;
+        c.livekit_url = Some(url.clone());
+        c.livekit_api_key = Some(KEY.into());
+        c.livekit_api_secret = Some(SECRET.parse().unwrap());
+        c.livekit_e2ee_secret = Some(e2ee.parse().unwrap());
+    })
+    .await;
+    let id = t
+        .appointment_id(Who::Adib, "Follow-up on blood pressure")
+        .await;
+    let join = |who| {
+        let t = &t;
+        async move {
+            t.post(
+                &format!("/api/appointments/{id}/join"),
+                Some(&t.token(who)),
+                None,
+            )
+            .await
+            .json["connection"]["e2ee_key"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let patient = join(Who::Adib).await;
+    let doctor = join(Who::Doctor).await;
+    assert_eq!(patient, doctor);
+    assert_eq!(patient.len(), 43, "32 bytes, base64url without padding");
+    assert_ne!(
+        patient,
+        teleconsult_server::livekit::e2ee_key(
+            &e2ee.parse().unwrap(),
+            "appointment_999_consultation"
+        )
+    );
+    assert!(!patient.contains(SECRET) && !patient.contains(e2ee));
+
+    // Off unless set.
+    let plain = livekit_app(&url, SECRET, 2000).await;
+    let id = plain
+        .appointment_id(Who::Adib, "Follow-up on blood pressure")
+        .await;
+    let r = plain
+        .post(
+            &format!("/api/appointments/{id}/join"),
+            Some(&plain.token(Who::Adib)),
+            None,
+        )
+        .await;
+    assert!(
+        r.json["connection"].get("e2ee_key").is_none(),
+        "{:?}",
+        r.json
+    );
+}
