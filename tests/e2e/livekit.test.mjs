@@ -5,10 +5,11 @@
 // dashboard notice driven by LiveKit's room status — and the SDK fetched only by the call page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import {
   startServer, startLivekit, livekitArgs, launchBrowser, apiToken, appointmentId, inboundStats,
   waitFor, callState, waitCallState, openParty, newWatchedPage, freePort, fakeScreenCapture,
-  fakeSecondCamera, sentVideoTrackId,
+  fakeSecondCamera, sentVideoTrackId, LIVEKIT_KEY, LIVEKIT_SECRET,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -212,4 +213,45 @@ test('with the clinic\'s E2EE secret, media is end-to-end encrypted through the 
     await page.getByTestId('e2ee').getByText('End-to-end encrypted').waitFor();
   }
   assert.equal(requests.filter((u) => /livekit-e2ee-worker-[0-9a-f]{16}\.js$/.test(u)).length, 1, 'the E2EE worker ran');
+});
+
+/** A LiveKit server token (HS256) for RoomService calls from the test, as the clinic's backend would sign it. */
+function serviceToken(grant) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iss: LIVEKIT_KEY, nbf: now, exp: now + 60, video: grant })}`;
+  return `${body}.${createHmac('sha256', LIVEKIT_SECRET).update(body).digest('base64url')}`;
+}
+
+test('the clinic closing the room mid-call is told in plain words on both sides', async (t) => {
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(consultation('doctor'));
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(patient.page, 'active', 20_000);
+  const room = `appointment_${id}_consultation`;
+  const res = await fetch(`${livekit.url.replace('ws://', 'http://')}/twirp/livekit.RoomService/DeleteRoom`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken({ roomCreate: true })}` },
+    body: JSON.stringify({ room }),
+  });
+  assert.equal(res.status, 200, await res.text());
+  for (const page of [patient.page, doctor.page]) {
+    await waitCallState(page, 'failed', 10_000);
+    assert.match(await page.getByTestId('call-error').textContent(), /The clinic closed this consultation/);
+  }
+});
+
+test('a LiveKit server that cannot be reached is explained, not waited on forever', async (t) => {
+  // Nothing listens on this port: the SDK's own retries, then our limit, must end in words.
+  const nowhere = await freePort();
+  const unreachable = await startServer({ args: ['--demo', ...livekitArgs({ url: `ws://127.0.0.1:${nowhere}` })] });
+  t.after(() => unreachable.stop());
+  const ownId = await appointmentId(unreachable.url, await apiToken(unreachable.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
+  const patient = await openParty(t, browser, unreachable.url, 'patient@example.com', 'patient-demo');
+  await patient.page.goto(consultation('patient', unreachable.url, ownId));
+  await waitCallState(patient.page, 'failed', 25_000);
+  assert.match(await patient.page.getByTestId('call-error').textContent(), /can't reach the clinic's video server/);
+  const released = await patient.page.evaluate(() => window.__tracks.map((x) => x.readyState));
+  assert.ok(released.every((s) => s === 'ended'), 'the camera is released');
 });
