@@ -295,18 +295,23 @@ async fn chimes_share_one_audio_context_closed_when_the_dashboard_goes() {
     assert_eq!(count(&counts, "closed"), 1.0, "closed with the dashboard");
 }
 
-#[wasm_bindgen_test]
-async fn a_released_screen_share_unsets_its_ended_handler_and_stops_the_capture() {
-    use teleconsult_web::call::media::ScreenShare;
+/// A live video stream from a canvas, standing in for a captured screen or a remote camera.
+fn canvas_stream() -> web_sys::MediaStream {
     let document = web_sys::window().unwrap().document().unwrap();
     let canvas: web_sys::HtmlCanvasElement =
         document.create_element("canvas").unwrap().unchecked_into();
-    let capture = js_sys::Reflect::get(&canvas, &"captureStream".into())
+    js_sys::Reflect::get(&canvas, &"captureStream".into())
         .unwrap()
         .unchecked_into::<js_sys::Function>()
         .call0(&canvas)
         .unwrap()
-        .unchecked_into::<web_sys::MediaStream>();
+        .unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn a_released_screen_share_unsets_its_ended_handler_and_stops_the_capture() {
+    use teleconsult_web::call::media::ScreenShare;
+    let capture = canvas_stream();
     let share = ScreenShare::from_stream(capture, || {}).expect("a video track");
     let track = Clone::clone(share.track());
     assert!(
@@ -326,15 +331,7 @@ async fn a_tile_whose_playback_the_browser_blocks_offers_a_button_that_starts_it
     // Chromium here lets a page that captures the camera play sound without a click (so the real
     // refusal cannot be produced in the end-to-end tests); Safari and a receive-only page refuse
     // with NotAllowedError. That refusal is stood in for here, the rest is real.
-    let document = web_sys::window().unwrap().document().unwrap();
-    let canvas: web_sys::HtmlCanvasElement =
-        document.create_element("canvas").unwrap().unchecked_into();
-    let capture = js_sys::Reflect::get(&canvas, &"captureStream".into())
-        .unwrap()
-        .unchecked_into::<js_sys::Function>()
-        .call0(&canvas)
-        .unwrap()
-        .unchecked_into::<web_sys::MediaStream>();
+    let capture = canvas_stream();
     js_sys::eval(
         "window.__realPlay = HTMLMediaElement.prototype.play;
          HTMLMediaElement.prototype.play = function () {
