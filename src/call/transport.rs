@@ -196,11 +196,6 @@ impl CallReporter {
         self.signals
     }
 
-    /// The call's state now.
-    pub fn state(&self) -> CallState {
-        self.state.borrow().clone()
-    }
-
     /// Applies `event` to the call's state machine, publishes the new state, and returns the
     /// effects the transport must carry out.
     pub fn dispatch(&self, event: CallEvent) -> Vec<Effect> {

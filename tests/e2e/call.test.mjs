@@ -7,6 +7,7 @@ import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId,
   inboundStats, waitFor, callState, waitCallState, openParty, fakeScreenCapture, fakeSecondCamera,
   sentVideoTrackId,
+  assertReleased,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -62,12 +63,7 @@ test('doctor and patient see and hear each other; mute shows; leave ends everyth
   const took = Date.now() - clicked;
   assert.ok(took < 1_000, `the patient saw the doctor leave after ${took} ms`);
   assert.equal(await callState(doctor.page), 'ended');
-  const released = await doctor.page.evaluate(() => ({
-    tracks: window.__tracks.map((t) => t.readyState),
-    pcs: window.__pcs.map((p) => p.connectionState),
-  }));
-  assert.ok(released.tracks.length >= 2 && released.tracks.every((s) => s === 'ended'), JSON.stringify(released));
-  assert.ok(released.pcs.every((s) => s === 'closed'), JSON.stringify(released));
+  await assertReleased(doctor.page);
   assert.deepEqual(doctor.page.problems, []);
   assert.deepEqual(patient.page.problems, []);
 });
@@ -234,12 +230,7 @@ test('the Back button mid-call unmounts the call screen, which ends the call lik
   assert.equal(await patient.page.evaluate(() => window.__samePage), true, 'no page reload');
   await waitCallState(doctor.page, 'peer-left', 2_000);
   assert.match(await doctor.page.getByTestId('peer-left').textContent(), /left the consultation/);
-  const released = await patient.page.evaluate(() => ({
-    tracks: window.__tracks.map((x) => x.readyState),
-    pcs: window.__pcs.map((p) => p.connectionState),
-  }));
-  assert.ok(released.tracks.length >= 2 && released.tracks.every((s) => s === 'ended'), JSON.stringify(released));
-  assert.ok(released.pcs.every((s) => s === 'closed'), JSON.stringify(released));
+  await assertReleased(patient.page);
   assert.deepEqual(patient.page.problems, [], 'no panic on unmount');
 });
 

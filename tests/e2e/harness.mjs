@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, cpSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const SERVER_BIN = process.env.TELECONSULT_SERVER_BIN ?? 'target/debug/teleconsult-server';
@@ -342,4 +343,17 @@ export async function sentVideoTrackId(page) {
     .filter((p) => p.connectionState !== 'closed')
     .flatMap((p) => p.getSenders())
     .find((s) => s.track?.kind === 'video')?.track.id);
+}
+
+/**
+ * Asserts that `page` released everything a call opened: every recorded camera/microphone track
+ * `ended` (at least the two of a call), every peer connection `closed`.
+ */
+export async function assertReleased(page) {
+  const released = await page.evaluate(() => ({
+    tracks: window.__tracks.map((x) => x.readyState),
+    pcs: window.__pcs.map((p) => p.connectionState),
+  }));
+  assert.ok(released.tracks.length >= 2 && released.tracks.every((s) => s === 'ended'), JSON.stringify(released));
+  assert.ok(released.pcs.every((s) => s === 'closed'), JSON.stringify(released));
 }
