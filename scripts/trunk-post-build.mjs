@@ -1,7 +1,8 @@
 // Trunk post-build hook: ships LiveKit's browser SDK (npm livekit-client, pinned in
-// package-lock.json) and its end-to-end-encryption worker in dist/ under content-hashed names,
-// and writes those names into index.html's <meta name="teleconsult-livekit-sdk"> and
-// <meta name="teleconsult-livekit-e2ee-worker">. The app loads them only when a LiveKit call
+// package-lock.json), its end-to-end-encryption worker and Twilio Video's SDK (npm twilio-video,
+// pinned) in dist/ under content-hashed names, and writes those names into index.html's
+// <meta name="teleconsult-livekit-sdk">, <meta name="teleconsult-livekit-e2ee-worker"> and
+// <meta name="teleconsult-twilio-sdk">. The app loads each only when a call of that provider
 // starts (the worker only for an encrypted one), so sign-in and the dashboards never fetch them.
 // Hashed names are cached as immutable by the reference server (and should be by any CDN).
 // The SDK is the minified UMD build: 154 KB gzip against 318 KB for the unminified ESM build;
@@ -19,6 +20,8 @@ let index = readFileSync(indexPath, 'utf8');
 for (const [meta, source, stem] of [
   ['teleconsult-livekit-sdk', 'node_modules/livekit-client/dist/livekit-client.umd.js', 'livekit-client'],
   ['teleconsult-livekit-e2ee-worker', 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.js', 'livekit-e2ee-worker'],
+  // Twilio Video's minified browser build (89 KB gzip); import()ed it defines globalThis.Twilio.Video.
+  ['teleconsult-twilio-sdk', 'node_modules/twilio-video/dist/twilio-video.min.js', 'twilio-video'],
 ]) {
   const bytes = readFileSync(source);
   const name = `${stem}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.js`;

@@ -10,6 +10,9 @@
 use js_sys::{Function, Object, Promise, Reflect};
 use serde::Deserialize;
 use wasm_bindgen::{prelude::*, JsCast};
+
+use super::sfu::{asset_url, describe, import_named_sdk, listener};
+pub use super::sfu::{RoomEvent, TrackSource};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::MediaStreamTrack;
 
@@ -41,7 +44,7 @@ export function listen(sdk, room, report) {
     [E.SignalReconnecting]: () => report({ type: 'reconnecting' }),
     [E.Reconnecting]: () => report({ type: 'reconnecting' }),
     [E.Reconnected]: () => report({ type: 'reconnected' }),
-    [E.Disconnected]: (reason) => report({ type: 'disconnected', reason: reason ?? null }),
+    [E.Disconnected]: (reason) => report({ type: 'disconnected', reason: typeof reason === 'number' ? reason : null }),
     [E.ParticipantEncryptionStatusChanged]: (enabled, p) => {
       if (!p || p === room.localParticipant) report({ type: 'encryptionChanged', enabled: !!enabled });
     },
@@ -150,12 +153,10 @@ impl Sdk {
     /// # Errors
     /// [`SdkError::Missing`] without the meta tag, [`SdkError::Load`] when the import fails.
     pub async fn load() -> Result<Sdk, SdkError> {
-        let url = asset_url("teleconsult-livekit-sdk")?;
-        let promise = load_sdk(&url).map_err(|e| SdkError::Load(describe(&e)))?;
-        JsFuture::from(promise)
+        import_named_sdk("teleconsult-livekit-sdk", load_sdk)
             .await
             .map(Sdk)
-            .map_err(|e| SdkError::Load(describe(&e)))
+            .map_err(|e| e.map_or(SdkError::Missing, SdkError::Load))
     }
 
     /// Starts loading the SDK now, so that it is ready when [`Sdk::load`] is awaited (the
@@ -178,7 +179,7 @@ impl Sdk {
     /// without the worker file, [`SdkError::Load`] for anything else.
     pub async fn new_room(&self, e2ee_key: Option<&str>) -> Result<Room, SdkError> {
         let worker_url = match e2ee_key {
-            Some(_) => asset_url("teleconsult-livekit-e2ee-worker")?,
+            Some(_) => asset_url("teleconsult-livekit-e2ee-worker").ok_or(SdkError::Missing)?,
             None => String::new(),
         };
         let made = JsFuture::from(new_room(&self.0, &worker_url, e2ee_key.map(str::to_string)))
@@ -202,112 +203,14 @@ impl Sdk {
     }
 }
 
-/// The URL of the hashed asset named by `<meta name={meta}>`, against the page's base URL.
-fn asset_url(meta: &str) -> Result<String, SdkError> {
-    let document = leptos::prelude::document();
-    let file = document
-        .query_selector(&format!("meta[name={meta}]"))
-        .ok()
-        .flatten()
-        .and_then(|m| m.get_attribute("content"))
-        .filter(|c| !c.is_empty())
-        .ok_or(SdkError::Missing)?;
-    let base = document.base_uri().ok().flatten().unwrap_or_default();
-    Ok(web_sys::Url::new_with_base(&file, &base)
-        .map(|u| u.href())
-        .unwrap_or(file))
-}
-
-/// Where a track comes from (`Track.Source`): `camera`, `microphone`, `screen_share`, ….
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// The camera.
-    Camera,
-    /// The microphone.
-    Microphone,
-    /// A shared screen.
-    ScreenShare,
-    /// Audio of a shared screen, or anything else.
-    #[serde(other)]
-    Other,
-}
-
-impl Source {
-    fn name(self) -> &'static str {
-        match self {
-            Source::Camera => "camera",
-            Source::Microphone => "microphone",
-            Source::ScreenShare => "screen_share",
-            Source::Other => "unknown",
-        }
+/// LiveKit's name of a track source (`Track.Source`).
+fn source_name(source: TrackSource) -> &'static str {
+    match source {
+        TrackSource::Camera => "camera",
+        TrackSource::Microphone => "microphone",
+        TrackSource::ScreenShare => "screen_share",
+        TrackSource::Other => "unknown",
     }
-}
-
-/// What a room reports (`RoomEvent`), as far as a consultation cares.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum RoomEvent {
-    /// Someone entered.
-    ParticipantConnected {
-        /// Their identity (`{role}_{id}`).
-        identity: String,
-        /// Their display name, from the token.
-        name: Option<String>,
-    },
-    /// Someone left (or was dropped after LiveKit's timeout).
-    ParticipantDisconnected {
-        /// Their identity.
-        identity: String,
-    },
-    /// A remote track is being received.
-    TrackSubscribed {
-        /// Whose.
-        identity: String,
-        /// Camera, microphone or screen.
-        source: Source,
-        /// Muted at the time of subscription.
-        muted: bool,
-        /// The track (passed beside the tagged object: a JS object inside an internally tagged
-        /// enum cannot be deserialized).
-        #[serde(skip)]
-        track: Option<MediaStreamTrack>,
-    },
-    /// A remote track stopped being received.
-    TrackUnsubscribed {
-        /// Whose.
-        identity: String,
-        /// Camera, microphone or screen.
-        source: Source,
-        /// The track.
-        #[serde(skip)]
-        track: Option<MediaStreamTrack>,
-    },
-    /// A remote participant muted or unmuted a track.
-    TrackMuted {
-        /// Which.
-        source: Source,
-        /// Muted now.
-        muted: bool,
-    },
-    /// The connection to the SFU dropped; the SDK is reconnecting (`signalReconnecting`, then
-    /// `reconnecting` for a full reconnect).
-    Reconnecting,
-    /// The SDK reconnected.
-    Reconnected,
-    /// This person's media started or stopped being end-to-end encrypted.
-    EncryptionChanged {
-        /// Encrypted now.
-        enabled: bool,
-    },
-    /// Encrypting or decrypting failed (e.g. the two sides hold different keys).
-    EncryptionError,
-    /// Disconnected for good, with LiveKit's `DisconnectReason` (2 duplicate identity,
-    /// 4 participant removed, 5 room deleted, 10 room closed, …).
-    Disconnected {
-        /// `DisconnectReason`, when given.
-        reason: Option<u32>,
-    },
 }
 
 /// A `ConnectionError` of `room.connect()`, with LiveKit's numeric reason
@@ -343,20 +246,8 @@ type Listening = (Function, Closure<dyn FnMut(JsValue, JsValue)>);
 impl Room {
     /// Reports every [`RoomEvent`] to `on_event`; events that cannot be read are logged and
     /// dropped.
-    pub fn on_event(&mut self, mut on_event: impl FnMut(RoomEvent) + 'static) {
-        let report =
-            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |raw: JsValue, extra: JsValue| {
-                let mut event = match serde_wasm_bindgen::from_value::<RoomEvent>(raw) {
-                    Ok(event) => event,
-                    Err(e) => return leptos::logging::warn!("LiveKit event not understood: {e}"),
-                };
-                if let RoomEvent::TrackSubscribed { track, .. }
-                | RoomEvent::TrackUnsubscribed { track, .. } = &mut event
-                {
-                    *track = extra.dyn_into::<MediaStreamTrack>().ok();
-                }
-                on_event(event);
-            });
+    pub fn on_event(&mut self, on_event: impl FnMut(RoomEvent) + 'static) {
+        let report = listener("LiveKit", on_event);
         let stop = listen(&self.sdk.0, &self.room, report.as_ref().unchecked_ref());
         self.listening = Some((stop, report));
     }
@@ -408,10 +299,10 @@ impl Room {
     pub async fn publish(
         &self,
         track: &MediaStreamTrack,
-        source: Source,
+        source: TrackSource,
     ) -> Result<Publication, JsValue> {
         let options = Object::new();
-        Reflect::set(&options, &"source".into(), &source.name().into())?;
+        Reflect::set(&options, &"source".into(), &source_name(source).into())?;
         let promise = self.room.local_participant().publish_track(track, &options);
         Ok(JsFuture::from(promise).await?.unchecked_into())
     }
@@ -470,11 +361,4 @@ impl Publication {
         let promise: Promise = replace.call2(&local, track, &JsValue::TRUE)?.dyn_into()?;
         JsFuture::from(promise).await.map(|_| ())
     }
-}
-
-fn describe(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".into())
 }

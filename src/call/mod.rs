@@ -6,15 +6,18 @@
 //! [`CallReporter`], which runs the provider-neutral state machine of `teleconsult_core::call`;
 //! the UI reads the result through [`CallView`](transport::CallView).
 //!
-//! Providers: [`p2p`] (WebRTC through web-sys and our signaling hub) and [`livekit`] (a LiveKit
-//! SFU through LiveKit's browser SDK, loaded only when such a call starts).
+//! Providers: [`p2p`] (WebRTC through web-sys and our signaling hub), and two media servers
+//! through one engine, [`sfu`]: [`livekit`] (LiveKit's browser SDK) and [`twilio`] (Twilio
+//! Video's SDK), each SDK loaded only when such a call starts.
 
 pub mod livekit;
 pub mod media;
 pub mod p2p;
 pub mod peer_link;
+pub mod sfu;
 pub mod signaling;
 pub mod transport;
+pub mod twilio;
 
 use std::rc::Rc;
 
@@ -24,9 +27,10 @@ use teleconsult_core::{
 };
 
 use crate::api::{ApiError, AuthorizedApi, RoomStatusReply};
-use livekit::{LivekitCall, LivekitParams};
+use livekit::{Livekit, LivekitCall};
 use p2p::{P2pCall, P2pParams};
 use transport::{CallReporter, CallTransport};
+use twilio::{Twilio, TwilioCall};
 
 /// Asks the server to join `appointment_id` (`POST /api/appointments/{id}/join`) and starts the
 /// transport of the provider it answers with, reporting to `reporter`.
@@ -67,25 +71,51 @@ pub async fn connect(
         } => {
             // The SDK loads while the room status is asked and the camera starts.
             crate::bindings::livekit::Sdk::preload();
-            // LiveKit lets a second session of the same identity in and ends the first one;
-            // ask first, as the P2P hub does, whether this person is already there.
-            let busy = match api.room_status(&[appointment_id], None, None).await {
-                Ok(RoomStatusReply::Changed(list, _)) => list
-                    .rooms
-                    .iter()
-                    .flat_map(|r| &r.participants)
-                    .any(|p| p.identity == join.identity),
-                _ => false,
-            };
-            let params = LivekitParams {
+            let busy = already_in_room(api, appointment_id, &join.identity).await;
+            let provider = Livekit {
                 url,
                 token,
-                role: api.role(),
-                busy,
                 e2ee_key,
             };
-            Ok(Box::new(LivekitCall::start(params, reporter)))
+            Ok(Box::new(LivekitCall::start(
+                provider,
+                api.role(),
+                busy,
+                reporter,
+            )))
         }
+        Connection::Twilio {
+            token, peer_name, ..
+        } => {
+            crate::bindings::twilio::Sdk::preload();
+            let busy = already_in_room(api, appointment_id, &join.identity).await;
+            let provider = Twilio {
+                token,
+                room: join.room,
+                peer_name,
+            };
+            Ok(Box::new(TwilioCall::start(
+                provider,
+                api.role(),
+                busy,
+                reporter,
+            )))
+        }
+    }
+}
+
+/// Whether `identity` is already in the room of `appointment_id` (another tab or device of this
+/// person). SFUs let a second session of the same identity in and end the first one, so the
+/// call asks first, as the P2P hub does, and offers "continue here" instead. Unknown (the status
+/// could not be read): not busy.
+async fn already_in_room(api: &AuthorizedApi, appointment_id: i64, identity: &str) -> bool {
+    match api.room_status(&[appointment_id], None, None).await {
+        Ok(RoomStatusReply::Changed(list, _)) => list
+            .rooms
+            .iter()
+            .flat_map(|r| &r.participants)
+            .any(|p| p.identity == identity),
+        _ => false,
     }
 }
 

@@ -118,9 +118,10 @@ export async function appointmentId(baseUrl, token, reason) {
 }
 
 /**
- * Records every RTCPeerConnection and every getUserMedia track a page creates, in
- * window.__pcs and window.__tracks, so tests can read stats and check that leaving ends them.
- * Test-side only: the app has no such hook.
+ * Records every RTCPeerConnection, every getUserMedia track and every clone of a track a page
+ * creates, in window.__pcs and window.__tracks, so tests can read stats and check that leaving
+ * ends them (a forgotten `MediaStreamTrack.clone()` keeps the camera on). Test-side only: the app
+ * has no such hook.
  */
 export async function instrumentWebRtc(context) {
   await context.addInitScript(() => {
@@ -135,6 +136,12 @@ export async function instrumentWebRtc(context) {
       const stream = await gum(constraints);
       window.__tracks.push(...stream.getTracks());
       return stream;
+    };
+    const clone = MediaStreamTrack.prototype.clone;
+    MediaStreamTrack.prototype.clone = function () {
+      const copy = clone.call(this);
+      window.__tracks.push(copy);
+      return copy;
     };
   });
 }

@@ -167,6 +167,19 @@ pub enum Connection {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         e2ee_key: Option<String>,
     },
+    /// Through Twilio Video (Twilio's cloud).
+    Twilio {
+        /// Twilio Access Token (JWT, `cty: twilio-fpa;v=1`) with a video grant for this room
+        /// and identity only.
+        token: String,
+        /// When Twilio stops accepting the token for connecting or reconnecting (UTC): the join
+        /// window's close, at most one hour after issue.
+        #[serde(with = "time::serde::rfc3339")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        token_expires_at: OffsetDateTime,
+        /// The other party's display name (a Twilio participant carries only its identity).
+        peer_name: String,
+    },
 }
 
 /// Answer of `POST /api/appointments/{id}/join`.

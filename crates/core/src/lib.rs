@@ -15,6 +15,7 @@ pub mod media_error;
 pub mod negotiation;
 pub mod role;
 pub mod signaling;
+pub mod twilio;
 
 pub use appointment::{AppointmentAction, AppointmentStatus};
 pub use client_config::{ClientConfig, ClientConfigError};

@@ -379,6 +379,23 @@ pub async fn join(
                     .map(|secret| crate::livekit::e2ee_key(secret, &a.room)),
             }
         }
+        Provider::Twilio => {
+            let twilio = state
+                .twilio
+                .as_ref()
+                .ok_or_else(|| AppError::internal("provider twilio without a Twilio client"))?;
+            let (token, token_expires_at) =
+                twilio.join_token(&identity, &a.room, now, window.closes_at)?;
+            let peer = match user.role {
+                Role::Patient => &a.doctor,
+                Role::Doctor => &a.patient,
+            };
+            Connection::Twilio {
+                token,
+                token_expires_at,
+                peer_name: peer.name.clone(),
+            }
+        }
     };
     calls::record(
         &state.db,

@@ -41,6 +41,8 @@ pub enum Provider {
     P2p,
     /// A LiveKit SFU: the app gets a LiveKit URL and an access token.
     Livekit,
+    /// Twilio Video (Twilio's cloud): the app gets a Twilio Access Token with a video grant.
+    Twilio,
 }
 
 /// Settings of the reference server.
@@ -121,12 +123,39 @@ pub struct Config {
     #[arg(long, env = "TELECONSULT_LIVEKIT_E2EE_SECRET", hide_env_values = true)]
     pub livekit_e2ee_secret: Option<Secret>,
 
+    /// Twilio account SID (`AC` + 32 hex digits, the `sub` of the tokens); required with
+    /// `--provider twilio`.
+    #[arg(long, env = "TELECONSULT_TWILIO_ACCOUNT_SID")]
+    pub twilio_account_sid: Option<String>,
+
+    /// Twilio API key SID (`SK` + 32 hex digits, the `iss` of the tokens and the user of the REST
+    /// API); required with `--provider twilio`.
+    #[arg(long, env = "TELECONSULT_TWILIO_API_KEY_SID")]
+    pub twilio_api_key_sid: Option<String>,
+
+    /// Twilio API key secret (signs the Access Tokens, authenticates the REST calls); required
+    /// with `--provider twilio`.
+    #[arg(
+        long,
+        env = "TELECONSULT_TWILIO_API_KEY_SECRET",
+        hide_env_values = true
+    )]
+    pub twilio_api_key_secret: Option<Secret>,
+
+    /// Base URL of Twilio's Video REST API (room status); tests point it at a local stand-in.
+    #[arg(
+        long,
+        env = "TELECONSULT_TWILIO_API_BASE_URL",
+        default_value = "https://video.twilio.com"
+    )]
+    pub twilio_api_base_url: String,
+
     /// Origins allowed to call the API from a browser when the app is served from elsewhere
     /// (e.g. a CDN), comma-separated: `https://app.clinic.example`. Empty: same origin only.
     #[arg(long, env = "TELECONSULT_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
-    /// How long a room-status answer from LiveKit is reused, in milliseconds: many polling
+    /// How long a room-status answer from LiveKit or Twilio is reused, in milliseconds: many polling
     /// clients then cost at most one upstream call per room per interval.
     #[arg(long, env = "TELECONSULT_ROOM_STATUS_CACHE_MS", default_value_t = 2000)]
     pub room_status_cache_ms: u64,
@@ -166,6 +195,9 @@ impl Config {
                 ));
             }
         }
+        if self.provider == Provider::Twilio {
+            self.validate_twilio()?;
+        }
         for origin in &self.cors_origins {
             let host = origin
                 .strip_prefix("https://")
@@ -190,6 +222,62 @@ impl Config {
         }
         if self.turn_secret.is_some() && self.turn_urls.is_empty() {
             return Err("TELECONSULT_TURN_SECRET is set but TELECONSULT_TURN_URLS is empty".into());
+        }
+        Ok(())
+    }
+
+    fn validate_twilio(&self) -> Result<(), String> {
+        let missing: Vec<&str> = [
+            (
+                "TELECONSULT_TWILIO_ACCOUNT_SID",
+                self.twilio_account_sid.is_none(),
+            ),
+            (
+                "TELECONSULT_TWILIO_API_KEY_SID",
+                self.twilio_api_key_sid.is_none(),
+            ),
+            (
+                "TELECONSULT_TWILIO_API_KEY_SECRET",
+                self.twilio_api_key_secret.is_none(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, absent)| absent.then_some(name))
+        .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "provider twilio needs {} to be set",
+                missing.join(", ")
+            ));
+        }
+        // Twilio's SIDs: a two-letter type prefix and 32 hex digits (Twilio, "Glossary: SID").
+        for (name, value, prefix) in [
+            (
+                "TELECONSULT_TWILIO_ACCOUNT_SID",
+                &self.twilio_account_sid,
+                "AC",
+            ),
+            (
+                "TELECONSULT_TWILIO_API_KEY_SID",
+                &self.twilio_api_key_sid,
+                "SK",
+            ),
+        ] {
+            let value = value.as_deref().unwrap_or_default();
+            let well_formed = value.len() == 34
+                && value.starts_with(prefix)
+                && value[2..].chars().all(|c| c.is_ascii_hexdigit());
+            if !well_formed {
+                return Err(format!(
+                    "{name} must be {prefix} followed by 32 hex digits (from the Twilio console), not {value:?}"
+                ));
+            }
+        }
+        let base = &self.twilio_api_base_url;
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(format!(
+                "TELECONSULT_TWILIO_API_BASE_URL must be an http(s) URL, not {base:?}"
+            ));
         }
         Ok(())
     }
@@ -257,6 +345,40 @@ mod tests {
         ])
         .unwrap();
         assert!(c.validate().unwrap_err().contains("wss://"));
+    }
+
+    #[test]
+    fn twilio_needs_well_formed_sids_and_a_secret() {
+        let c = Config::try_parse_from(["x", "--provider", "twilio"]).unwrap();
+        let err = c.validate().unwrap_err();
+        assert!(err.contains("TELECONSULT_TWILIO_ACCOUNT_SID"), "{err}");
+        assert!(err.contains("TELECONSULT_TWILIO_API_KEY_SECRET"), "{err}");
+        let with = |account: &str, key: &str| {
+            Config::try_parse_from([
+                "x",
+                "--provider",
+                "twilio",
+                "--twilio-account-sid",
+                account,
+                "--twilio-api-key-sid",
+                key,
+                "--twilio-api-key-secret",
+                "twilio-secret-value",
+            ])
+            .unwrap()
+        };
+        let account = format!("AC{}", "0123456789abcdef".repeat(2));
+        let key = format!("SK{}", "fedcba9876543210".repeat(2));
+        assert!(with(&account, &key).validate().is_ok());
+        let err = with(&key, &key).validate().unwrap_err();
+        assert!(
+            err.contains("TELECONSULT_TWILIO_ACCOUNT_SID must be AC"),
+            "{err}"
+        );
+        let err = with(&account, "SK123").validate().unwrap_err();
+        assert!(err.contains("TELECONSULT_TWILIO_API_KEY_SID"), "{err}");
+        let debug = format!("{:?}", with(&account, &key));
+        assert!(!debug.contains("twilio-secret-value"), "{debug}");
     }
 
     #[test]

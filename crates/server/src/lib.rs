@@ -17,10 +17,12 @@ pub mod extract;
 pub mod livekit;
 pub mod openapi;
 pub mod presence;
+pub mod room_cache;
 pub mod rooms;
 pub mod signal;
 pub mod static_files;
 pub mod turn;
+pub mod twilio;
 pub mod users;
 pub mod webhooks;
 
@@ -47,8 +49,10 @@ pub use error::AppError;
 use crate::{
     auth::{LoginLimiter, TokenKeys},
     clock::Clock,
+    config::Provider,
     livekit::LiveKit,
     presence::Presence,
+    twilio::Twilio,
 };
 
 /// Largest accepted API request body: 64 KiB (every request of the contract is far smaller).
@@ -71,6 +75,8 @@ pub struct AppState {
     pub presence: Presence,
     /// The LiveKit client, when the provider is LiveKit.
     pub livekit: Option<Arc<LiveKit>>,
+    /// The Twilio client, when the provider is Twilio.
+    pub twilio: Option<Arc<Twilio>>,
     /// The P2P signaling hub's live rooms.
     pub hub: Arc<signal::Hub>,
 }
@@ -133,6 +139,23 @@ impl AppState {
             ))),
             _ => None,
         };
+        let twilio = match (
+            config.provider,
+            &config.twilio_account_sid,
+            &config.twilio_api_key_sid,
+            &config.twilio_api_key_secret,
+        ) {
+            (Provider::Twilio, Some(account), Some(key), Some(secret)) => {
+                Some(Arc::new(Twilio::new(
+                    account.clone(),
+                    key.clone(),
+                    secret.clone(),
+                    config.twilio_api_base_url.clone(),
+                    std::time::Duration::from_millis(config.room_status_cache_ms),
+                )))
+            }
+            _ => None,
+        };
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -141,6 +164,7 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::new()),
             presence: Presence::default(),
             livekit,
+            twilio,
             hub: Arc::default(),
         })
     }

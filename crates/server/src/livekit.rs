@@ -13,16 +13,18 @@
 use std::{
     collections::HashMap,
     sync::atomic::{AtomicU64, Ordering},
-    time::Instant,
 };
 
-use axum::http::StatusCode;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Deserializer, Serialize};
 use teleconsult_core::{api::RoomParticipant, Role};
 use time::{Duration, OffsetDateTime};
 
-use crate::{config::Secret, error::AppError};
+use crate::{
+    config::Secret,
+    error::AppError,
+    room_cache::{upstream_unavailable, RoomCache, Rooms},
+};
 
 /// The end-to-end encryption key of `room`: HMAC-SHA256 of the room name with the clinic's
 /// E2EE secret, base64url without padding (32 bytes). Deterministic, so both participants get the
@@ -99,14 +101,8 @@ pub struct LiveKit {
     api_key: String,
     api_secret: Secret,
     http: reqwest::Client,
-    cache_ttl: std::time::Duration,
-    cache: tokio::sync::Mutex<HashMap<String, Cached>>,
+    cache: RoomCache,
     upstream_calls: AtomicU64,
-}
-
-struct Cached {
-    at: Instant,
-    participants: Vec<RoomParticipant>,
 }
 
 impl LiveKit {
@@ -134,8 +130,7 @@ impl LiveKit {
                 .timeout(UPSTREAM_TIMEOUT)
                 .build()
                 .unwrap_or_default(),
-            cache_ttl,
-            cache: tokio::sync::Mutex::new(HashMap::new()),
+            cache: RoomCache::new(cache_ttl),
             upstream_calls: AtomicU64::new(0),
         }
     }
@@ -212,10 +207,8 @@ impl LiveKit {
         self.upstream_calls.load(Ordering::Relaxed)
     }
 
-    /// Who is in each of `rooms`, from RoomService, reusing answers younger than the cache TTL.
-    ///
-    /// Refreshes are serialized, so concurrent pollers of a stale room wait for one upstream
-    /// call instead of each making their own.
+    /// Who is in each of `rooms`, from RoomService, reusing answers younger than the cache TTL
+    /// (see [`RoomCache`]).
     ///
     /// # Errors
     /// 502 `livekit_unavailable` when LiveKit cannot be reached or refuses the call.
@@ -223,43 +216,20 @@ impl LiveKit {
         &self,
         rooms: &[String],
         now: OffsetDateTime,
-    ) -> Result<HashMap<String, Vec<RoomParticipant>>, AppError> {
-        let mut cache = self.cache.lock().await;
-        let stale: Vec<String> = rooms
-            .iter()
-            .filter(|r| {
-                cache
-                    .get(*r)
-                    .is_none_or(|c| c.at.elapsed() >= self.cache_ttl)
+    ) -> Result<Rooms, AppError> {
+        self.cache
+            .participants(rooms, |stale| async move {
+                let counts = self.list_rooms(&stale, now).await?;
+                let mut fresh = Rooms::new();
+                for room in stale {
+                    if counts.get(&room).is_some_and(|n| *n > 0) {
+                        let participants = self.list_participants(&room, now).await?;
+                        fresh.insert(room, participants);
+                    }
+                }
+                Ok(fresh)
             })
-            .cloned()
-            .collect();
-        if !stale.is_empty() {
-            let counts = self.list_rooms(&stale, now).await?;
-            for room in stale {
-                let participants = match counts.get(&room) {
-                    Some(n) if *n > 0 => self.list_participants(&room, now).await?,
-                    _ => Vec::new(),
-                };
-                cache.insert(
-                    room,
-                    Cached {
-                        at: Instant::now(),
-                        participants,
-                    },
-                );
-            }
-        }
-        Ok(rooms
-            .iter()
-            .map(|r| {
-                let p = cache
-                    .get(r)
-                    .map(|c| c.participants.clone())
-                    .unwrap_or_default();
-                (r.clone(), p)
-            })
-            .collect())
+            .await
     }
 
     async fn twirp<Req: Serialize, Res: for<'de> Deserialize<'de>>(
@@ -344,12 +314,7 @@ impl LiveKit {
 }
 
 fn unavailable(detail: String) -> AppError {
-    tracing::warn!(%detail, "LiveKit RoomService call failed");
-    AppError::new(
-        StatusCode::BAD_GATEWAY,
-        "livekit_unavailable",
-        "The video service did not answer, so we cannot tell who is in the room right now.",
-    )
+    upstream_unavailable("livekit_unavailable", detail)
 }
 
 // Twirp JSON uses the protobuf field names (snake_case) and writes int64 as strings; both

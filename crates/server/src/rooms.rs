@@ -81,7 +81,7 @@ fn parse_ids(raw: &str) -> Result<Vec<i64>, AppError> {
         (status = 400, description = "`invalid_query`", body = ErrorBody),
         (status = 403, description = "An appointment belongs to someone else", body = ErrorBody),
         (status = 404, description = "An appointment does not exist", body = ErrorBody),
-        (status = 502, description = "`livekit_unavailable`: LiveKit did not answer", body = ErrorBody),
+        (status = 502, description = "`livekit_unavailable` or `twilio_unavailable`: the video service did not answer", body = ErrorBody),
     )
 )]
 pub async fn status(
@@ -125,6 +125,13 @@ pub async fn status(
                 .as_ref()
                 .ok_or_else(|| AppError::internal("provider livekit without a LiveKit client"))?;
             lk.participants(&rooms, state.clock.now()).await?
+        }
+        Provider::Twilio => {
+            let twilio = state
+                .twilio
+                .as_ref()
+                .ok_or_else(|| AppError::internal("provider twilio without a Twilio client"))?;
+            twilio.participants(&rooms).await?
         }
     };
     let body = RoomStatusList {
