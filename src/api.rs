@@ -10,8 +10,8 @@ use leptos::prelude::{expect_context, provide_context};
 use serde::de::DeserializeOwned;
 use teleconsult_core::{
     api::{
-        Appointment, AppointmentList, CallEvent, CreateAppointment, ErrorBody, JoinResponse,
-        LoginRequest, LoginResponse, Party, RoomStatusList,
+        Appointment, AppointmentList, CallEvent, ConnectivityInfo, CreateAppointment, ErrorBody,
+        JoinResponse, LoginRequest, LoginResponse, Party, RoomStatusList,
     },
     AppointmentAction, Role,
 };
@@ -218,6 +218,12 @@ impl AuthorizedApi {
     pub async fn join(&self, appointment_id: i64) -> Result<JoinResponse, ApiError> {
         let path = format!("/api/appointments/{appointment_id}/join");
         decode(send(self.request(Request::post, &path)).await?).await
+    }
+
+    /// `GET /api/connectivity`: what the pre-call check tests (the paths this clinic's
+    /// consultations use).
+    pub async fn connectivity(&self) -> Result<ConnectivityInfo, ApiError> {
+        decode(send(self.request(Request::get, "/api/connectivity")).await?).await
     }
 
     /// `GET /api/appointments`: the signed-in person's appointments and the server's clock.

@@ -10,8 +10,8 @@ use crate::{
     components::{config_error::ConfigErrorScreen, error_screen::ErrorScreen},
     config::{load_config, provide_app_config},
     pages::{
-        consultation::Consultation, doctor::DoctorDashboard, login::Login, not_found::NotFound,
-        patient::PatientDashboard,
+        check::PrecallCheck, consultation::Consultation, doctor::DoctorDashboard, login::Login,
+        not_found::NotFound, patient::PatientDashboard,
     },
 };
 
@@ -47,6 +47,7 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/patient") view=PatientDashboard />
                     <Route path=path!("/doctor") view=DoctorDashboard />
                     <Route path=path!("/consultation/:appointment_id") view=Consultation />
+                    <Route path=path!("/check") view=PrecallCheck />
                 </Routes>
             </ErrorBoundary>
         </Router>

@@ -17,6 +17,11 @@ pub fn consultation(appointment_id: i64, role: Role) -> String {
     format!("/consultation/{appointment_id}?role={role}")
 }
 
+/// The pre-call check under `role`'s session: `/check?role={role}`.
+pub fn check(role: Role) -> String {
+    format!("/check?role={role}")
+}
+
 /// The sign-in page for `role` that returns to `next` (an in-app path, URI-encoded here) after
 /// signing in: `/login?role={role}&next={next}`.
 pub fn login(role: Role, next: &str) -> String {

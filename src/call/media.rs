@@ -16,6 +16,36 @@ use web_sys::{
     DisplayMediaStreamConstraints, MediaStream, MediaStreamConstraints, MediaStreamTrack,
 };
 
+/// The camera, microphone and speaker this person chose in the pre-call check (`deviceId`s),
+/// remembered in this browser (`localStorage`, key [`DeviceChoice::STORAGE_KEY`]); calls ask for
+/// them first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceChoice {
+    /// The camera's `deviceId`.
+    pub camera: Option<String>,
+    /// The microphone's `deviceId`.
+    pub microphone: Option<String>,
+    /// The speaker's `deviceId` (`setSinkId`).
+    pub speaker: Option<String>,
+}
+
+impl DeviceChoice {
+    /// Where the choice is kept.
+    pub const STORAGE_KEY: &'static str = "teleconsult-devices";
+
+    /// The remembered choice; none (browser defaults) when absent or unreadable.
+    pub fn load() -> DeviceChoice {
+        use gloo_storage::Storage as _;
+        gloo_storage::LocalStorage::get(Self::STORAGE_KEY).unwrap_or_default()
+    }
+
+    /// Remembers the choice (a full or blocked storage only loses the preference).
+    pub fn save(&self) {
+        use gloo_storage::Storage as _;
+        let _ = gloo_storage::LocalStorage::set(Self::STORAGE_KEY, self);
+    }
+}
+
 /// The two kinds of camera/microphone track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrackKind {
@@ -40,7 +70,19 @@ impl LocalMedia {
     /// found…).
     pub async fn acquire() -> Result<LocalMedia, MediaError> {
         Ok(LocalMedia {
-            camera: camera_and_microphone().await?,
+            camera: camera_and_microphone(&DeviceChoice::load()).await?,
+            screen: None,
+        })
+    }
+
+    /// Asks for the camera and microphone of `choice` (an unplugged one falls back to the
+    /// browser's default).
+    ///
+    /// # Errors
+    /// As [`LocalMedia::acquire`].
+    pub async fn acquire_with(choice: &DeviceChoice) -> Result<LocalMedia, MediaError> {
+        Ok(LocalMedia {
+            camera: camera_and_microphone(choice).await?,
             screen: None,
         })
     }
@@ -256,18 +298,42 @@ pub fn media_error(err: &JsValue) -> MediaError {
 ///
 /// # Errors
 /// The cause, mapped from the browser's `DOMException` (permission, device in use, none found…).
-async fn camera_and_microphone() -> Result<MediaStream, MediaError> {
+async fn camera_and_microphone(choice: &DeviceChoice) -> Result<MediaStream, MediaError> {
+    // The chosen devices exactly (Chromium does not honour an `ideal` deviceId); if one is gone
+    // (unplugged since it was chosen), whatever the browser picks.
+    match open_camera_and_microphone(choice).await {
+        Err(MediaError::DeviceGone { .. } | MediaError::NotFound)
+            if choice.camera.is_some() || choice.microphone.is_some() =>
+        {
+            open_camera_and_microphone(&DeviceChoice::default()).await
+        }
+        other => other,
+    }
+}
+
+async fn open_camera_and_microphone(choice: &DeviceChoice) -> Result<MediaStream, MediaError> {
     let devices = media_devices()?;
     let constraints = MediaStreamConstraints::new();
-    constraints.set_audio(&JsValue::TRUE);
-    let video = js_sys::Object::new();
-    let ideal = |n: u32| {
+    let constraint = |key: &str, v: JsValue| {
         let o = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&o, &"ideal".into(), &n.into());
+        let _ = js_sys::Reflect::set(&o, &key.into(), &v);
         o
     };
-    let _ = js_sys::Reflect::set(&video, &"width".into(), &ideal(640));
-    let _ = js_sys::Reflect::set(&video, &"height".into(), &ideal(480));
+    match &choice.microphone {
+        Some(id) => {
+            let audio = js_sys::Object::new();
+            let _ =
+                js_sys::Reflect::set(&audio, &"deviceId".into(), &constraint("exact", id.into()));
+            constraints.set_audio(&audio);
+        }
+        None => constraints.set_audio(&JsValue::TRUE),
+    }
+    let video = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&video, &"width".into(), &constraint("ideal", 640.into()));
+    let _ = js_sys::Reflect::set(&video, &"height".into(), &constraint("ideal", 480.into()));
+    if let Some(id) = &choice.camera {
+        let _ = js_sys::Reflect::set(&video, &"deviceId".into(), &constraint("exact", id.into()));
+    }
     constraints.set_video(&video);
     let promise = devices
         .get_user_media_with_constraints(&constraints)
@@ -306,6 +372,12 @@ pub fn stop_all(stream: &MediaStream) {
 
 /// The video inputs: `(deviceId, label)`. Labels are empty until camera access was granted.
 pub async fn cameras() -> Vec<(String, String)> {
+    devices(web_sys::MediaDeviceKind::Videoinput, "Camera").await
+}
+
+/// The devices of `kind` as `(deviceId, label)`; unlabeled ones (before permission) are called
+/// `{unnamed} 1`, `{unnamed} 2`, ….
+pub async fn devices(kind: web_sys::MediaDeviceKind, unnamed: &str) -> Vec<(String, String)> {
     let Ok(devices) = media_devices() else {
         return Vec::new();
     };
@@ -318,11 +390,11 @@ pub async fn cameras() -> Vec<(String, String)> {
     js_sys::Array::from(&list)
         .iter()
         .filter_map(|d| d.dyn_into::<web_sys::MediaDeviceInfo>().ok())
-        .filter(|d| d.kind() == web_sys::MediaDeviceKind::Videoinput)
+        .filter(|d| d.kind() == kind)
         .enumerate()
         .map(|(i, d)| {
             let label = if d.label().is_empty() {
-                format!("Camera {}", i + 1)
+                format!("{unnamed} {}", i + 1)
             } else {
                 d.label()
             };

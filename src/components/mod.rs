@@ -7,6 +7,7 @@ pub mod config_error;
 pub mod dashboard_notices;
 pub mod error_screen;
 pub mod join_button;
+pub mod precall_offer;
 pub mod status_badge;
 pub mod video_tile;
 pub mod waiting_notice;

@@ -4,5 +4,6 @@ pub mod call;
 pub mod call_log;
 pub mod dashboard;
 pub mod now;
+pub mod precall;
 pub mod room_status;
 pub mod waiting_alerts;

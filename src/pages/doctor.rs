@@ -8,7 +8,7 @@ use crate::{
     api::expect_authorized_api,
     components::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
-        join_button::JoinButton, status_badge::StatusBadge,
+        join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
     },
     config::expect_app_config,
     format::{local_day, local_day_key, local_time},
@@ -71,6 +71,7 @@ fn DoctorHome(session: Session) -> impl IntoView {
         <main class="page dashboard">
             <h1>"This week's consultations"</h1>
             <DashboardNotices dash=dash role=Role::Doctor base_title=base_title />
+            <PrecallOffer role=Role::Doctor />
             <Show when=move || matches!(dash.appointments.get(), Some(Ok(_))) && days().is_empty()>
                 <p class="hint">"No appointments this week."</p>
             </Show>

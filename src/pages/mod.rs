@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod check;
 pub mod consultation;
 pub mod doctor;
 pub mod login;

@@ -11,7 +11,7 @@ use crate::{
     api::expect_authorized_api,
     components::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
-        join_button::JoinButton, status_badge::StatusBadge,
+        join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
     },
     config::expect_app_config,
     format::{local_day, local_time},
@@ -56,6 +56,7 @@ fn PatientHome(session: Session) -> impl IntoView {
         <main class="page dashboard">
             <h1>"Your appointments"</h1>
             <DashboardNotices dash=dash role=Role::Patient base_title=base_title />
+            <PrecallOffer role=Role::Patient />
             <section aria-labelledby="upcoming-heading">
                 <h2 id="upcoming-heading">"Upcoming"</h2>
                 <ul class="appointments">

@@ -182,6 +182,40 @@ pub enum Connection {
     },
 }
 
+/// The clinic's media provider, as the pre-call check needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Peer to peer through the signaling hub.
+    P2p,
+    /// A LiveKit SFU.
+    Livekit,
+    /// Twilio Video.
+    Twilio,
+}
+
+/// Answer of `GET /api/connectivity`: what the pre-call check tests this network against, the
+/// same paths a consultation of this clinic uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConnectivityInfo {
+    /// The media provider consultations use.
+    pub provider: ProviderKind,
+    /// P2P: the signaling WebSocket URL (a path is on the API's origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signaling_url: Option<String>,
+    /// P2P: the ICE servers a call gets (STUN, and TURN with short-lived credentials), to test
+    /// which connections this network allows. Empty for the SFU providers, whose SDKs bring
+    /// their own.
+    #[serde(default)]
+    pub ice_servers: Vec<IceServer>,
+    /// LiveKit or Twilio: an `https://`/`http://` URL of the video service to test that it can be
+    /// reached (any HTTP answer counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_server_url: Option<String>,
+}
+
 /// Answer of `POST /api/appointments/{id}/join`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod join_window;
 pub mod media_error;
 pub mod negotiation;
+pub mod precall;
 pub mod role;
 pub mod signaling;
 pub mod twilio;

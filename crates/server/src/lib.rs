@@ -10,6 +10,7 @@ pub mod auth;
 pub mod calls;
 pub mod clock;
 pub mod config;
+pub mod connectivity;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -177,6 +178,7 @@ pub fn app(state: AppState) -> Router {
         .merge(users::router())
         .merge(appointments::router())
         .merge(rooms::router())
+        .merge(connectivity::router())
         .merge(openapi::router())
         .merge(signal::router())
         .merge(webhooks::router())

@@ -135,6 +135,11 @@ impl LiveKit {
         }
     }
 
+    /// The server's HTTP origin (`https://…` for `wss://…`), where it answers plain GETs.
+    pub fn http_url(&self) -> String {
+        self.http_base.clone()
+    }
+
     fn sign(&self, claims: &LiveKitClaims) -> Result<String, AppError> {
         jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),

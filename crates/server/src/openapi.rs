@@ -28,6 +28,7 @@ use crate::AppState;
         crate::appointments::join,
         crate::appointments::call_log,
         crate::rooms::status,
+        crate::connectivity::connectivity,
         crate::webhooks::receive,
     ),
     modifiers(&BearerAuth),
@@ -36,6 +37,7 @@ use crate::AppState;
         (name = "accounts", description = "Other accounts"),
         (name = "appointments", description = "Appointments, joining and the call log"),
         (name = "rooms", description = "Who is in the consultation rooms"),
+        (name = "calls", description = "What the pre-call check tests"),
         (name = "livekit", description = "LiveKit's webhooks (the call log of LiveKit consultations)"),
     )
 )]

@@ -828,3 +828,30 @@ async fn one_client_trying_many_accounts_is_rate_limited() {
         "another client is not affected"
     );
 }
+
+#[tokio::test]
+async fn connectivity_names_the_paths_a_p2p_call_uses_outside_any_join_window() {
+    let t = TestApp::with_config(|c| {
+        c.stun_urls = vec!["stun:stun.clinic.example:3478".into()];
+        c.turn_urls = vec!["turn:turn.clinic.example:3478?transport=udp".into()];
+        c.turn_secret = Some("turn-shared-secret".parse().unwrap());
+    })
+    .await;
+    let r = t.get("/api/connectivity", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Nadia's appointment is an hour away: the check works without an open window.
+    let r = t.get("/api/connectivity", Some(&t.token(Who::Nadia))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["provider"], "p2p");
+    assert_eq!(r.json["signaling_url"], "/api/signal");
+    assert_eq!(
+        r.json["ice_servers"][0],
+        json!({"urls": ["stun:stun.clinic.example:3478"]})
+    );
+    let expiry = (NOW + Duration::hours(1)).unix_timestamp();
+    assert_eq!(
+        r.json["ice_servers"][1]["username"],
+        format!("{expiry}:patient_3")
+    );
+    assert!(r.json.get("media_server_url").is_none());
+}

@@ -236,6 +236,16 @@ async fn room_status_comes_from_roomservice_and_is_cached_for_many_pollers() {
 }
 
 #[tokio::test]
+async fn connectivity_points_the_check_at_the_livekit_server() {
+    let (_fake, url) = start_fake().await;
+    let t = livekit_app(&url, SECRET, 2000).await;
+    let r = t.get("/api/connectivity", Some(&t.token(Who::Adib))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["provider"], "livekit");
+    assert_eq!(r.json["media_server_url"], url.replace("ws://", "http://"));
+}
+
+#[tokio::test]
 async fn the_cache_expires_and_a_left_doctor_is_seen() {
     let (fake, url) = start_fake().await;
     let t = livekit_app(&url, SECRET, 50).await;

@@ -254,6 +254,20 @@ async fn refused_credentials_or_an_unreachable_api_are_a_clear_502_without_the_s
 }
 
 #[tokio::test]
+async fn connectivity_points_the_check_at_twilio() {
+    let (_standin, base) = start_standin().await;
+    let t = twilio_app(&base, SECRET, 2000).await;
+    let r = t.get("/api/connectivity", Some(&t.token(Who::Adib))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["provider"], "twilio");
+    assert_eq!(
+        r.json["media_server_url"],
+        "https://global.vss.twilio.com/signaling"
+    );
+    assert_eq!(r.json["ice_servers"], json!([]));
+}
+
+#[tokio::test]
 async fn a_token_near_the_window_close_still_lives_a_minute() {
     let twilio = teleconsult_server::twilio::Twilio::new(
         ACCOUNT.into(),
