@@ -13,10 +13,14 @@
 
 use std::{cell::RefCell, rc::Rc};
 
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use teleconsult_core::{
     api::IceServer,
-    call::{CallError, CallEvent, Effect},
+    call::{
+        CallError, CallEvent, CallState, Effect, MediaPath, CONNECT_DEADLINE_MS,
+        SIGNALING_DEADLINE_MS,
+    },
     media_error::MediaError,
     negotiation::{Negotiation, NegotiationEffect, StreamSlot},
     signaling::{ClientFrame, IceCandidate, ServerFrame},
@@ -64,6 +68,10 @@ struct Engine {
     socket: Option<SignalingSocket>,
     call_id: Option<String>,
     takeover: bool,
+    /// Until the signaling socket first opens: [`SIGNALING_DEADLINE_MS`] (dropping cancels it).
+    signaling_deadline: Option<Timeout>,
+    /// While media connects with both parties present: [`CONNECT_DEADLINE_MS`].
+    connect_deadline: Option<Timeout>,
     released: bool,
 }
 
@@ -74,6 +82,10 @@ enum Input {
     Frame(ServerFrame),
     Link(u64, LinkEvent),
     ScreenEnded,
+    /// The signaling socket did not open in time.
+    SignalingDeadline,
+    /// Media did not connect in time.
+    ConnectDeadline,
 }
 
 impl P2pCall {
@@ -94,6 +106,8 @@ impl P2pCall {
             socket: None,
             call_id: None,
             takeover: false,
+            signaling_deadline: None,
+            connect_deadline: None,
             released: false,
         }));
         let weak = Rc::downgrade(&rc);
@@ -161,7 +175,9 @@ impl Drop for P2pCall {
 /// Runs the provider-neutral machine and carries out its effects.
 fn dispatch(rc: &Rc<RefCell<Engine>>, event: CallEvent) {
     let reporter = rc.borrow().reporter.clone();
-    for effect in reporter.dispatch(event) {
+    let effects = reporter.dispatch(event);
+    watch_connect_deadline(rc);
+    for effect in effects {
         match effect {
             // The first join is `call::connect`'s; this is the one after "continue here".
             Effect::Join { takeover } => {
@@ -179,6 +195,24 @@ fn dispatch(rc: &Rc<RefCell<Engine>>, event: CallEvent) {
             }
             Effect::ReleaseAll => release(rc),
         }
+    }
+}
+
+/// Arms the connect deadline when the call enters `Connecting` (both parties present, media not
+/// yet flowing) and cancels it in any other state.
+fn watch_connect_deadline(rc: &Rc<RefCell<Engine>>) {
+    let connecting =
+        rc.borrow().reporter.signals().state.try_get_untracked() == Some(CallState::Connecting);
+    let mut e = rc.borrow_mut();
+    if !connecting {
+        e.connect_deadline = None;
+    } else if e.connect_deadline.is_none() && !e.released {
+        let weak = Rc::downgrade(rc);
+        e.connect_deadline = Some(Timeout::new(CONNECT_DEADLINE_MS, move || {
+            if let Some(rc) = weak.upgrade() {
+                handle(&rc, Input::ConnectDeadline);
+            }
+        }));
     }
 }
 
@@ -236,11 +270,31 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
                     }
                 },
             );
-            rc.borrow_mut().socket = Some(socket);
+            let weak = Rc::downgrade(rc);
+            let deadline = Timeout::new(SIGNALING_DEADLINE_MS, move || {
+                if let Some(rc) = weak.upgrade() {
+                    handle(&rc, Input::SignalingDeadline);
+                }
+            });
+            let mut e = rc.borrow_mut();
+            e.socket = Some(socket);
+            e.signaling_deadline = Some(deadline);
         }
         Input::Socket(SocketStatus::Ready) => {
+            rc.borrow_mut().signaling_deadline = None;
             signals.signaling_connected.try_set(true);
             send_join(rc);
+        }
+        Input::SignalingDeadline => {
+            rc.borrow_mut().signaling_deadline = None;
+            dispatch(rc, CallEvent::Failed(CallError::SignalingUnreachable));
+        }
+        Input::ConnectDeadline => {
+            rc.borrow_mut().connect_deadline = None;
+            if signals.state.try_get_untracked() == Some(CallState::Connecting) {
+                // Seen as a media failure while connecting: the TURN advice.
+                dispatch(rc, CallEvent::Media(MediaPath::Failed));
+            }
         }
         Input::Socket(SocketStatus::Lost) => {
             signals.signaling_connected.try_set(false);
@@ -644,6 +698,8 @@ fn release(rc: &Rc<RefCell<Engine>>) {
         }
         e.released = true;
         e.screen_sender = None;
+        e.signaling_deadline = None;
+        e.connect_deadline = None;
         (
             e.media.take(),
             e.link.take(),

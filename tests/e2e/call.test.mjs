@@ -1,12 +1,13 @@
 // A real P2P consultation between two browser contexts (doctor and patient) of Debian's
 // Chromium, against the release build served by the real server: media, mute, leave, a closed
-// tab, a server restart mid-call, and a denied camera permission.
+// tab, a server restart mid-call, a denied camera permission, a blocked signaling socket and
+// media that cannot connect.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId,
   inboundStats, waitFor, callState, waitCallState, openParty, fakeScreenCapture, fakeSecondCamera,
-  sentVideoTrackId,
+  sentVideoTrackId, freePort,
   assertReleased,
 } from './harness.mjs';
 
@@ -301,4 +302,41 @@ test('a session the server refuses at join goes to sign-in and straight back', a
   await patient.page.getByRole('button', { name: 'Sign in' }).click();
   await patient.page.waitForURL((u) => u.pathname === `/consultation/${id}`, { timeout: 10_000 });
   await waitCallState(patient.page, 'waiting');
+});
+
+test('a network that closes the signaling WebSocket is told within 10 s, not left spinning (seed 004)', async (t) => {
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await patient.context.routeWebSocket(/\/api\/signal/, (ws) => ws.close());
+  const started = Date.now();
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(patient.page, 'failed', 15_000);
+  t.diagnostic(`told after ${Date.now() - started} ms`);
+  assert.match(await patient.page.getByTestId('call-error').textContent(), /did not answer within 10 seconds.*WebSockets/);
+  await assertReleased(patient.page);
+});
+
+test('media that cannot connect with both parties present is told as a network problem with the TURN advice', async (t) => {
+  // Both browsers may only use a TURN relay, and the relay cannot be reached: ICE never connects.
+  const port = await freePort();
+  const relayOnly = (context) => context.addInitScript((p) => {
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(config = {}) {
+        super({ ...config, iceTransportPolicy: 'relay', iceServers: [{ urls: `turn:127.0.0.1:${p}`, username: 'u', credential: 'c' }] });
+      }
+    };
+  }, port);
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await relayOnly(doctor.context);
+  await relayOnly(patient.context);
+  await doctor.page.goto(consultation('doctor'));
+  await waitCallState(doctor.page, 'waiting', 15_000);
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(patient.page, 'connecting', 15_000);
+  const started = Date.now();
+  await waitCallState(patient.page, 'failed', 30_000);
+  t.diagnostic(`told ${Date.now() - started} ms after connecting began`);
+  assert.match(await patient.page.getByTestId('call-error').textContent(), /TURN relay/);
+  await assertReleased(patient.page);
 });

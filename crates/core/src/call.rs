@@ -207,7 +207,19 @@ pub enum CallError {
     /// The clinic ended the consultation for this person: the room was closed or they were
     /// removed from it.
     ClosedByClinic,
+    /// The call's signaling connection (P2P: the WebSocket to the hub) did not open within
+    /// [`SIGNALING_DEADLINE_MS`]: a firewall, a proxy that blocks WebSockets, or the server down.
+    SignalingUnreachable,
 }
+
+/// How long the signaling connection may take to open before the person is told (seed 004: a
+/// blocked WebSocket left people waiting without a word), in milliseconds.
+pub const SIGNALING_DEADLINE_MS: u32 = 10_000;
+
+/// How long media may take to connect once both parties are present (the `Connecting` phase)
+/// before the call is told as a network problem with the TURN advice (seed 000 #3 and seed 003:
+/// "remote video never appears"), in milliseconds.
+pub const CONNECT_DEADLINE_MS: u32 = 20_000;
 
 /// Error codes of the API and the signaling hub that mean "this session is over: sign in again".
 const SESSION_CODES: [&str; 3] = ["unauthorized", "invalid_token", "token_expired"];
@@ -245,6 +257,12 @@ impl CallError {
                 .to_string(),
             CallError::ClosedByClinic => "The clinic closed this consultation. If you still \
                 need it, contact the clinic."
+                .to_string(),
+            CallError::SignalingUnreachable => "We can't open the call's connection to the \
+                clinic (it did not answer within 10 seconds). A firewall, a company network, a \
+                proxy that blocks WebSockets or a VPN may be in the way: try another network (for \
+                example your phone's hotspot), then try again. If it keeps happening, tell the \
+                clinic."
                 .to_string(),
         }
     }
@@ -515,6 +533,24 @@ mod tests {
             ]
         );
         assert!(CallError::ConnectionFailed.user_message().contains("TURN"));
+    }
+
+    #[test]
+    fn a_signaling_path_that_never_opens_fails_the_join_with_words() {
+        let (s, fx) = run([E::Start, E::Failed(CallError::SignalingUnreachable)]);
+        assert_eq!(
+            s,
+            S::Failed {
+                error: CallError::SignalingUnreachable
+            }
+        );
+        assert_eq!(fx[1], vec![Effect::ReleaseAll]);
+        let words = CallError::SignalingUnreachable.user_message();
+        assert!(
+            words.contains("10 seconds") && words.contains("WebSockets"),
+            "{words}"
+        );
+        assert_eq!(SIGNALING_DEADLINE_MS, 10_000);
     }
 
     #[test]
