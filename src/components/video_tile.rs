@@ -1,6 +1,7 @@
 //! A `<video>` showing a `MediaStream`.
 
 use leptos::{html, prelude::*};
+use wasm_bindgen::JsCast;
 use web_sys::MediaStream;
 
 /// Plays `stream` in a `<video>`; shows `placeholder` instead while there is no stream or the
@@ -40,6 +41,22 @@ pub fn VideoTile(
         if s.is_none() || muted {
             blocked.set(false);
             return;
+        }
+        // The speaker chosen in the pre-call check, where the browser can route audio
+        // (`HTMLMediaElement.setSinkId`); otherwise the system's default.
+        if let Some(speaker) = crate::call::media::DeviceChoice::load().speaker {
+            if let Ok(set) = js_sys::Reflect::get(&v, &"setSinkId".into()) {
+                let routed = set
+                    .dyn_ref::<js_sys::Function>()
+                    .and_then(|set| set.call1(&v, &speaker.into()).ok())
+                    .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+                if let Some(routed) = routed {
+                    // A speaker unplugged since: the default plays; nothing to tell.
+                    leptos::task::spawn_local(async move {
+                        let _ = wasm_bindgen_futures::JsFuture::from(routed).await;
+                    });
+                }
+            }
         }
         let Ok(playing) = v.play() else { return };
         leptos::task::spawn_local(async move {

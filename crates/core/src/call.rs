@@ -400,6 +400,19 @@ impl CallState {
                 S::Waiting | S::PeerLeft { .. } | S::Connecting | S::Active | S::Reconnecting,
                 E::PeerJoined { .. },
             ) => (S::Connecting, vec![]),
+            // The other side gave up because media between us never connected: the network
+            // between us is the problem for this side too, not a hang-up.
+            (
+                S::Connecting,
+                E::PeerLeft {
+                    reason: LeaveReason::ConnectionFailed,
+                },
+            ) => (
+                S::Failed {
+                    error: CallError::ConnectionFailed,
+                },
+                vec![Effect::ReleaseAll],
+            ),
             (
                 S::Waiting | S::Connecting | S::Active | S::Reconnecting | S::PeerLeft { .. },
                 E::PeerLeft { reason },
@@ -533,6 +546,39 @@ mod tests {
             ]
         );
         assert!(CallError::ConnectionFailed.user_message().contains("TURN"));
+    }
+
+    #[test]
+    fn the_other_side_failing_to_connect_fails_this_side_too() {
+        let (s, fx) = run([
+            E::Start,
+            E::RoomJoined { peer_present: true },
+            E::PeerLeft {
+                reason: LeaveReason::ConnectionFailed,
+            },
+        ]);
+        assert_eq!(
+            s,
+            S::Failed {
+                error: CallError::ConnectionFailed
+            }
+        );
+        assert_eq!(fx[2], vec![Effect::ReleaseAll], "nobody left to tell");
+        // Once media had flowed, the same reason is the other side leaving.
+        let (s, _) = run([
+            E::Start,
+            E::RoomJoined { peer_present: true },
+            E::Media(MediaPath::Connected),
+            E::PeerLeft {
+                reason: LeaveReason::ConnectionFailed,
+            },
+        ]);
+        assert_eq!(
+            s,
+            S::PeerLeft {
+                reason: LeaveReason::ConnectionFailed
+            }
+        );
     }
 
     #[test]
