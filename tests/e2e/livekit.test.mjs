@@ -45,8 +45,9 @@ async function mediaFlows(page) {
   const second = await inboundStats(page, { all: true });
   assert.ok(second.videoBytes > first.videoBytes, `video bytes grow: ${first.videoBytes} -> ${second.videoBytes}`);
   assert.ok(second.audioPackets > first.audioPackets, 'audio packets grow');
-  const width = await page.getByTestId('remote-video').evaluate((v) => v.videoWidth);
-  assert.ok(width > 0, 'the remote <video> shows a picture');
+  // The <video> shows a picture (with E2EE the first decodable key frame can come a moment after
+  // the first decoded frame was counted).
+  await waitFor(() => page.getByTestId('remote-video').evaluate((v) => v.videoWidth > 0), 10_000);
 }
 
 /** Records the URLs a page requests. */
