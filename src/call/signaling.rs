@@ -7,15 +7,10 @@ use std::{cell::RefCell, rc::Rc};
 use gloo_timers::callback::Timeout;
 use teleconsult_core::{
     backoff,
-    signaling::{ClientFrame, ServerFrame},
+    signaling::{ClientFrame, ServerFrame, CLOSE_TAKEN_OVER, CLOSE_UNAUTHORIZED},
 };
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
-
-/// Close code the hub uses for a refused token: reconnecting would not help.
-const CLOSE_UNAUTHORIZED: u16 = 4001;
-/// Close code the hub uses when the same person took the call elsewhere.
-const CLOSE_TAKEN_OVER: u16 = 4002;
 
 /// Connection events reported to the owner.
 #[derive(Debug, Clone, PartialEq, Eq)]

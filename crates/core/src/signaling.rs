@@ -19,6 +19,25 @@ pub const AUTH_TIMEOUT_SECS: u64 = 5;
 /// Most participants in one consultation room.
 pub const MAX_PARTICIPANTS: usize = 2;
 
+/// Frames one socket may send per second, sustained. A call needs far fewer (an offer and an
+/// answer, a few dozen ICE candidates, media states, pings); a flood gets the socket closed with
+/// [`CLOSE_RATE_LIMITED`].
+pub const FRAME_RATE_PER_SEC: u32 = 50;
+/// Frames one socket may send in a burst above [`FRAME_RATE_PER_SEC`].
+pub const FRAME_BURST: u32 = 200;
+
+/// Close code: no valid `auth` frame in time, or the token refused (do not reconnect).
+pub const CLOSE_UNAUTHORIZED: u16 = 4001;
+/// Close code: this person continued the call in another tab or device (do not reconnect).
+pub const CLOSE_TAKEN_OVER: u16 = 4002;
+/// Close code: more frames than [`FRAME_RATE_PER_SEC`]/[`FRAME_BURST`] allow (RFC 6455 1008,
+/// policy violation).
+pub const CLOSE_RATE_LIMITED: u16 = 1008;
+/// Close code: a message over the protocol limit of 1 MiB (RFC 6455 1009, message too big).
+/// Frames between [`MAX_FRAME_BYTES`] and 1 MiB get a `frame_too_large` error and the socket
+/// stays open.
+pub const CLOSE_TOO_BIG: u16 = 1009;
+
 /// An ICE candidate as `RTCIceCandidateInit`: `{candidate, sdpMid, sdpMLineIndex}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IceCandidate {

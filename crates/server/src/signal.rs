@@ -32,7 +32,9 @@ use teleconsult_core::{
     call::{LeaveReason, Refusal},
     join_window::check_join,
     signaling::{
-        ClientFrame, Peer, ServerFrame, AUTH_TIMEOUT_SECS, MAX_FRAME_BYTES, MAX_PARTICIPANTS,
+        ClientFrame, Peer, ServerFrame, AUTH_TIMEOUT_SECS, CLOSE_RATE_LIMITED, CLOSE_TAKEN_OVER,
+        CLOSE_TOO_BIG, CLOSE_UNAUTHORIZED, FRAME_BURST, FRAME_RATE_PER_SEC, MAX_FRAME_BYTES,
+        MAX_PARTICIPANTS,
     },
 };
 use tokio::sync::mpsc;
@@ -229,6 +231,30 @@ async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Respons
         .on_upgrade(move |socket| connection(socket, state))
 }
 
+/// How long closing a socket may wait for its queue and for the client's close answer.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// One socket's frame budget: [`FRAME_RATE_PER_SEC`] sustained, [`FRAME_BURST`] at once.
+fn frame_budget() -> governor::DefaultDirectRateLimiter {
+    let rate = std::num::NonZeroU32::new(FRAME_RATE_PER_SEC).unwrap_or(std::num::NonZeroU32::MIN);
+    let burst = std::num::NonZeroU32::new(FRAME_BURST).unwrap_or(rate);
+    governor::RateLimiter::direct(governor::Quota::per_second(rate).allow_burst(burst))
+}
+
+/// Whether a read failed because the message was over the protocol limit (tungstenite's
+/// `CapacityError::MessageTooLong`, "Space limit exceeded: Message too long: … > …"; axum does not
+/// expose the type, so its text is matched — `signaling::oversized_messages_close_with_1009`
+/// fails if it changes).
+fn is_too_big(e: &axum::Error) -> bool {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text.contains("Message too long")
+}
+
 struct Session {
     conn: u64,
     user: AuthUser,
@@ -284,9 +310,18 @@ async fn connection(socket: WebSocket, state: AppState) {
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut left_reason = LeaveReason::Disconnected;
+    let mut close = (1000, "bye");
+    let budget = frame_budget();
     loop {
         tokio::select! {
             msg = stream.next() => match msg {
+                Some(Ok(Message::Text(_) | Message::Binary(_))) if budget.check().is_err() => {
+                    send(&session.tx, ServerFrame::error("rate_limited", format!(
+                        "More than {FRAME_RATE_PER_SEC} frames a second; the connection is closed.")));
+                    tracing::warn!(conn = session.conn, "signaling socket over its frame rate: closed");
+                    close = (CLOSE_RATE_LIMITED, "rate limited");
+                    break;
+                }
                 Some(Ok(Message::Text(text))) => {
                     if let Some(reason) = handle_text(&state, &mut session, text.as_str()).await {
                         left_reason = reason;
@@ -295,6 +330,10 @@ async fn connection(socket: WebSocket, state: AppState) {
                 Some(Ok(Message::Binary(_))) => send(&session.tx, ServerFrame::error(
                     "invalid_frame", "Frames are JSON text, not binary.")),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Err(e)) if is_too_big(&e) => {
+                    close = (CLOSE_TOO_BIG, "message too big");
+                    break;
+                }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             },
             _ = ping.tick() => { let _ = session.tx.try_send(Outgoing::Ping); }
@@ -306,7 +345,24 @@ async fn connection(socket: WebSocket, state: AppState) {
     if let Some(room) = session.room.take() {
         leave_room(&state, &session, &room, left_reason).await;
     }
-    let _ = session.tx.try_send(Outgoing::Close(1000, "bye"));
+    // The close frame waits behind what is queued (bounded); after a refusal, the client's
+    // remaining frames are read and dropped until it answers the close, so that it gets the code
+    // rather than a connection reset.
+    let _ = tokio::time::timeout(
+        CLOSE_GRACE,
+        session.tx.send(Outgoing::Close(close.0, close.1)),
+    )
+    .await;
+    if close.0 != 1000 {
+        let _ = tokio::time::timeout(CLOSE_GRACE, async {
+            while let Some(Ok(msg)) = stream.next().await {
+                if matches!(msg, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
     drop(session);
     let _ = writer.await;
 }
@@ -337,7 +393,7 @@ async fn authenticate(
             return refuse(
                 "auth_timeout",
                 "No auth frame within 5 seconds; closing.",
-                (4001, "auth timeout"),
+                (CLOSE_UNAUTHORIZED, "auth timeout"),
             )
         }
         Ok(None) => return None,
@@ -349,7 +405,7 @@ async fn authenticate(
             return refuse(
                 "unauthorized",
                 "The first frame must be {\"type\":\"auth\",\"token\":\"…\"}.",
-                (4001, "unauthorized"),
+                (CLOSE_UNAUTHORIZED, "unauthorized"),
             )
         }
     };
@@ -360,9 +416,13 @@ async fn authenticate(
                 role: claims.role,
                 name: claims.name,
             }),
-            Err(_) => refuse("unauthorized", "Invalid token.", (4001, "unauthorized")),
+            Err(_) => refuse(
+                "unauthorized",
+                "Invalid token.",
+                (CLOSE_UNAUTHORIZED, "unauthorized"),
+            ),
         },
-        Err(e) => refuse(e.code, &e.message, (4001, "unauthorized")),
+        Err(e) => refuse(e.code, &e.message, (CLOSE_UNAUTHORIZED, "unauthorized")),
     }
 }
 
@@ -525,7 +585,9 @@ async fn join_room(
                 call_id: call_id.clone(),
             },
         );
-        let _ = old.tx.try_send(Outgoing::Close(4002, "taken over"));
+        let _ = old
+            .tx
+            .try_send(Outgoing::Close(CLOSE_TAKEN_OVER, "taken over"));
         log_event(
             state,
             appointment_id,

@@ -430,3 +430,80 @@ async fn a_reason_the_hub_does_not_know_or_may_not_be_claimed_is_relayed_and_log
         .collect();
     assert_eq!(reasons, ["ended", "ended"]);
 }
+
+/// The close code of the server's Close frame, reading past anything else, within 5 s.
+async fn close_code(c: &mut Client) -> Option<u16> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        match tokio::time::timeout(deadline - Instant::now(), c.0.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_frame_flood_closes_the_socket_with_1008_and_a_call_sized_burst_does_not() {
+    let s = serve().await;
+    // A call's worth at once: an offer, 60 ICE candidates, media states — all answered.
+    let mut calm = Client::authed(&s, Who::Adib).await;
+    for _ in 0..100 {
+        calm.send(json!({"type": "ping"})).await;
+    }
+    for _ in 0..100 {
+        assert_eq!(calm.recv().await, json!({"type": "pong"}));
+    }
+
+    let mut flood = Client::authed(&s, Who::Doctor).await;
+    let mut sent = 0;
+    for _ in 0..2_000 {
+        if flood
+            .0
+            .send(Message::text(r#"{"type":"ping"}"#))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        sent += 1;
+    }
+    let mut pongs = 0;
+    let mut error = None;
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(5), flood.0.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                match v["type"].as_str() {
+                    Some("pong") => pongs += 1,
+                    Some("error") => error = Some(v["code"].clone()),
+                    _ => {}
+                }
+            }
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    assert_eq!(code, Some(teleconsult_core::signaling::CLOSE_RATE_LIMITED));
+    assert_eq!(error, Some(json!("rate_limited")));
+    assert!(
+        pongs <= teleconsult_core::signaling::FRAME_BURST as usize + 10,
+        "{pongs} of {sent} frames were answered"
+    );
+    // The calm socket is unaffected.
+    calm.send(json!({"type": "ping"})).await;
+    assert_eq!(calm.recv().await, json!({"type": "pong"}));
+}
+
+#[tokio::test]
+async fn oversized_messages_close_with_1009() {
+    let s = serve().await;
+    let mut c = Client::authed(&s, Who::Adib).await;
+    let _ = c.0.send(Message::text("x".repeat(5 * 1024 * 1024))).await;
+    assert_eq!(
+        close_code(&mut c).await,
+        Some(teleconsult_core::signaling::CLOSE_TOO_BIG)
+    );
+}
