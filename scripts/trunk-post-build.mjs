@@ -8,8 +8,9 @@
 // The SDK is the minified UMD build: 154 KB gzip against 318 KB for the unminified ESM build;
 // import()ed as a module it defines globalThis.LivekitClient.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('run by Trunk as a post_build hook (TRUNK_STAGING_DIR is unset)');
@@ -31,3 +32,18 @@ for (const [meta, source, stem] of [
   index = index.replace(placeholder, `<meta name="${meta}" content="${name}" />`);
 }
 writeFileSync(indexPath, index);
+
+// Precompressed copies of every text and wasm asset, next to it: `<file>.br` (brotli, quality 11)
+// and `<file>.gz` (gzip -9). The reference server sends them to browsers that accept them
+// (tower-http ServeDir's precompressed_br/precompressed_gzip), so no request compresses the app
+// on the fly; a CDN can serve them the same way. Not config.json: it is edited per deployment, and
+// a stale compressed copy would be served instead of the edit.
+for (const name of readdirSync(staging, { recursive: true })) {
+  if (!/\.(wasm|js|css|html|svg)$/.test(name)) continue;
+  const path = join(staging, name);
+  const bytes = readFileSync(path);
+  writeFileSync(`${path}.br`, brotliCompressSync(bytes, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  }));
+  writeFileSync(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+}

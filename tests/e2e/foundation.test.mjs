@@ -54,7 +54,7 @@ test('an unknown path shows the not-found page', async () => {
   await context.close();
 });
 
-test('hashed assets are immutable, index.html and config.json are revalidated, wasm is compressed', async () => {
+test('hashed assets are immutable, index.html and config.json are revalidated, wasm is compressed', async (t) => {
   const html = fs.readFileSync(`${DIST}/index.html`, 'utf8');
   const wasm = /href="\/?([^"]+_bg\.wasm)"/.exec(html)?.[1];
   assert.ok(wasm, 'index.html references the wasm');
@@ -62,6 +62,14 @@ test('hashed assets are immutable, index.html and config.json are revalidated, w
   assert.equal(asset.status, 200);
   assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
   assert.equal(asset.headers.get('content-encoding'), 'br');
+  assert.equal(Number(asset.headers.get('content-length')), fs.statSync(`${DIST}/${wasm}.br`).size,
+    'the brotli copy written at build time, not compressed per request');
+  await asset.arrayBuffer();
+  // Figures, not assertions: what the sign-in page fetches, raw / gzip / brotli (issue 13).
+  const firstLoad = [...new Set([...html.matchAll(/(?:href=|src=|from |import\()['"]\/?([^'"]+\.(?:wasm|js|css))['"]/g)]
+    .map((m) => m[1]))].filter((f) => !/livekit|twilio/.test(f)).concat(['index.html']);
+  const total = (suffix) => firstLoad.reduce((n, f) => n + (fs.existsSync(`${DIST}/${f}${suffix}`) ? fs.statSync(`${DIST}/${f}${suffix}`).size : 0), 0);
+  t.diagnostic(`first load ${firstLoad.join(' ')}: raw ${total('')} B, gzip ${total('.gz')} B, brotli ${total('.br')} B`);
   for (const path of ['/', '/config.json', '/doctor']) {
     const res = await fetch(server.url + path);
     assert.equal(res.headers.get('cache-control'), 'no-cache', path);

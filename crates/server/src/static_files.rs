@@ -4,6 +4,10 @@
 //! so those are cached for a year as `immutable`; everything else — `index.html`, `config.json`,
 //! and deep links that fall back to `index.html` — is `no-cache`, so a deploy or a config change
 //! is seen on the next load.
+//!
+//! Compression: the build writes brotli and gzip copies of the assets (`<file>.br`, `<file>.gz`),
+//! served by `Accept-Encoding` with `Content-Encoding` and `Vary: accept-encoding`; the dynamic
+//! compression layer skips responses that are already encoded.
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +34,9 @@ pub fn router(dist: PathBuf) -> Router {
     let fallback = move |uri: Uri| spa_fallback(index.clone(), uri);
     let files = ServeDir::new(&dist)
         .append_index_html_on_directories(true)
+        // `<file>.br` / `<file>.gz` written at build time (scripts/trunk-post-build.mjs).
+        .precompressed_br()
+        .precompressed_gzip()
         .fallback(axum::handler::HandlerWithoutStateExt::into_service(
             fallback,
         ));
@@ -108,6 +115,9 @@ async fn cache_control(req: Request, next: Next) -> Response {
         let value = if immutable { IMMUTABLE } else { NO_CACHE };
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        // The body depends on Accept-Encoding (precompressed copies): caches must key on it.
+        res.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     res
 }

@@ -8,7 +8,7 @@ use axum::{
 use std::sync::Arc;
 
 use http_body_util::BodyExt;
-use teleconsult_server::{app, clock::SystemClock, AppState, Config};
+use teleconsult_server::{app, clock::SystemClock, static_files::IMMUTABLE, AppState, Config};
 use tower::ServiceExt;
 
 const INDEX: &str = "<!doctype html><title>Teleconsult</title>";
@@ -115,6 +115,31 @@ async fn responses_are_compressed_when_asked() {
     );
     let (_, headers, _) = get(&app, &format!("/{WASM}"), Some("gzip")).await;
     assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn precompressed_copies_are_served_as_they_are_and_stay_immutable() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path()).await;
+    // Marker bodies, so the test sees which file was sent (the build writes real brotli/gzip).
+    std::fs::write(dir.path().join(format!("{WASM}.br")), b"brotli copy").unwrap();
+    std::fs::write(dir.path().join(format!("{WASM}.gz")), b"gzip copy").unwrap();
+    let path = format!("/{WASM}");
+    let (status, headers, body) = get(&app, &path, Some("gzip, deflate, br")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "br");
+    assert_eq!(body, b"brotli copy", "sent as built, not compressed again");
+    assert_eq!(cache_control(&headers), IMMUTABLE);
+    assert!(headers[header::VARY]
+        .to_str()
+        .unwrap()
+        .contains("accept-encoding"));
+    let (_, headers, body) = get(&app, &path, Some("gzip")).await;
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(body, b"gzip copy");
+    let (_, headers, body) = get(&app, &path, None).await;
+    assert!(headers.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(body.len(), 4096);
 }
 
 #[tokio::test]
