@@ -37,9 +37,26 @@ function probe() {
   document.addEventListener('DOMContentLoaded', watch);
 }
 
-const app = await startServer({ args: ['--demo'] });
-const baseline = await startServer({ args: ['--demo'], distDir: 'bench/baseline' });
-const browser = await launchBrowser();
+// Everything started is stopped at the end, also when a step fails (servers first registered,
+// so a failing browser launch or sign-in still stops them).
+const started = [];
+async function stopAll() {
+  for (const stop of started.reverse()) await stop().catch(() => {});
+}
+let app;
+let baseline;
+let browser;
+try {
+  app = await startServer({ args: ['--demo'] });
+  started.push(() => app.stop());
+  baseline = await startServer({ args: ['--demo'], distDir: 'bench/baseline' });
+  started.push(() => baseline.stop());
+  browser = await launchBrowser();
+  started.push(() => browser.close());
+} catch (e) {
+  await stopAll();
+  throw e;
+}
 
 async function setup(server, kind) {
   const tokens = {
@@ -72,7 +89,7 @@ async function setup(server, kind) {
   return { open };
 }
 
-const sides = { app: await setup(app, 'app'), baseline: await setup(baseline, 'baseline') };
+let sides;
 
 async function oneCall(kind) {
   const doctor = await sides[kind].open('doctor');
@@ -132,6 +149,7 @@ async function hold(kind) {
 }
 
 try {
+  sides = { app: await setup(app, 'app'), baseline: await setup(baseline, 'baseline') };
   const times = { app: [], baseline: [] };
   await oneCall('app'); // warm-up of both servers' code paths, not counted
   await oneCall('baseline');
@@ -153,7 +171,5 @@ try {
       `JS heap ${mb(h.heapStart)} → ${mb(h.heapEnd)} MiB (max ${mb(h.heapMax)} MiB)`);
   }
 } finally {
-  await browser.close();
-  await app.stop();
-  await baseline.stop();
+  await stopAll();
 }
