@@ -60,7 +60,6 @@ export function listen(room, report) {
       report({ type, identity: p.identity, source: sourceOf(t), muted: t.isEnabled === false }, t.mediaStreamTrack);
     }
   };
-  const code = (e) => (e && typeof e.code === 'number' ? e.code : null);
   const handlers = {
     participantConnected: (p) => report({ type: 'participantConnected', identity: p.identity }),
     participantDisconnected: (p) => report({ type: 'participantDisconnected', identity: p.identity }),
@@ -70,7 +69,7 @@ export function listen(room, report) {
     trackEnabled: (t) => report({ type: 'trackMuted', source: sourceOf(t), muted: false }),
     reconnecting: () => report({ type: 'reconnecting' }),
     reconnected: () => report({ type: 'reconnected' }),
-    disconnected: (r, e) => report({ type: 'disconnected', reason: code(e) }),
+    disconnected: (r, e) => report({ type: 'disconnected', reason: error_code(e) }),
   };
   for (const [name, fn] of Object.entries(handlers)) room.on(name, fn);
   room.participants.forEach((p) => p.tracks.forEach((pub) => { if (pub.track) track('trackSubscribed', pub.track, p); }));

@@ -63,16 +63,14 @@ pub struct LocalMedia {
 }
 
 impl LocalMedia {
-    /// Asks for the camera (640×480 ideal) and the microphone.
+    /// Asks for the camera (640×480 ideal) and the microphone: the ones chosen in the pre-call
+    /// check ([`DeviceChoice::load`]), else the browser's defaults.
     ///
     /// # Errors
     /// The cause, mapped from the browser's `DOMException` (permission, device in use, none
     /// found…).
     pub async fn acquire() -> Result<LocalMedia, MediaError> {
-        Ok(LocalMedia {
-            camera: camera_and_microphone(&DeviceChoice::load()).await?,
-            screen: None,
-        })
+        LocalMedia::acquire_with(&DeviceChoice::load()).await
     }
 
     /// Asks for the camera and microphone of `choice` (an unplugged one falls back to the

@@ -19,8 +19,6 @@ pub const SIGNALING_CONNECTION_ERROR: u32 = 53000;
 pub const SIGNALING_CONNECTION_DISCONNECTED: u32 = 53001;
 /// `SignalingConnectionTooLargeError`: a signaling message was too large.
 pub const SIGNALING_CONNECTION_TOO_LARGE: u32 = 53002;
-/// `SignalingConnectionTimeoutError`: the signaling connection timed out.
-pub const SIGNALING_CONNECTION_TIMEOUT: u32 = 53003;
 /// `RoomMaxParticipantsExceededError`.
 pub const ROOM_MAX_PARTICIPANTS_EXCEEDED: u32 = 53105;
 /// `RoomCompletedError`: the room was completed (through the REST API, by the clinic).
