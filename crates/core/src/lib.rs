@@ -14,6 +14,7 @@ pub mod join_window;
 pub mod media_error;
 pub mod negotiation;
 pub mod precall;
+pub mod quality;
 pub mod role;
 pub mod signaling;
 pub mod twilio;

@@ -4,12 +4,12 @@
 //! `call:end`, `call:busy`).
 //!
 //! Order of a session: the client sends `auth` first (within 5 s), then `room:join`; the server
-//! answers `room:joined` and thereafter relays `call:*` and `media:state` frames between the two
+//! answers `room:joined` and thereafter relays `call:*`, `media:state` and `media:quality` frames between the two
 //! participants, adding `from`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::{call::LeaveReason, Role};
+use crate::{call::LeaveReason, quality::QualityLevel, Role};
 
 /// Largest accepted frame: 64 KiB. SDP with many candidates stays well below; larger frames get
 /// an `error` frame with code `frame_too_large` and are dropped.
@@ -149,6 +149,20 @@ pub enum ClientFrame {
         )]
         screen_stream_id: Option<String>,
     },
+    /// The sender's own connection quality as it measures it, and whether it paused its video
+    /// because its outgoing bandwidth is too low (`teleconsult_core::quality`). Sent when
+    /// either changes.
+    #[serde(rename = "media:quality")]
+    MediaQuality {
+        /// The call.
+        #[serde(rename = "callId")]
+        call_id: String,
+        /// `good`, `fair` or `poor`.
+        level: QualityLevel,
+        /// Video sending paused for bandwidth (the person's camera is still on).
+        #[serde(rename = "videoPaused", default)]
+        video_paused: bool,
+    },
     /// Keep-alive; answered with `pong`.
     #[serde(rename = "ping")]
     Ping,
@@ -271,6 +285,20 @@ pub enum ServerFrame {
         )]
         screen_stream_id: Option<String>,
     },
+    /// Relayed connection quality of the sender.
+    #[serde(rename = "media:quality")]
+    MediaQuality {
+        /// Sender identity.
+        from: String,
+        /// The call.
+        #[serde(rename = "callId")]
+        call_id: String,
+        /// `good`, `fair` or `poor`.
+        level: QualityLevel,
+        /// Video sending paused for bandwidth.
+        #[serde(rename = "videoPaused", default)]
+        video_paused: bool,
+    },
     /// Answer to `ping`.
     #[serde(rename = "pong")]
     Pong,
@@ -331,6 +359,18 @@ mod tests {
         }))
         .unwrap();
         assert!(matches!(f, ClientFrame::Ice { .. }));
+        let f: ClientFrame = serde_json::from_value(
+            json!({"type": "media:quality", "callId": "c", "level": "fair"}),
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::MediaQuality {
+                call_id: "c".into(),
+                level: QualityLevel::Fair,
+                video_paused: false
+            }
+        );
     }
 
     #[test]

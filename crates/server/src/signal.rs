@@ -512,6 +512,18 @@ async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Opt
                 screen_stream_id: screen_stream_id.clone(),
             }
         }),
+        ClientFrame::MediaQuality {
+            call_id,
+            level,
+            video_paused,
+        } => state.hub.relay(&room, session.conn, &call_id, |from| {
+            ServerFrame::MediaQuality {
+                from,
+                call_id: call_id.clone(),
+                level,
+                video_paused,
+            }
+        }),
         ClientFrame::End { call_id, reason } => {
             // A client may say why it leaves, not that its connection dropped or that the call
             // is over for everyone: the hub alone observes those.

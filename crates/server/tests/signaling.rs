@@ -138,6 +138,18 @@ async fn two_participants_meet_and_frames_are_relayed_with_from() {
         doctor.recv().await,
         json!({"type": "media:state", "from": "patient_2", "callId": call_id, "audio": false, "video": true, "screen": false})
     );
+    doctor
+        .send(json!({"type": "media:quality", "callId": call_id, "level": "poor", "videoPaused": true}))
+        .await;
+    assert_eq!(
+        patient.recv().await,
+        json!({"type": "media:quality", "from": "doctor_1", "callId": call_id, "level": "poor", "videoPaused": true})
+    );
+    // A level outside the documented three is a malformed frame, answered, not relayed.
+    doctor
+        .send(json!({"type": "media:quality", "callId": call_id, "level": "awful"}))
+        .await;
+    assert_eq!(doctor.recv().await["code"], "invalid_frame");
 
     // Presence feeds room status.
     let status =
