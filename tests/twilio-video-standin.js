@@ -58,8 +58,10 @@
     constructor(identity) {
       super();
       this.identity = identity; this.sid = sid('PA'); this.tracks = new Map();
-      this.audioTracks = new Map(); this.videoTracks = new Map();
+      this.audioTracks = new Map(); this.videoTracks = new Map(); this.networkQualityLevel = null;
     }
+    // Test control: Twilio's network quality level (0–5) for this participant.
+    setNetworkQualityLevel(level) { this.networkQualityLevel = level; this.emit('networkQualityLevelChanged', level, null); }
     publishTrack(track, options = {}) {
       if (!(track instanceof MediaStreamTrack) && !(track instanceof LocalTrack)) {
         return Promise.reject(new TypeError('track must be a LocalTrack or MediaStreamTrack'));
@@ -94,7 +96,10 @@
       super();
       this.room = room; this.identity = identity; this.sid = sid('PA'); this.state = 'connected';
       this.tracks = new Map(); this.audioTracks = new Map(); this.videoTracks = new Map();
+      this.networkQualityLevel = null;
     }
+    // Test control: Twilio's network quality level (0–5) for this participant.
+    setNetworkQualityLevel(level) { this.networkQualityLevel = level; this.emit('networkQualityLevelChanged', level, null); }
     // Test control: publish `mediaStreamTrack` as `name`; the local side subscribes at once.
     addTrack(mediaStreamTrack, name) {
       const track = new RemoteTrack(mediaStreamTrack, name);

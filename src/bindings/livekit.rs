@@ -49,6 +49,9 @@ export function listen(sdk, room, report) {
       if (!p || p === room.localParticipant) report({ type: 'encryptionChanged', enabled: !!enabled });
     },
     [E.EncryptionError]: () => report({ type: 'encryptionError' }),
+    [E.ConnectionQualityChanged]: (quality, p) => report({
+      type: 'connectionQuality', local: !remote(p), quality: typeof quality === 'string' ? quality : null,
+    }),
   };
   for (const [name, fn] of Object.entries(handlers)) room.on(name, fn);
   return () => { for (const [name, fn] of Object.entries(handlers)) room.off(name, fn); };

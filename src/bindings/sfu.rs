@@ -3,6 +3,7 @@
 //! of this shape (a track passed beside as a second argument), read here into [`RoomEvent`].
 
 use serde::Deserialize;
+use teleconsult_core::quality::QualityLevel;
 use wasm_bindgen::{prelude::*, JsCast};
 use web_sys::MediaStreamTrack;
 
@@ -80,12 +81,40 @@ pub enum RoomEvent {
     },
     /// Encrypting or decrypting failed (e.g. the two sides hold different keys).
     EncryptionError,
+    /// A participant's connection quality, as the media server grades it.
+    ConnectionQuality {
+        /// This person's own connection (else the other party's).
+        local: bool,
+        /// The provider's grade; none when it has none (LiveKit's `unknown`, Twilio's null).
+        #[serde(default)]
+        quality: Option<ProviderQuality>,
+    },
     /// Disconnected for good, with the provider's reason: LiveKit's `DisconnectReason`, or
     /// Twilio's TwilioError code; none when this app disconnected itself.
     Disconnected {
         /// The provider's number.
         reason: Option<u32>,
     },
+}
+
+/// A media server's own connection-quality grade.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ProviderQuality {
+    /// LiveKit's `ConnectionQuality`: `excellent`, `good`, `poor`, `lost`, `unknown`.
+    Livekit(String),
+    /// Twilio's network quality level, 0 (broken) to 5 (excellent).
+    Twilio(f64),
+}
+
+impl ProviderQuality {
+    /// Our level for the provider's grade (`teleconsult_core::quality`); `None` for unknown.
+    pub fn level(&self) -> Option<QualityLevel> {
+        match self {
+            ProviderQuality::Livekit(q) => QualityLevel::from_livekit(q),
+            ProviderQuality::Twilio(l) => QualityLevel::from_twilio(Some(*l)),
+        }
+    }
 }
 
 /// The listener callback handed to a provider's JS: reads each event and passes it to

@@ -40,7 +40,9 @@ export function load_sdk(url) {
 // connect() answers a CancelablePromise.
 export function start_connect(Video, token, name) {
   const pending = Video.connect(token, {
-    name, tracks: [], automaticSubscription: true, dominantSpeaker: false, networkQuality: false,
+    name, tracks: [], automaticSubscription: true, dominantSpeaker: false,
+    // Levels of both parties (verbosity 1: the level only).
+    networkQuality: { local: 1, remote: 1 },
   });
   return { promise: Promise.resolve(pending), cancel: () => { if (pending && pending.cancel) pending.cancel(); } };
 }
@@ -55,13 +57,22 @@ const sourceOf = (track) => {
 // `type` (track events pass the MediaStreamTrack as a second argument); reports the tracks of
 // those already there; returns a function that unsubscribes all of them.
 export function listen(room, report) {
+  // Network quality levels are events of each participant, not of the room.
+  const unwatch = [];
+  const watchQuality = (p, local) => {
+    const fn = (level) => report({ type: 'connectionQuality', local, quality: typeof level === 'number' ? level : null });
+    p.on('networkQualityLevelChanged', fn);
+    unwatch.push(() => p.removeListener('networkQualityLevelChanged', fn));
+  };
+  watchQuality(room.localParticipant, true);
+  room.participants.forEach((p) => watchQuality(p, false));
   const track = (type, t, p) => {
     if (t.kind === 'audio' || t.kind === 'video') {
       report({ type, identity: p.identity, source: sourceOf(t), muted: t.isEnabled === false }, t.mediaStreamTrack);
     }
   };
   const handlers = {
-    participantConnected: (p) => report({ type: 'participantConnected', identity: p.identity }),
+    participantConnected: (p) => { watchQuality(p, false); report({ type: 'participantConnected', identity: p.identity }); },
     participantDisconnected: (p) => report({ type: 'participantDisconnected', identity: p.identity }),
     trackSubscribed: (t, pub, p) => track('trackSubscribed', t, p),
     trackUnsubscribed: (t, pub, p) => track('trackUnsubscribed', t, p),
@@ -73,7 +84,10 @@ export function listen(room, report) {
   };
   for (const [name, fn] of Object.entries(handlers)) room.on(name, fn);
   room.participants.forEach((p) => p.tracks.forEach((pub) => { if (pub.track) track('trackSubscribed', pub.track, p); }));
-  return () => { for (const [name, fn] of Object.entries(handlers)) room.removeListener(name, fn); };
+  return () => {
+    for (const [name, fn] of Object.entries(handlers)) room.removeListener(name, fn);
+    for (const off of unwatch) off();
+  };
 }
 
 export function error_code(e) {

@@ -13,7 +13,7 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
 use teleconsult_core::{
     api::IceServer,
@@ -23,6 +23,7 @@ use teleconsult_core::{
     },
     media_error::MediaError,
     negotiation::{Negotiation, NegotiationEffect, StreamSlot},
+    quality::{self, BandwidthGuard, GuardAction, PacketCounts, QualityMeter, SAMPLE_INTERVAL_MS},
     signaling::{ClientFrame, IceCandidate, ServerFrame},
     Role,
 };
@@ -31,7 +32,7 @@ use web_sys::{MediaStream, RtcRtpSender, RtcSdpType};
 
 use super::{
     media::{self, LocalMedia, ScreenShare, TrackKind},
-    peer_link::{self, LinkEvent, PeerLink},
+    peer_link::{self, LinkEvent, PeerLink, StatsRound},
     signaling::{SignalingSocket, SocketStatus},
     transport::{CallReporter, CallTransport, MediaFlags},
 };
@@ -65,6 +66,17 @@ struct Engine {
     links_opened: u64,
     /// The sender of the shared screen on the current link.
     screen_sender: Option<RtcRtpSender>,
+    /// The sender of the camera on the current link (its track is null while low-bandwidth
+    /// mode pauses video).
+    camera_sender: Option<RtcRtpSender>,
+    /// Samples `getStats()` every [`SAMPLE_INTERVAL_MS`] while the call runs.
+    sampler: Option<Interval>,
+    /// This party's own connection quality, as shown.
+    meter: QualityMeter,
+    /// Low-bandwidth mode.
+    guard: BandwidthGuard,
+    /// The previous `getStats()` round's packet counts (video, audio) and its link generation.
+    last_counts: Option<(u64, PacketCounts, PacketCounts)>,
     socket: Option<SignalingSocket>,
     call_id: Option<String>,
     takeover: bool,
@@ -86,6 +98,10 @@ enum Input {
     SignalingDeadline,
     /// Media did not connect in time.
     ConnectDeadline,
+    /// Time for a `getStats()` round.
+    SampleDue,
+    /// What a `getStats()` round of link `generation` measured.
+    Stats(u64, StatsRound),
 }
 
 impl P2pCall {
@@ -103,6 +119,11 @@ impl P2pCall {
             link: None,
             links_opened: 0,
             screen_sender: None,
+            camera_sender: None,
+            sampler: None,
+            meter: QualityMeter::default(),
+            guard: BandwidthGuard::default(),
+            last_counts: None,
             socket: None,
             call_id: None,
             takeover: false,
@@ -156,6 +177,13 @@ impl CallTransport for P2pCall {
 
     fn take_over(&self) {
         dispatch(&self.0, CallEvent::TakeOver);
+    }
+
+    fn resume_video(&self) {
+        let action = self.0.borrow_mut().guard.resume_by_person();
+        if action == Some(GuardAction::ResumeVideo) {
+            spawn_local(set_video_paused(self.0.clone(), false));
+        }
     }
 
     fn leave(&self) {
@@ -276,9 +304,16 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
                     handle(&rc, Input::SignalingDeadline);
                 }
             });
+            let weak = Rc::downgrade(rc);
+            let sampler = Interval::new(SAMPLE_INTERVAL_MS, move || {
+                if let Some(rc) = weak.upgrade() {
+                    handle(&rc, Input::SampleDue);
+                }
+            });
             let mut e = rc.borrow_mut();
             e.socket = Some(socket);
             e.signaling_deadline = Some(deadline);
+            e.sampler = Some(sampler);
         }
         Input::Socket(SocketStatus::Ready) => {
             rc.borrow_mut().signaling_deadline = None;
@@ -307,7 +342,94 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
             }
         }
         Input::ScreenEnded => stop_screen_share(rc),
+        Input::SampleDue => {
+            // Only a call with media flowing has a connection to grade.
+            if signals.state.try_get_untracked() != Some(CallState::Active) {
+                return;
+            }
+            let e = rc.borrow();
+            let Some(link) = &e.link else { return };
+            let (pc, generation) = (link.connection(), link.generation());
+            let camera = e.media.as_ref().and_then(LocalMedia::video_track);
+            let weak = Rc::downgrade(rc);
+            spawn_local(async move {
+                let Ok(round) = peer_link::sample_stats(&pc, camera.as_ref()).await else {
+                    return; // closed meanwhile
+                };
+                if let Some(rc) = weak.upgrade() {
+                    handle(&rc, Input::Stats(generation, round));
+                }
+            });
+        }
+        Input::Stats(generation, round) => on_sample(rc, generation, round),
     }
+}
+
+/// Grades this party's connection and runs low-bandwidth mode with one `getStats()` round.
+fn on_sample(rc: &Rc<RefCell<Engine>>, generation: u64, round: StatsRound) {
+    let signals = rc.borrow().reporter.signals();
+    let wants_video = signals
+        .local_media
+        .try_get_untracked()
+        .is_some_and(|f| f.video);
+    let (changed, action) = {
+        let mut e = rc.borrow_mut();
+        if e.link.as_ref().map(PeerLink::generation) != Some(generation) {
+            return;
+        }
+        // Loss since the previous round: of the video when video went out, else of the audio.
+        let mut sample = round.sample;
+        if let Some((last_generation, video, audio)) = e.last_counts {
+            if last_generation == generation {
+                sample.loss = quality::interval_loss(video, round.video)
+                    .or_else(|| quality::interval_loss(audio, round.audio));
+            }
+        }
+        e.last_counts = Some((generation, round.video, round.audio));
+        let changed = quality::grade(&sample).and_then(|level| e.meter.observe(level));
+        let action = if wants_video {
+            e.guard.observe(js_sys::Date::now(), sample.usable_kbps())
+        } else {
+            None
+        };
+        (changed, action)
+    };
+    if let Some(level) = changed {
+        signals.local_quality.try_set(Some(level));
+        send_quality(rc);
+    }
+    match action {
+        Some(GuardAction::PauseVideo) => spawn_local(set_video_paused(rc.clone(), true)),
+        Some(GuardAction::ResumeVideo) => spawn_local(set_video_paused(rc.clone(), false)),
+        None => {}
+    }
+}
+
+/// Low-bandwidth mode: stops (`paused`) or restarts sending the camera on the current link
+/// (`replaceTrack`, no renegotiation), and tells the screen and the other party.
+async fn set_video_paused(rc: Rc<RefCell<Engine>>, paused: bool) {
+    let (sender, camera, signals) = {
+        let e = rc.borrow();
+        (
+            e.camera_sender.clone(),
+            e.media.as_ref().and_then(LocalMedia::video_track),
+            e.reporter.signals(),
+        )
+    };
+    let Some(sender) = sender else { return };
+    let result = match (paused, camera) {
+        (true, _) => peer_link::pause_sender(&sender).await,
+        (false, Some(camera)) => peer_link::replace_track(&sender, &camera).await,
+        (false, None) => Ok(()),
+    };
+    if let Err(err) = result {
+        leptos::logging::warn!("could not change the video sender: {err:?}");
+    }
+    if rc.borrow().released {
+        return;
+    }
+    signals.video_paused.try_set(paused);
+    send_quality(&rc);
 }
 
 fn on_frame(rc: &Rc<RefCell<Engine>>, frame: ServerFrame) {
@@ -376,6 +498,14 @@ fn on_frame(rc: &Rc<RefCell<Engine>>, frame: ServerFrame) {
             } else if !screen {
                 signals.remote_screen.try_set(None);
             }
+        }
+        ServerFrame::MediaQuality {
+            level,
+            video_paused,
+            ..
+        } => {
+            signals.remote_quality.try_set(Some(level));
+            signals.remote_video_paused.try_set(video_paused);
         }
         ServerFrame::Busy { .. } => dispatch(rc, CallEvent::Busy),
         ServerFrame::TakenOver { .. } => dispatch(rc, CallEvent::TakenOver),
@@ -473,6 +603,22 @@ fn send_media_state(rc: &Rc<RefCell<Engine>>) {
         screen: flags.screen,
         screen_stream_id,
     });
+    drop(e);
+    send_quality(rc);
+}
+
+/// Tells the other party this party's connection quality and whether its video is paused for
+/// bandwidth (nothing before the first measurement).
+fn send_quality(rc: &Rc<RefCell<Engine>>) {
+    let e = rc.borrow();
+    let (Some(call_id), Some(level)) = (&e.call_id, e.meter.shown()) else {
+        return;
+    };
+    e.send(ClientFrame::MediaQuality {
+        call_id: call_id.clone(),
+        level,
+        video_paused: e.guard.paused(),
+    });
 }
 
 // ------------------------------------------------------------------ the peer connection
@@ -487,6 +633,10 @@ fn open_link(rc: &Rc<RefCell<Engine>>) {
     }
     e.link = None; // closes the old one
     e.screen_sender = None;
+    e.camera_sender = None;
+    // A new connection estimates its bandwidth afresh, sending everything.
+    e.guard.reset();
+    e.reporter.signals().video_paused.try_set(false);
     e.links_opened += 1;
     let weak = Rc::downgrade(rc);
     let link = PeerLink::open(
@@ -509,7 +659,10 @@ fn open_link(rc: &Rc<RefCell<Engine>>) {
     if let Some(local) = &e.media {
         let stream = local.stream();
         for track in local.tracks() {
-            link.add_track(&track, &stream);
+            let sender = link.add_track(&track, &stream);
+            if track.kind() == "video" {
+                e.camera_sender = Some(sender);
+            }
         }
         if let Some(screen) = local.screen() {
             e.screen_sender = Some(link.add_track(screen.track(), &screen.stream()));
@@ -598,13 +751,21 @@ async fn on_candidate(rc: Rc<RefCell<Engine>>, candidate: IceCandidate) {
 // ------------------------------------------------------------------ local media
 
 fn set_enabled(rc: &Rc<RefCell<Engine>>, kind: TrackKind, on: bool) {
-    let signals = {
-        let e = rc.borrow();
+    let (signals, was_paused) = {
+        let mut e = rc.borrow_mut();
         if let Some(local) = &e.media {
             local.set_enabled(kind, on);
         }
-        e.reporter.signals()
+        // Turning the camera off or on ends a low-bandwidth pause: the clock starts afresh.
+        let was_paused = kind == TrackKind::Video && e.guard.paused();
+        if kind == TrackKind::Video {
+            e.guard.reset();
+        }
+        (e.reporter.signals(), was_paused)
     };
+    if was_paused {
+        spawn_local(set_video_paused(rc.clone(), false));
+    }
     signals.local_media.try_update(|f| match kind {
         TrackKind::Audio => f.audio = on,
         TrackKind::Video => f.video = on,
@@ -698,6 +859,8 @@ fn release(rc: &Rc<RefCell<Engine>>) {
         }
         e.released = true;
         e.screen_sender = None;
+        e.camera_sender = None;
+        e.sampler = None;
         e.signaling_deadline = None;
         e.connect_deadline = None;
         (

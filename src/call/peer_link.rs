@@ -5,7 +5,12 @@
 //! unsets its handlers when dropped. The async steps of negotiation take the connection by handle
 //! ([`PeerLink::connection`]) so no borrow is held across an `await`.
 
-use teleconsult_core::{api::IceServer, negotiation::PeerConnectionState, signaling::IceCandidate};
+use teleconsult_core::{
+    api::IceServer,
+    negotiation::PeerConnectionState,
+    quality::{LinkSample, PacketCounts},
+    signaling::IceCandidate,
+};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -224,6 +229,106 @@ pub async fn replace_track(sender: &RtcRtpSender, track: &MediaStreamTrack) -> R
     JsFuture::from(sender.replace_track(Some(track)))
         .await
         .map(|_| ())
+}
+
+/// `RTCRtpSender.replaceTrack(null)`: the sender stops sending (no renegotiation); the track
+/// itself keeps running (the local preview stays).
+///
+/// # Errors
+/// The browser's rejection (e.g. the connection was closed meanwhile).
+pub async fn pause_sender(sender: &RtcRtpSender) -> Result<(), JsValue> {
+    JsFuture::from(sender.replace_track(None)).await.map(|_| ())
+}
+
+/// What one `getStats()` round read: the sample without its loss, and the cumulative packet
+/// counts of the video and the audio we send, from which the engine works out the loss since
+/// the previous round (`teleconsult_core::quality::interval_loss`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StatsRound {
+    /// Round-trip time, outgoing estimate and sent frame rate; `loss` is `None`.
+    pub sample: LinkSample,
+    /// Packet counts of our video streams.
+    pub video: PacketCounts,
+    /// Packet counts of our audio stream.
+    pub audio: PacketCounts,
+}
+
+/// One `getStats()` round of `pc`, read into what grades this party's own connection: the
+/// selected candidate pair's `currentRoundTripTime` (s → ms) and `availableOutgoingBitrate`
+/// (bit/s → kbit/s), the camera's sent `framesPerSecond` (`outbound-rtp` of `video_track`),
+/// and per kind the `outbound-rtp` `packetsSent` and `retransmittedPacketsSent` and the other
+/// party's `remote-inbound-rtp` `packetsLost`.
+///
+/// # Errors
+/// The browser's rejection (the connection was closed meanwhile).
+pub async fn sample_stats(
+    pc: &RtcPeerConnection,
+    video_track: Option<&MediaStreamTrack>,
+) -> Result<StatsRound, JsValue> {
+    let report = JsFuture::from(pc.get_stats()).await?;
+    let num = |stats: &JsValue, key: &str| {
+        js_sys::Reflect::get(stats, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    let text = |stats: &JsValue, key: &str| {
+        js_sys::Reflect::get(stats, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let mut all = Vec::new();
+    if let Ok(Some(entries)) = js_sys::try_iter(&report) {
+        for entry in entries.flatten() {
+            all.push(js_sys::Array::from(&entry).get(1));
+        }
+    }
+    let of_type = |kind: &'static str| {
+        all.iter()
+            .filter(move |s| text(s, "type").as_deref() == Some(kind))
+    };
+    // The pair in use: the transport's selectedCandidatePairId, else a nominated succeeded pair.
+    let selected = of_type("transport").find_map(|t| text(t, "selectedCandidatePairId"));
+    let pair = of_type("candidate-pair").find(|p| match &selected {
+        Some(id) => text(p, "id").as_deref() == Some(id),
+        None => {
+            text(p, "state").as_deref() == Some("succeeded")
+                && js_sys::Reflect::get(p, &JsValue::from_str("nominated"))
+                    .is_ok_and(|v| v.is_truthy())
+        }
+    });
+    let total = |kind: &'static str, key: &'static str, of_kind: &str| -> f64 {
+        of_type(kind)
+            .filter(|s| text(s, "kind").as_deref() == Some(of_kind))
+            .filter_map(|s| num(s, key))
+            .sum()
+    };
+    let counts = |of_kind: &str| PacketCounts {
+        sent: total("outbound-rtp", "packetsSent", of_kind),
+        retransmitted: total("outbound-rtp", "retransmittedPacketsSent", of_kind),
+        lost: total("remote-inbound-rtp", "packetsLost", of_kind),
+    };
+    let sent_fps = video_track.and_then(|track| {
+        let source = of_type("media-source")
+            .find(|s| text(s, "trackIdentifier").as_deref() == Some(&track.id()))
+            .and_then(|s| text(s, "id"));
+        of_type("outbound-rtp")
+            .find(|s| source.is_some() && text(s, "mediaSourceId") == source)
+            .and_then(|s| num(s, "framesPerSecond"))
+    });
+    Ok(StatsRound {
+        sample: LinkSample {
+            rtt_ms: pair
+                .and_then(|p| num(p, "currentRoundTripTime"))
+                .map(|s| s * 1000.0),
+            loss: None,
+            outgoing_kbps: pair
+                .and_then(|p| num(p, "availableOutgoingBitrate"))
+                .map(|b| b / 1000.0),
+            sent_fps,
+        },
+        video: counts("video"),
+        audio: counts("audio"),
+    })
 }
 
 fn ice_server_list(servers: &[IceServer]) -> js_sys::Array {

@@ -29,7 +29,7 @@ use super::{
     media::{self, LocalMedia, ScreenShare, TrackKind},
     transport::{CallReporter, CallTransport, MediaFlags},
 };
-pub use crate::bindings::sfu::{RoomEvent, TrackSource};
+pub use crate::bindings::sfu::{ProviderQuality, RoomEvent, TrackSource};
 
 /// A provider's SDK, as the engine uses it.
 pub trait SfuProvider: 'static {
@@ -457,6 +457,14 @@ fn on_event<P: SfuProvider>(rc: &Shared<P>, event: RoomEvent) {
             rc.borrow_mut().reconnecting = false;
             signals.signaling_connected.try_set(true);
             dispatch(rc, CallEvent::Media(MediaPath::Connected));
+        }
+        RoomEvent::ConnectionQuality { local, quality } => {
+            let level = quality.as_ref().and_then(ProviderQuality::level);
+            if local {
+                signals.local_quality.try_set(level);
+            } else {
+                signals.remote_quality.try_set(level);
+            }
         }
         RoomEvent::EncryptionChanged { enabled } => {
             signals.encrypted.try_set(enabled);

@@ -14,6 +14,7 @@ use std::cell::RefCell;
 use leptos::prelude::*;
 use teleconsult_core::{
     call::{CallEvent, CallState, Effect},
+    quality::QualityLevel,
     signaling::Peer,
 };
 use web_sys::MediaStream;
@@ -52,6 +53,11 @@ pub trait CallTransport {
     fn switch_camera(&self, device_id: String);
     /// After "busy": moves the call from this person's other tab or device to this one.
     fn take_over(&self);
+    /// Video was paused for low bandwidth and the person wants it back anyway: sends video again
+    /// and stops pausing it by itself for the rest of the call (their choice wins). Only the
+    /// P2P engine pauses video; the media servers adapt video themselves (LiveKit's dynacast,
+    /// Twilio's bandwidth profile), so for them there is nothing to resume.
+    fn resume_video(&self) {}
     /// Leaves: tells the other party, stops every local track, closes every connection.
     /// Idempotent.
     fn leave(&self);
@@ -87,6 +93,16 @@ pub struct CallSignals {
     /// Media is end-to-end encrypted beyond the transport's own encryption (LiveKit E2EE: the
     /// SFU cannot see it). P2P media is always end to end (DTLS-SRTP between the browsers).
     pub encrypted: RwSignal<bool>,
+    /// This person's connection quality, once measured (`teleconsult_core::quality`).
+    pub local_quality: RwSignal<Option<QualityLevel>>,
+    /// The other party's connection quality, as they measured and told it (or as the media
+    /// server reports it).
+    pub remote_quality: RwSignal<Option<QualityLevel>>,
+    /// This person's video is paused because their outgoing bandwidth is too low
+    /// (low-bandwidth mode); their camera stays on.
+    pub video_paused: RwSignal<bool>,
+    /// The other party's video is paused for their bandwidth.
+    pub remote_video_paused: RwSignal<bool>,
 }
 
 impl CallSignals {
@@ -106,6 +122,10 @@ impl CallSignals {
             camera_id: RwSignal::new(None),
             notice: RwSignal::new(None),
             encrypted: RwSignal::new(false),
+            local_quality: RwSignal::new(None),
+            remote_quality: RwSignal::new(None),
+            video_paused: RwSignal::new(false),
+            remote_video_paused: RwSignal::new(false),
         }
     }
 
@@ -125,6 +145,10 @@ impl CallSignals {
             camera_id: self.camera_id.into(),
             notice: self.notice.into(),
             encrypted: self.encrypted.into(),
+            local_quality: self.local_quality.into(),
+            remote_quality: self.remote_quality.into(),
+            video_paused: self.video_paused.into(),
+            remote_video_paused: self.remote_video_paused.into(),
         }
     }
 
@@ -132,6 +156,8 @@ impl CallSignals {
     pub fn clear_remote(&self) {
         self.remote_stream.try_set(None);
         self.remote_screen.try_set(None);
+        self.remote_quality.try_set(None);
+        self.remote_video_paused.try_set(false);
     }
 }
 
@@ -171,6 +197,14 @@ pub struct CallView {
     pub notice: Signal<Option<String>>,
     /// Media is end-to-end encrypted through the SFU (LiveKit E2EE).
     pub encrypted: Signal<bool>,
+    /// This person's connection quality, once measured.
+    pub local_quality: Signal<Option<QualityLevel>>,
+    /// The other party's connection quality.
+    pub remote_quality: Signal<Option<QualityLevel>>,
+    /// This person's video is paused for bandwidth (low-bandwidth mode).
+    pub video_paused: Signal<bool>,
+    /// The other party's video is paused for their bandwidth.
+    pub remote_video_paused: Signal<bool>,
 }
 
 /// How a transport reports what happens: runs the provider-neutral state machine and writes the

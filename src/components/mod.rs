@@ -3,6 +3,7 @@
 pub mod account_bar;
 pub mod call_controls;
 pub mod call_history;
+pub mod call_quality;
 pub mod config_error;
 pub mod dashboard_notices;
 pub mod error_screen;

@@ -39,6 +39,8 @@ pub struct UseCallReturn {
     pub switch_camera: Callback<String>,
     /// After "busy": continue the call here.
     pub take_over: Callback<()>,
+    /// After low-bandwidth mode paused this person's video: send video again anyway.
+    pub resume_video: Callback<()>,
     /// Leave the call.
     pub leave: Callback<()>,
 }
@@ -127,6 +129,7 @@ pub fn use_call(appointment_id: i64) -> UseCallReturn {
         toggle_screen_share: Callback::new(move |_| with(&|t| t.toggle_screen_share())),
         switch_camera: Callback::new(move |id: String| with(&|t| t.switch_camera(id.clone()))),
         take_over: Callback::new(move |_| with(&|t| t.take_over())),
+        resume_video: Callback::new(move |_| with(&|t| t.resume_video())),
         leave: Callback::new(move |_| slot.with_value(|s| s.leave())),
     }
 }

@@ -9,7 +9,11 @@ use teleconsult_core::{
 
 use crate::{
     call::transport::CallView,
-    components::{call_controls::CallControls, video_tile::VideoTile},
+    components::{
+        call_controls::CallControls,
+        call_quality::{QualityIndicator, QualityMessage},
+        video_tile::VideoTile,
+    },
     hooks::call::{use_call, UseCallReturn},
     pages::with_session,
     routes,
@@ -106,15 +110,20 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                         "End-to-end encrypted"
                     </span>
                 </Show>
+                <QualityIndicator call=signals other_name=Signal::derive(other_name) />
                 <CallTimer signals=signals />
             </div>
             <div class="stage">
                 <VideoTile
                     stream=signals.remote_stream
-                    video_on=Signal::derive(move || signals.remote_media.get().video)
+                    video_on=Signal::derive(move || {
+                        signals.remote_media.get().video && !signals.remote_video_paused.get()
+                    })
                     label=Signal::derive(move || format!("Video of {}", other_name()))
                     placeholder=Signal::derive(move || {
-                        if signals.remote_stream.with(|s| s.is_some()) {
+                        if signals.remote_video_paused.get() {
+                            format!("{}'s video is paused: their connection is too slow", other_name())
+                        } else if signals.remote_stream.with(|s| s.is_some()) {
                             format!("{} turned their camera off", other_name())
                         } else {
                             String::new()
@@ -149,9 +158,16 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                         (present && !m.audio).then(|| format!("{} muted their microphone", other_name()))
                     }}
                 </p>
-                <p class="call-notice" role="alert" data-testid="call-notice">
-                    {move || signals.notice.get()}
-                </p>
+                <div class="stage-notices">
+                    <p class="call-notice" role="alert" data-testid="call-notice">
+                        {move || signals.notice.get()}
+                    </p>
+                    <QualityMessage
+                        call=signals
+                        other_name=Signal::derive(other_name)
+                        on_resume_video=controls.resume_video
+                    />
+                </div>
                 <StatePanel signals=signals other_name=Signal::derive(other_name) dashboard=dashboard controls=controls />
             </div>
             <Show when=move || !signals.state.get().is_terminal()>

@@ -1,6 +1,6 @@
 // Shared pieces of the end-to-end tests: a real teleconsult-server on a free loopback port with
 // its own temporary data folder, and Debian's Chromium driven by playwright-core.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, cpSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -363,4 +363,60 @@ export async function assertReleased(page) {
   }));
   assert.ok(released.tracks.length >= 2 && released.tracks.every((s) => s === 'ended'), JSON.stringify(released));
   assert.ok(released.pcs.every((s) => s === 'closed'), JSON.stringify(released));
+}
+
+/**
+ * A real rate limit on one browser's uplink: Linux traffic control (an htb class of `kbit`
+ * kbit/s with a 10-packet queue) on the loopback interface, through which all traffic between
+ * the browsers of this machine flows, for the UDP packets sent from local `port` that are
+ * 256 bytes or longer (video; Opus audio and RTCP feedback are shorter and pass, as on an uplink
+ * too narrow for video but fine for speech). Returns `lift()`, which removes it; call it also
+ * when the test fails. Needs CAP_NET_ADMIN (the test machines run as root).
+ */
+export function limitUdpFrom(port, kbit) {
+  const tc = (...args) => execFileSync('tc', args, { stdio: 'pipe' });
+  const lift = () => { try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* none */ } };
+  lift();
+  try {
+    tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '100000');
+    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit');
+    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', `${kbit}kbit`, 'ceil', `${kbit}kbit`);
+    tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:20', 'handle', '20:', 'pfifo', 'limit', '10');
+    // Short packets first, unshaped: IPv4 total length < 256 or IPv6 payload length < 256 (the
+    // high byte of the field is 0). Then the port's UDP packets, over IPv4 and IPv6 (Chromium
+    // may pick either for a loopback pair).
+    tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32',
+      'match', 'ip', 'protocol', '17', '0xff', 'match', 'u16', '0x0000', '0xff00', 'at', '2', 'flowid', '1:10');
+    tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ipv6', 'prio', '2', 'u32',
+      'match', 'ip6', 'protocol', '17', '0xff', 'match', 'u16', '0x0000', '0xff00', 'at', '4', 'flowid', '1:10');
+    tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '3', 'u32',
+      'match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', 'sport', String(port), '0xffff', 'flowid', '1:20');
+    tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ipv6', 'prio', '4', 'u32',
+      'match', 'ip6', 'protocol', '17', '0xff', 'match', 'ip6', 'sport', String(port), '0xffff', 'flowid', '1:20');
+  } catch (e) {
+    lift();
+    throw new Error(`could not set a rate limit with tc (needs root / CAP_NET_ADMIN): ${e.stderr ?? e.message}`);
+  }
+  return lift;
+}
+
+/** Bytes the rate limit of [`limitUdpFrom`] let through and dropped so far. */
+export function limitCounters() {
+  const out = execFileSync('tc', ['-s', 'class', 'show', 'dev', 'lo', 'classid', '1:20'], { encoding: 'utf8' });
+  const m = out.match(/Sent (\d+) bytes (\d+) pkt \(dropped (\d+)/);
+  return m ? { bytes: Number(m[1]), packets: Number(m[2]), dropped: Number(m[3]) } : null;
+}
+
+/** The local UDP port of the page's media path (the selected ICE candidate pair's local side). */
+export async function mediaPort(page) {
+  return page.evaluate(async () => {
+    const pc = window.__pcs.filter((p) => p.connectionState === 'connected').at(-1);
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    let pairId = null;
+    stats.forEach((r) => { if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId; });
+    const pair = pairId && stats.get(pairId);
+    const local = pair && stats.get(pair.localCandidateId);
+    return local ? local.port : null;
+  });
 }

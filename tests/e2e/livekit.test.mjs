@@ -75,6 +75,11 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
   await mediaFlows(doctor.page);
   assert.match(await doctor.page.getByTestId('remote-name').textContent(), /Adib Hossain · Patient/);
   assert.equal(await patient.page.getByTestId('e2ee').count(), 0, 'not claimed when off');
+  // LiveKit's own connection quality, for both parties (on loopback: good).
+  for (const who of ['local', 'remote']) {
+    await waitFor(async () => (await patient.page.getByTestId(`quality-${who}`).getAttribute('data-level', { timeout: 1_000 }).catch(() => null)) === 'good', 20_000)
+      .catch(() => { throw new Error(`LiveKit's quality of ${who} not shown as good`); });
+  }
 
   await patient.page.getByRole('button', { name: 'Mute microphone' }).click();
   await doctor.page.getByTestId('remote-muted').getByText('muted their microphone').waitFor({ timeout: 5_000 });

@@ -146,6 +146,24 @@ test('through the Twilio transport: the doctor appears, mute and screen share bo
   await standIn(patient.page, () => window.__twilioStandin.rooms[0].participants.values().next().value.removeTrack('screen'));
   await patient.page.getByTestId('remote-screen').waitFor({ state: 'detached', timeout: 5_000 });
 
+  // Twilio's network quality levels (asked for at connect), each told as whose connection it is.
+  assert.deepEqual(await standIn(patient.page, () => window.__twilioStandin.connects[0].options.networkQuality), { local: 1, remote: 1 });
+  await standIn(patient.page, () => {
+    const room = window.__twilioStandin.rooms[0];
+    room.localParticipant.setNetworkQualityLevel(5);
+    room.participants.values().next().value.setNetworkQualityLevel(1);
+  });
+  await waitFor(async () => (await patient.page.getByTestId('quality-local').getAttribute('data-level')) === 'good', 5_000);
+  assert.equal(await patient.page.getByTestId('quality-remote').getAttribute('data-level'), 'poor');
+  assert.match(await patient.page.getByTestId('quality-message').textContent(), /Dr\. Amina Rahman's connection is poor.*Nothing is wrong on your side/);
+  await standIn(patient.page, () => {
+    const room = window.__twilioStandin.rooms[0];
+    room.localParticipant.setNetworkQualityLevel(2);
+    room.participants.values().next().value.setNetworkQualityLevel(4);
+  });
+  await waitFor(async () => /^Your connection is poor.*Wi-Fi/.test(await patient.page.getByTestId('quality-message').textContent()), 5_000);
+  assert.equal(await patient.page.getByTestId('quality-remote').getAttribute('data-level'), 'good');
+
   // Twilio's reconnect, then the doctor leaves.
   await standIn(patient.page, () => window.__twilioStandin.rooms[0].simulateReconnecting(53001));
   await waitCallState(patient.page, 'reconnecting', 5_000);
