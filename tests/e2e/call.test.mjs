@@ -8,7 +8,7 @@ import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId,
   inboundStats, waitFor, callState, waitCallState, openParty, fakeScreenCapture, fakeSecondCamera,
   sentVideoTrackId, freePort,
-  assertReleased,
+  assertReleased, assertNoClosedConnectionUse,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -118,6 +118,10 @@ test('a denied camera permission is explained, with no spinner left behind', asy
   assert.match(message, /blocking the camera and microphone/);
   assert.match(message, /Allow/);
   assert.equal(await patient.page.getByRole('status').filter({ hasText: 'Getting your camera' }).count(), 0);
+  // Seed 000 #1: without camera access no peer connection is made at all, so none can be used
+  // closed.
+  assert.deepEqual(await patient.page.evaluate(() => window.__pcs.length), 0);
+  assertNoClosedConnectionUse(patient.page);
 });
 
 test('a reload rejoins and renegotiates', async (t) => {
@@ -131,6 +135,8 @@ test('a reload rejoins and renegotiates', async (t) => {
   await waitCallState(doctor.page, 'active');
   await mediaFlows(patient.page);
   await mediaFlows(doctor.page);
+  // The doctor's old connection was replaced mid-call: nothing touched it after it closed.
+  assertNoClosedConnectionUse(doctor.page, patient.page);
 });
 
 test('the same person in a second tab is offered to continue the call there', async (t) => {
@@ -156,6 +162,9 @@ test('the same person in a second tab is offered to continue the call there', as
   assert.ok(firstTab.pcs.every((s) => s === 'closed'), JSON.stringify(firstTab));
   await waitCallState(doctor.page, 'active');
   await mediaFlows(doctor.page);
+  // Seed 000 #2 (the same person in two tabs): the first tab's connection closed, and no offer
+  // was made on it afterwards, nor by the second tab before it took the call.
+  assertNoClosedConnectionUse(doctor.page, patient.page, second);
 });
 
 test('switching camera mid-call replaces the track without interrupting the call', async (t) => {

@@ -85,9 +85,23 @@ export async function launchBrowser(extraArgs = []) {
 export async function newWatchedPage(context) {
   const page = await context.newPage();
   page.problems = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`); });
+  page.consoleAll = [];
+  page.on('console', (msg) => {
+    page.consoleAll.push(`${msg.type()}: ${msg.text()}`);
+    if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`);
+  });
   page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
   return page;
+}
+
+/**
+ * Seed 000's "could not createOffer with closed peer connection": asserts that none of `pages`
+ * logged anything of the kind (an offer, answer or track operation on a closed or replaced
+ * connection), at any console level.
+ */
+export function assertNoClosedConnectionUse(...pages) {
+  const bad = pages.flatMap((p) => p.consoleAll.filter((m) => /closed peer connection|createOffer|InvalidStateError|could not create an offer/i.test(m)));
+  assert.deepEqual(bad, []);
 }
 
 /** Signs in through the login form and waits for the dashboard. */

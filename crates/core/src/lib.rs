@@ -10,6 +10,7 @@ pub mod backoff;
 pub mod call;
 pub mod client_config;
 pub mod dashboard;
+pub mod diagnosis;
 pub mod join_window;
 pub mod media_error;
 pub mod negotiation;
