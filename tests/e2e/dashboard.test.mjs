@@ -114,6 +114,43 @@ test('login, both dashboards and the consultation have no axe violations', async
   await page.getByRole('button', { name: 'Leave consultation' }).click();
 });
 
+test('every page runs under a strict Content-Security-Policy, which refuses an injected script', async (t) => {
+  const res = await fetch(server.url + '/doctor');
+  const csp = res.headers.get('content-security-policy');
+  t.diagnostic(`content-security-policy: ${csp}`);
+  assert.ok(csp, 'HTML answers carry a policy');
+  for (const forbidden of ["'unsafe-inline'", "'unsafe-eval'"]) assert.ok(!csp.includes(forbidden), forbidden);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]+=*'/);
+  for (const directive of ["object-src 'none'", "frame-ancestors 'none'", "base-uri 'self'", "style-src 'self'"]) {
+    assert.ok(csp.includes(directive), directive);
+  }
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await doctor.page.goto(`${server.url}/check?role=doctor`);
+  await doctor.page.getByRole('heading', { level: 1 }).waitFor();
+  await doctor.page.waitForTimeout(3_000); // the check's probes: API, signaling socket, ICE
+  await doctor.page.goto(`${server.url}/consultation/${id}?role=doctor`);
+  await waitCallState(doctor.page, 'waiting');
+  await patient.page.goto(`${server.url}/consultation/${id}?role=patient`);
+  await waitCallState(patient.page, 'active');
+  await waitCallState(doctor.page, 'active');
+  for (const page of [doctor.page, patient.page]) {
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(page.problems, []);
+  }
+  // The defence works: a script injected into the page (as an XSS would) does not run.
+  const ran = await patient.page.evaluate(async () => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__injected = true;';
+    document.body.append(s);
+    await new Promise((r) => setTimeout(r, 100));
+    return window.__injected === true;
+  });
+  assert.equal(ran, false, 'an injected inline script must not run');
+  assert.deepEqual(await patient.page.evaluate(() => window.__cspViolations), ['script-src-elem inline']);
+  await patient.page.getByRole('button', { name: 'Leave consultation' }).click();
+});
+
 test('the whole patient flow works by keyboard alone', async (t) => {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
   t.after(() => context.close());

@@ -1,7 +1,7 @@
 // Shared pieces of the end-to-end tests: a real teleconsult-server on a free loopback port with
 // its own temporary data folder, and Debian's Chromium driven by playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, cpSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -91,6 +91,14 @@ export async function newWatchedPage(context) {
     if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
+  // Every Content-Security-Policy violation is a problem of the page, whatever the test.
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`);
+      console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI}`);
+    });
+  });
   return page;
 }
 
@@ -183,7 +191,9 @@ export async function inboundStats(page, { all = false } = {}) {
 
 /** Runs axe-core (WCAG 2.x A/AA rules) on the page; returns the violations, summarized. */
 export async function axeViolations(page) {
-  await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+  // Evaluated through DevTools, not added as a <script>: the app's CSP rightly refuses inline
+  // scripts it does not know.
+  await page.evaluate(readFileSync('node_modules/axe-core/axe.min.js', 'utf8'));
   const result = await page.evaluate(() => window.axe.run(document, {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
   }));

@@ -11,6 +11,7 @@ pub mod calls;
 pub mod clock;
 pub mod config;
 pub mod connectivity;
+pub mod csp;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -189,7 +190,13 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api", api)
         .with_state(state.clone())
-        .merge(static_files::router(state.config.dist_dir.clone()))
+        .merge(static_files::router(
+            state.config.dist_dir.clone(),
+            static_files::CspSettings {
+                connect: csp::connect_sources(&state.config),
+                unsafe_eval: state.config.provider == config::Provider::Twilio,
+            },
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }

@@ -5,15 +5,21 @@
 //! and deep links that fall back to `index.html` — is `no-cache`, so a deploy or a config change
 //! is seen on the next load.
 //!
+//! Content-Security-Policy: every HTML answer carries the app's policy (`crate::csp`), with the
+//! hash of `index.html`'s inline bootstrap as it is on disk now.
+//!
 //! Compression: the build writes brotli and gzip copies of the assets (`<file>.br`, `<file>.gz`),
 //! served by `Accept-Encoding` with `Content-Encoding` and `Vary: accept-encoding`; the dynamic
 //! compression layer skips responses that are already encoded.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use axum::{
     body::Body,
-    extract::Request,
+    extract::{Request, State},
     http::{header, HeaderName, HeaderValue, StatusCode, Uri},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -26,11 +32,21 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` for everything else: always revalidate.
 pub const NO_CACHE: &str = "no-cache";
 
+/// What the Content-Security-Policy allows beyond this origin (see `crate::csp::policy`).
+#[derive(Debug, Clone, Default)]
+pub struct CspSettings {
+    /// Extra `connect-src` sources (the clinic's media server).
+    pub connect: Vec<String>,
+    /// `'unsafe-eval'` for the Twilio SDK.
+    pub unsafe_eval: bool,
+}
+
 /// A router that serves `dist` with the SPA fallback: a path whose last segment has no file
 /// extension (a client-side route such as `/doctor` or `/consultation/12`) gets `index.html`;
-/// a missing file (`/missing.js`) is a 404.
-pub fn router(dist: PathBuf) -> Router {
+/// a missing file (`/missing.js`) is a 404. HTML answers carry the policy of `csp`.
+pub fn router(dist: PathBuf, csp: CspSettings) -> Router {
     let index = dist.join("index.html");
+    let policy = Arc::new((index.clone(), csp));
     let fallback = move |uri: Uri| spa_fallback(index.clone(), uri);
     let files = ServeDir::new(&dist)
         .append_index_html_on_directories(true)
@@ -42,7 +58,11 @@ pub fn router(dist: PathBuf) -> Router {
         ));
     let mut router = Router::new()
         .fallback_service(files)
-        .layer(axum::middleware::from_fn(cache_control));
+        .layer(axum::middleware::from_fn(cache_control))
+        .layer(axum::middleware::from_fn_with_state(
+            policy,
+            content_security_policy,
+        ));
     for (name, value) in SECURITY_HEADERS {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static(name),
@@ -118,6 +138,31 @@ async fn cache_control(req: Request, next: Next) -> Response {
         // The body depends on Accept-Encoding (precompressed copies): caches must key on it.
         res.headers_mut()
             .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    res
+}
+
+/// Adds the Content-Security-Policy to HTML answers, hashing `index.html` as it is now (a
+/// rebuilt app is covered without a restart; the file is a few KB).
+async fn content_security_policy(
+    State(policy): State<Arc<(PathBuf, CspSettings)>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        let (index, csp) = &*policy;
+        let page = tokio::fs::read_to_string(index).await.unwrap_or_default();
+        let value = crate::csp::policy(&page, &csp.connect, csp.unsafe_eval);
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
     }
     res
 }
