@@ -64,6 +64,21 @@ test('a video-starved uplink: told as whose it is, video pauses by itself, both 
   await waitFor(async () => (await message(doctor.page)).includes('too slow for video'), 60_000)
     .catch(async () => { throw new Error(`doctor not told; level ${await level(doctor.page, 'local')}, limit ${JSON.stringify(limitCounters())}`); });
   const pausedAfter = Date.now() - limitedAt;
+  // Video really stopped at the source: the camera's sender carries no track and encodes no
+  // frames (what reaches the patient can lag while the narrow link drains its queue).
+  const sender = await doctor.page.evaluate(() => window.__pcs.filter((p) => p.connectionState !== 'closed').at(-1)
+    .getSenders().map((s) => s.track?.kind ?? null));
+  assert.ok(sender.includes(null) && !sender.includes('video'), `senders: ${JSON.stringify(sender)}`);
+  const encoded = () => doctor.page.evaluate(async () => {
+    const pc = window.__pcs.filter((p) => p.connectionState !== 'closed').at(-1);
+    let n = 0;
+    (await pc.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video') n += r.framesEncoded ?? 0; });
+    return n;
+  });
+  const e1 = await encoded();
+  await doctor.page.waitForTimeout(2_000);
+  const e2 = await encoded();
+  assert.ok(e2 - e1 <= 1, `frames encoded while paused: ${e1} -> ${e2}`);
   assert.match(await message(doctor.page), /continues with sound only/);
   await doctor.page.getByRole('button', { name: 'Turn video back on' }).waitFor({ timeout: 5_000 });
   await waitFor(async () => (await message(patient.page)).includes("Dr. Amina Rahman's connection is too slow for video"), 10_000);
@@ -72,13 +87,10 @@ test('a video-starved uplink: told as whose it is, video pauses by itself, both 
   // Whose connection it is: the patient's own is fine (their packets are not limited).
   assert.ok(FINE.includes(await level(patient.page, 'local')), await level(patient.page, 'local'));
   await patient.page.getByText("Dr. Amina Rahman's video is paused: their connection is too slow").waitFor({ timeout: 5_000 });
-  // Video really stopped: once what was queued on the narrow link has drained (up to the
-  // sender's 2 s pacing queue), no frames arrive at the patient while paused; sound goes on.
-  await patient.page.waitForTimeout(3_000);
+  // Sound goes on while video is paused.
   const a = await inboundStats(patient.page);
-  await patient.page.waitForTimeout(3_000);
+  await patient.page.waitForTimeout(1_000);
   const b = await inboundStats(patient.page);
-  assert.ok(b.framesDecoded - a.framesDecoded <= 1, `frames while paused: ${a.framesDecoded} -> ${b.framesDecoded}`);
   assert.ok(b.audioPackets > a.audioPackets, 'sound goes on');
   t.diagnostic(`video paused ${pausedAfter} ms after the limit; limit ${JSON.stringify(limitCounters())}`);
 

@@ -30,6 +30,13 @@ pub const FRAME_BURST: u32 = 200;
 pub const CLOSE_UNAUTHORIZED: u16 = 4001;
 /// Close code: this person continued the call in another tab or device (do not reconnect).
 pub const CLOSE_TAKEN_OVER: u16 = 4002;
+/// Signaling sockets one person (identity) may hold open at once: a few tabs and devices with
+/// one socket each, and a reconnecting one overlapping the one it replaces. More is a runaway
+/// client or abuse: each open socket costs the hub memory and a task.
+pub const MAX_SOCKETS_PER_IDENTITY: usize = 8;
+/// Close code: this person already holds [`MAX_SOCKETS_PER_IDENTITY`] sockets (RFC 6455 range
+/// for applications; clients reconnect with backoff, by which time one has usually closed).
+pub const CLOSE_TOO_MANY_SOCKETS: u16 = 4003;
 /// Close code: more frames than [`FRAME_RATE_PER_SEC`]/[`FRAME_BURST`] allow (RFC 6455 1008,
 /// policy violation).
 pub const CLOSE_RATE_LIMITED: u16 = 1008;

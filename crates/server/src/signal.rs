@@ -10,7 +10,7 @@ use std::{
     collections::HashMap,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Mutex,
+        Arc, Mutex,
     },
     time::Duration,
 };
@@ -33,8 +33,8 @@ use teleconsult_core::{
     join_window::check_join,
     signaling::{
         ClientFrame, Peer, ServerFrame, AUTH_TIMEOUT_SECS, CLOSE_RATE_LIMITED, CLOSE_TAKEN_OVER,
-        CLOSE_TOO_BIG, CLOSE_UNAUTHORIZED, FRAME_BURST, FRAME_RATE_PER_SEC, MAX_FRAME_BYTES,
-        MAX_PARTICIPANTS,
+        CLOSE_TOO_BIG, CLOSE_TOO_MANY_SOCKETS, CLOSE_UNAUTHORIZED, FRAME_BURST, FRAME_RATE_PER_SEC,
+        MAX_FRAME_BYTES, MAX_PARTICIPANTS, MAX_SOCKETS_PER_IDENTITY,
     },
 };
 use tokio::sync::mpsc;
@@ -74,6 +74,43 @@ struct Room {
 pub struct Hub {
     rooms: Mutex<HashMap<String, Room>>,
     next_conn: AtomicU64,
+    /// Open authenticated sockets per identity ([`MAX_SOCKETS_PER_IDENTITY`]).
+    sockets: Mutex<HashMap<String, usize>>,
+}
+
+/// One authenticated socket counted against its identity's cap; uncounted when dropped.
+struct SocketSlot {
+    hub: Arc<Hub>,
+    identity: String,
+}
+
+impl Hub {
+    /// Counts a socket of `identity`; `None` when it already holds
+    /// [`MAX_SOCKETS_PER_IDENTITY`].
+    fn claim_socket(self: &Arc<Self>, identity: &str) -> Option<SocketSlot> {
+        let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        let count = sockets.entry(identity.to_string()).or_default();
+        if *count >= MAX_SOCKETS_PER_IDENTITY {
+            return None;
+        }
+        *count += 1;
+        Some(SocketSlot {
+            hub: self.clone(),
+            identity: identity.to_string(),
+        })
+    }
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut sockets = self.hub.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = sockets.get_mut(&self.identity) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                sockets.remove(&self.identity);
+            }
+        }
+    }
 }
 
 fn new_call_id() -> String {
@@ -290,6 +327,25 @@ async fn connection(socket: WebSocket, state: AppState) {
     });
 
     let Some(user) = authenticate(&state, &mut stream, &tx).await else {
+        drop(tx);
+        let _ = writer.await;
+        return;
+    };
+    let Some(_slot) = state.hub.claim_socket(&user.identity()) else {
+        send(
+            &tx,
+            ServerFrame::error(
+                "too_many_connections",
+                format!(
+                    "At most {MAX_SOCKETS_PER_IDENTITY} signaling connections per person; close \
+                     another tab of this consultation."
+                ),
+            ),
+        );
+        let _ = tx.try_send(Outgoing::Close(
+            CLOSE_TOO_MANY_SOCKETS,
+            "too many connections",
+        ));
         drop(tx);
         let _ = writer.await;
         return;

@@ -519,3 +519,44 @@ async fn oversized_messages_close_with_1009() {
         Some(teleconsult_core::signaling::CLOSE_TOO_BIG)
     );
 }
+
+#[tokio::test]
+async fn one_person_may_hold_a_bounded_number_of_sockets() {
+    use teleconsult_core::signaling::{CLOSE_TOO_MANY_SOCKETS, MAX_SOCKETS_PER_IDENTITY};
+    let s = serve().await;
+    let mut open = Vec::new();
+    for _ in 0..MAX_SOCKETS_PER_IDENTITY {
+        open.push(Client::authed(&s, Who::Adib).await);
+    }
+    // One more for the same person: told why and closed with 4003.
+    let mut extra = Client::connect(&s.url).await;
+    extra
+        .send(json!({"type": "auth", "token": s.t.token(Who::Adib)}))
+        .await;
+    let refusal = extra.recv().await;
+    assert_eq!(refusal["code"], "too_many_connections", "{refusal}");
+    assert_eq!(close_code(&mut extra).await, Some(CLOSE_TOO_MANY_SOCKETS));
+    // Someone else is not affected.
+    let mut doctor = Client::authed(&s, Who::Doctor).await;
+    doctor.send(json!({"type": "ping"})).await;
+    assert_eq!(doctor.recv().await, json!({"type": "pong"}));
+    // A closed socket frees its place.
+    let mut first = open.remove(0);
+    let _ = first.0.close(None).await;
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut again = Client::connect(&s.url).await;
+        again
+            .send(json!({"type": "auth", "token": s.t.token(Who::Adib)}))
+            .await;
+        if again.recv().await["type"] == "auth:ok" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the closed socket's place was not freed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
