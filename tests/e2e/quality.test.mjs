@@ -38,7 +38,8 @@ async function waitLevel(page, who, wanted, timeout) {
 // camera's frame rate under 15 fps (fair). Never poor.
 const FINE = ['good', 'fair'];
 
-test('a video-starved uplink: told as whose it is, video pauses by itself, both told, and it comes back', async (t) => {
+/** The doctor and the patient of `id` in an active P2P call. */
+async function startCall(t) {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await doctor.page.goto(consultation('doctor'));
@@ -46,6 +47,11 @@ test('a video-starved uplink: told as whose it is, video pauses by itself, both 
   await patient.page.goto(consultation('patient'));
   await waitCallState(patient.page, 'active');
   await waitCallState(doctor.page, 'active');
+  return { doctor, patient };
+}
+
+test('a video-starved uplink: told as whose it is, video pauses by itself, both told, and it comes back', async (t) => {
+  const { doctor, patient } = await startCall(t);
 
   // A loopback link: each side measures its own connection and tells the other.
   await waitLevel(doctor.page, 'local', FINE, 15_000);
@@ -113,12 +119,7 @@ test('a video-starved uplink: told as whose it is, video pauses by itself, both 
 });
 
 test('"Turn video back on" wins over low-bandwidth mode for the rest of the call', async (t) => {
-  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
-  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
-  await doctor.page.goto(consultation('doctor'));
-  await waitCallState(doctor.page, 'waiting');
-  await patient.page.goto(consultation('patient'));
-  await waitCallState(doctor.page, 'active');
+  const { doctor, patient } = await startCall(t);
   await waitLevel(doctor.page, 'local', FINE, 15_000);
   const lift = limitUdpFrom(await mediaPort(doctor.page), 100);
   t.after(lift);

@@ -161,6 +161,19 @@ impl Refusal {
         }
     }
 
+    /// Every refusal the server can give (all but [`Refusal::Other`]).
+    pub const ALL: [Refusal; 9] = [
+        Refusal::NotConfirmed,
+        Refusal::Cancelled,
+        Refusal::Completed,
+        Refusal::TooEarly,
+        Refusal::TooLate,
+        Refusal::Forbidden,
+        Refusal::NotFound,
+        Refusal::RoomFull,
+        Refusal::ProviderUnsupported,
+    ];
+
     /// The refusal of a wire code; `None` for codes that are not refusals.
     pub fn from_code(code: &str) -> Option<Refusal> {
         Some(match code {
@@ -749,17 +762,7 @@ mod tests {
 
     #[test]
     fn refusal_codes_round_trip_and_agree_with_the_join_window() {
-        for r in [
-            Refusal::NotConfirmed,
-            Refusal::Cancelled,
-            Refusal::Completed,
-            Refusal::TooEarly,
-            Refusal::TooLate,
-            Refusal::Forbidden,
-            Refusal::NotFound,
-            Refusal::RoomFull,
-            Refusal::ProviderUnsupported,
-        ] {
+        for r in Refusal::ALL {
             assert_eq!(Refusal::from_code(r.code()), Some(r));
         }
         let at = time::macros::datetime!(2026-11-21 13:30 UTC);
