@@ -20,11 +20,12 @@ export const CHROMIUM_ARGS = [
 /**
  * Starts the server. Resolves to { url, stop, restart, dataDir, output() } once it logs its
  * address. `distDir` defaults to the release build under test; `args` are extra flags.
- * `restart({ downMs, args })` stops it and starts it again on the same port and data folder,
- * after `downMs`, with other flags if `args` is given.
+ * `restart({ downMs, args, signal })` stops it (SIGTERM, or `signal`) and starts it again on the same port and data folder,
+ * after `downMs`, with other flags if `args` is given. `dataDir`: an existing data folder
+ * instead of a new temporary one (removed by `stop()` either way).
  */
-export async function startServer({ distDir = DIST, args = [], env = {} } = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'teleconsult-e2e-'));
+export async function startServer({ distDir = DIST, args = [], env = {}, dataDir: given } = {}) {
+  const dataDir = given ?? mkdtempSync(join(tmpdir(), 'teleconsult-e2e-'));
   let log = '';
   let child;
   let currentArgs = args;
@@ -44,10 +45,10 @@ export async function startServer({ distDir = DIST, args = [], env = {} } = {}) 
     child.stderr.on('data', onData);
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${log}`)); });
   });
-  const stopChild = async () => {
+  const stopChild = async (signal = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
+      child.kill(signal);
       await exited;
     }
   };
@@ -56,8 +57,9 @@ export async function startServer({ distDir = DIST, args = [], env = {} } = {}) 
     url,
     dataDir,
     output: () => log,
-    async restart({ downMs = 0, args: newArgs } = {}) {
-      await stopChild();
+    /** `signal: 'SIGKILL'` crashes it instead of a graceful stop. */
+    async restart({ downMs = 0, args: newArgs, signal } = {}) {
+      await stopChild(signal);
       if (newArgs) currentArgs = newArgs;
       await new Promise((r) => setTimeout(r, downMs));
       await launch(url.replace('http://', ''));

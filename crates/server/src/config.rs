@@ -3,7 +3,7 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// A secret setting. Its `Debug` and `Display` never show the value, so configuration can be
 /// logged safely.
@@ -46,9 +46,25 @@ pub enum Provider {
 }
 
 /// Settings of the reference server.
+/// What to do instead of serving.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Writes a consistent copy of the database in the data folder to FILE, also while a server
+    /// runs on it (SQLite `VACUUM INTO`), and exits. Restore: stop the server and put the copy
+    /// in place of `<data dir>/teleconsult.sqlite3` (with the folder's secrets alongside).
+    Backup {
+        /// The new file to write; must not exist.
+        file: PathBuf,
+    },
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "teleconsult-server", version, about)]
 pub struct Config {
+    /// Without a command, the server runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on (host:port). Loopback by default: put a TLS-terminating proxy in
     /// front to expose it.
     #[arg(long, env = "TELECONSULT_ADDR", default_value = "127.0.0.1:8080")]

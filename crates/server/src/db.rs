@@ -32,3 +32,31 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, sqlx::Error> {
     sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)
 }
+
+/// Writes a consistent copy of the database of `data_dir` to `file` while the server may be
+/// running (`VACUUM INTO`: one read transaction, so the copy holds every transaction committed
+/// before it started and none after; the copy is compact and needs no WAL file).
+///
+/// # Errors
+/// The database cannot be opened, `file` already exists, or it cannot be written.
+pub async fn backup(data_dir: &Path, file: &Path) -> Result<(), String> {
+    if file.exists() {
+        return Err(format!(
+            "{} already exists; choose a new file name",
+            file.display()
+        ));
+    }
+    let pool = open(data_dir)
+        .await
+        .map_err(|e| format!("cannot open the database in {}: {e}", data_dir.display()))?;
+    let target = file
+        .to_str()
+        .ok_or_else(|| format!("{} is not a UTF-8 path", file.display()))?;
+    sqlx::query("VACUUM INTO ?")
+        .bind(target)
+        .execute(&pool)
+        .await
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    pool.close().await;
+    Ok(())
+}

@@ -15,6 +15,18 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let config = Config::parse();
+    if let Some(teleconsult_server::config::Command::Backup { file }) = &config.command {
+        return match teleconsult_server::db::backup(&config.data_dir, file).await {
+            Ok(()) => {
+                println!("database copied to {}", file.display());
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                tracing::error!("{e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
