@@ -3,9 +3,4 @@
 # livekit-server on 127.0.0.1. Builds what it needs, then runs bench/livekit_call_setup.mjs (which
 # stops everything it started, also when it fails). See that file.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/setup.sh --browser --livekit
-source scripts/env.sh
-trunk build --release
-cargo build -p teleconsult-server
-TELECONSULT_SERVER_BIN="$PWD/target/debug/teleconsult-server" node bench/livekit_call_setup.mjs
+exec "$(dirname "$0")/browser_bench.sh" bench/livekit_call_setup.mjs --livekit
