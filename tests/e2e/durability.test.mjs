@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, cpSync, rmSync, readdirSync } from 'node:fs';
+import { mkdtempSync, cpSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, apiToken } from './harness.mjs';
@@ -85,8 +85,12 @@ test('an online backup taken while the server runs is a consistent, usable copy'
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'copy.sqlite3');
   execFileSync(SERVER_BIN, ['--data-dir', server.dataDir, 'backup', file], { stdio: 'pipe' });
-  // Refuses to overwrite.
+  // Refuses to overwrite, and refuses a data folder without a database (a mistyped --data-dir
+  // must not produce an empty "backup").
   assert.throws(() => execFileSync(SERVER_BIN, ['--data-dir', server.dataDir, 'backup', file], { stdio: 'pipe' }));
+  const stray = join(dir, 'stray.sqlite3');
+  assert.throws(() => execFileSync(SERVER_BIN, ['--data-dir', join(dir, 'no-such-folder'), 'backup', stray], { stdio: 'pipe' }));
+  assert.ok(!existsSync(stray) && !existsSync(join(dir, 'no-such-folder')));
   // Restore into a fresh data folder (the copy, with the folder's secrets) and serve from it.
   const restored = mkdtempSync(join(tmpdir(), 'teleconsult-restored-'));
   for (const f of readdirSync(server.dataDir)) {

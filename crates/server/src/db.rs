@@ -38,8 +38,15 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, sqlx::Error> {
 /// before it started and none after; the copy is compact and needs no WAL file).
 ///
 /// # Errors
-/// The database cannot be opened, `file` already exists, or it cannot be written.
+/// `data_dir` holds no database (a mistyped folder must not yield an empty "backup"), the
+/// database cannot be opened, `file` already exists, or it cannot be written.
 pub async fn backup(data_dir: &Path, file: &Path) -> Result<(), String> {
+    if !data_dir.join(DB_FILE).is_file() {
+        return Err(format!(
+            "{} holds no database ({DB_FILE}); check --data-dir",
+            data_dir.display()
+        ));
+    }
     if file.exists() {
         return Err(format!(
             "{} already exists; choose a new file name",
