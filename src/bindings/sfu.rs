@@ -112,7 +112,7 @@ impl ProviderQuality {
     pub fn level(&self) -> Option<QualityLevel> {
         match self {
             ProviderQuality::Livekit(q) => QualityLevel::from_livekit(q),
-            ProviderQuality::Twilio(l) => QualityLevel::from_twilio(Some(*l)),
+            ProviderQuality::Twilio(l) => QualityLevel::from_twilio(*l),
         }
     }
 }

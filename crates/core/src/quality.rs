@@ -60,9 +60,11 @@ impl QualityLevel {
     }
 
     /// Level from Twilio's network quality level (0–5; Twilio's documentation: 5 excellent,
-    /// 0 broken); `None` when Twilio has no level (null).
-    pub fn from_twilio(level: Option<f64>) -> Option<QualityLevel> {
-        let level = level.filter(|l| l.is_finite())?;
+    /// 0 broken); `None` for a level that is not a number.
+    pub fn from_twilio(level: f64) -> Option<QualityLevel> {
+        if !level.is_finite() {
+            return None;
+        }
         Some(if level >= 4.0 {
             QualityLevel::Good
         } else if level >= 3.0 {
@@ -537,20 +539,10 @@ mod tests {
         );
         assert_eq!(QualityLevel::from_livekit("lost"), Some(QualityLevel::Poor));
         assert_eq!(QualityLevel::from_livekit("unknown"), None);
-        assert_eq!(
-            QualityLevel::from_twilio(Some(5.0)),
-            Some(QualityLevel::Good)
-        );
-        assert_eq!(
-            QualityLevel::from_twilio(Some(3.0)),
-            Some(QualityLevel::Fair)
-        );
-        assert_eq!(
-            QualityLevel::from_twilio(Some(0.0)),
-            Some(QualityLevel::Poor)
-        );
-        assert_eq!(QualityLevel::from_twilio(None), None);
-        assert_eq!(QualityLevel::from_twilio(Some(f64::NAN)), None);
+        assert_eq!(QualityLevel::from_twilio(5.0), Some(QualityLevel::Good));
+        assert_eq!(QualityLevel::from_twilio(3.0), Some(QualityLevel::Fair));
+        assert_eq!(QualityLevel::from_twilio(0.0), Some(QualityLevel::Poor));
+        assert_eq!(QualityLevel::from_twilio(f64::NAN), None);
     }
 
     /// Feeds `kbps` every 2 s from `from` to `to` (ms), returning the actions with their times.

@@ -44,6 +44,30 @@ pub fn connect_sources(config: &Config) -> Vec<String> {
     }
 }
 
+/// What the policy allows beyond this origin, from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct CspSettings {
+    /// Extra `connect-src` sources ([`connect_sources`]).
+    pub connect: Vec<String>,
+    /// `'unsafe-eval'`: only for a Twilio clinic (see [`policy`]).
+    pub unsafe_eval: bool,
+}
+
+impl CspSettings {
+    /// The settings for `config`'s provider.
+    pub fn for_config(config: &Config) -> CspSettings {
+        CspSettings {
+            connect: connect_sources(config),
+            unsafe_eval: config.provider == Provider::Twilio,
+        }
+    }
+
+    /// The policy for a page whose `index.html` is `html` ([`policy`]).
+    pub fn policy(&self, html: &str) -> String {
+        policy(html, &self.connect, self.unsafe_eval)
+    }
+}
+
 /// `(scheme, host[:port])` of an absolute URL; `None` for anything else.
 fn origin(url: &str) -> Option<(&str, &str)> {
     let (scheme, rest) = url.split_once("://")?;

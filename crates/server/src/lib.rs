@@ -192,10 +192,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone())
         .merge(static_files::router(
             state.config.dist_dir.clone(),
-            static_files::CspSettings {
-                connect: csp::connect_sources(&state.config),
-                unsafe_eval: state.config.provider == config::Provider::Twilio,
-            },
+            csp::CspSettings::for_config(&state.config),
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -27,19 +27,12 @@ use axum::{
 };
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
+use crate::csp::CspSettings;
+
 /// `Cache-Control` for content-hashed assets: one year, never revalidated.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` for everything else: always revalidate.
 pub const NO_CACHE: &str = "no-cache";
-
-/// What the Content-Security-Policy allows beyond this origin (see `crate::csp::policy`).
-#[derive(Debug, Clone, Default)]
-pub struct CspSettings {
-    /// Extra `connect-src` sources (the clinic's media server).
-    pub connect: Vec<String>,
-    /// `'unsafe-eval'` for the Twilio SDK.
-    pub unsafe_eval: bool,
-}
 
 /// A router that serves `dist` with the SPA fallback: a path whose last segment has no file
 /// extension (a client-side route such as `/doctor` or `/consultation/12`) gets `index.html`;
@@ -158,7 +151,7 @@ async fn content_security_policy(
     if html {
         let (index, csp) = &*policy;
         let page = tokio::fs::read_to_string(index).await.unwrap_or_default();
-        let value = crate::csp::policy(&page, &csp.connect, csp.unsafe_eval);
+        let value = csp.policy(&page);
         if let Ok(value) = HeaderValue::from_str(&value) {
             res.headers_mut()
                 .insert(header::CONTENT_SECURITY_POLICY, value);
