@@ -283,6 +283,120 @@ pub enum CallEventKind {
     Ended,
 }
 
+/// What an audit event records: a read of an appointment, a change to it, or a step of its call.
+/// The wire and database name is the `snake_case` variant name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// The appointment was in an answer of `GET /api/appointments` (its details were shown).
+    Viewed,
+    /// A patient requested it.
+    Booked,
+    /// Its doctor confirmed it.
+    Confirmed,
+    /// A party cancelled it.
+    Cancelled,
+    /// Its doctor marked it completed.
+    Completed,
+    /// The join endpoint handed out connection details (a token or the signaling address).
+    JoinGranted,
+    /// The participant entered the call's room.
+    CallJoined,
+    /// The participant left the room (`detail` gives the reason).
+    CallLeft,
+    /// The call ended (`detail` gives the reason).
+    CallEnded,
+    /// Its call log was read.
+    CallLogViewed,
+    /// Its access log was read.
+    AccessLogViewed,
+    /// Someone who is not a party asked for it and was refused (403).
+    AccessRefused,
+}
+
+impl AuditAction {
+    /// Every action, in declaration order.
+    pub const ALL: [AuditAction; 12] = [
+        AuditAction::Viewed,
+        AuditAction::Booked,
+        AuditAction::Confirmed,
+        AuditAction::Cancelled,
+        AuditAction::Completed,
+        AuditAction::JoinGranted,
+        AuditAction::CallJoined,
+        AuditAction::CallLeft,
+        AuditAction::CallEnded,
+        AuditAction::CallLogViewed,
+        AuditAction::AccessLogViewed,
+        AuditAction::AccessRefused,
+    ];
+
+    /// The stored and wire name, e.g. `join_granted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Viewed => "viewed",
+            AuditAction::Booked => "booked",
+            AuditAction::Confirmed => "confirmed",
+            AuditAction::Cancelled => "cancelled",
+            AuditAction::Completed => "completed",
+            AuditAction::JoinGranted => "join_granted",
+            AuditAction::CallJoined => "call_joined",
+            AuditAction::CallLeft => "call_left",
+            AuditAction::CallEnded => "call_ended",
+            AuditAction::CallLogViewed => "call_log_viewed",
+            AuditAction::AccessLogViewed => "access_log_viewed",
+            AuditAction::AccessRefused => "access_refused",
+        }
+    }
+
+    /// The action named `s`, if any.
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The audit action of a call-log event.
+    pub fn of_call_event(kind: CallEventKind) -> AuditAction {
+        match kind {
+            CallEventKind::JoinGranted => AuditAction::JoinGranted,
+            CallEventKind::Joined => AuditAction::CallJoined,
+            CallEventKind::Left => AuditAction::CallLeft,
+            CallEventKind::Ended => AuditAction::CallEnded,
+        }
+    }
+}
+
+/// One entry of an appointment's access log (`GET /api/appointments/{id}/access-log`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    /// The event's id: increasing, so it orders events and pages the log (`before`).
+    pub id: i64,
+    /// When (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+    /// Who: `{role}_{user_id}`, or `livekit` for an event reported by LiveKit's webhook.
+    pub actor: String,
+    /// What.
+    pub action: AuditAction,
+    /// The IP address the request or socket came from, as the server saw it (the proxy's
+    /// address behind a reverse proxy); absent when unknown.
+    pub address: Option<String>,
+    /// More about it: a leave reason, a call id.
+    pub detail: Option<String>,
+}
+
+/// Answer of `GET /api/appointments/{id}/access-log`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessLog {
+    /// Up to `limit` events, newest first.
+    pub events: Vec<AuditEvent>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next_before: Option<i64>,
+}
+
 /// One entry of `GET /api/appointments/{id}/calls`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -300,4 +414,19 @@ pub struct CallEvent {
     pub reason: Option<crate::call::LeaveReason>,
     /// The signaling call id, when the event comes from the signaling hub.
     pub call_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_action_names_are_the_wire_names_and_parse_back() {
+        for action in AuditAction::ALL {
+            let wire = serde_json::to_string(&action).unwrap();
+            assert_eq!(wire, format!("\"{}\"", action.as_str()));
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(AuditAction::parse("deleted"), None);
+    }
 }

@@ -13,8 +13,8 @@ use axum::{
 use sqlx::SqlitePool;
 use teleconsult_core::{
     api::{
-        Appointment, AppointmentList, CallEvent, CallEventKind, Connection, CreateAppointment,
-        JoinResponse, Party,
+        Appointment, AppointmentList, AuditAction, CallEvent, CallEventKind, Connection,
+        CreateAppointment, JoinResponse, Party,
     },
     appointment::{room_name, ActionRefusal},
     join_window::check_join,
@@ -23,7 +23,8 @@ use teleconsult_core::{
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    auth::AuthUser,
+    audit::{self, checked_load, Actor},
+    auth::{AuthUser, ClientAddr},
     calls,
     config::Provider,
     error::{AppError, ErrorBody},
@@ -123,6 +124,7 @@ pub fn is_party(user: &AuthUser, patient_id: i64, doctor_id: i64) -> bool {
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
+    ClientAddr(address): ClientAddr,
 ) -> Result<Json<AppointmentList>, AppError> {
     let column = match user.role {
         Role::Patient => "a.patient_id",
@@ -134,9 +136,21 @@ pub async fn list(
     .bind(user.id)
     .fetch_all(&state.db)
     .await?;
-    let appointments = rows.into_iter().map(from_row).collect::<Result<_, _>>()?;
+    let appointments: Vec<Appointment> =
+        rows.into_iter().map(from_row).collect::<Result<_, _>>()?;
+    let ids: Vec<i64> = appointments.iter().map(|a| a.id).collect();
+    let now = state.clock.now();
+    audit::record(
+        &state.db,
+        now,
+        &Actor::user(&user, address),
+        AuditAction::Viewed,
+        &ids,
+        None,
+    )
+    .await?;
     Ok(Json(AppointmentList {
-        server_time: state.clock.now(),
+        server_time: now,
         appointments,
     }))
 }
@@ -156,6 +170,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
+    ClientAddr(address): ClientAddr,
     ApiJson(req): ApiJson<CreateAppointment>,
 ) -> Result<(StatusCode, Json<Appointment>), AppError> {
     if user.role != Role::Patient {
@@ -211,6 +226,8 @@ pub async fn create(
     .fetch_one(&state.db)
     .await?;
     let appointment = load_for(&state.db, id.0, &user).await?;
+    let actor = Actor::user(&user, address);
+    audit::record(&state.db, now, &actor, AuditAction::Booked, &[id.0], None).await?;
     Ok((StatusCode::CREATED, Json(appointment)))
 }
 
@@ -228,10 +245,12 @@ pub async fn create(
 async fn take_action(
     state: &AppState,
     user: &AuthUser,
+    address: Option<std::net::IpAddr>,
     id: i64,
     action: AppointmentAction,
 ) -> Result<Appointment, AppError> {
-    let current = load_for(&state.db, id, user).await?;
+    let actor = Actor::user(user, address);
+    let current = checked_load(state, id, user, &actor).await?;
     let refused = |refusal: ActionRefusal| match refusal {
         ActionRefusal::NotPermitted => AppError::forbidden(action.refusal_message(refusal)),
         _ => AppError::conflict("invalid_transition", action.refusal_message(refusal)),
@@ -264,6 +283,13 @@ async fn take_action(
         let stored = load_for(&state.db, id, user).await?;
         return Err(refused(ActionRefusal::WrongStatus(stored.status)));
     }
+    let done = match to {
+        AppointmentStatus::Confirmed => AuditAction::Confirmed,
+        AppointmentStatus::Cancelled => AuditAction::Cancelled,
+        AppointmentStatus::Completed => AuditAction::Completed,
+        AppointmentStatus::Requested => AuditAction::Booked,
+    };
+    audit::record(&state.db, state.clock.now(), &actor, done, &[id], None).await?;
     Ok(Appointment {
         status: to,
         ..current
@@ -285,9 +311,10 @@ async fn take_action(
 pub async fn confirm(
     State(state): State<AppState>,
     user: AuthUser,
+    ClientAddr(address): ClientAddr,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
-    take_action(&state, &user, id, AppointmentAction::Confirm)
+    take_action(&state, &user, address, id, AppointmentAction::Confirm)
         .await
         .map(Json)
 }
@@ -307,9 +334,10 @@ pub async fn confirm(
 pub async fn cancel(
     State(state): State<AppState>,
     user: AuthUser,
+    ClientAddr(address): ClientAddr,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
-    take_action(&state, &user, id, AppointmentAction::Cancel)
+    take_action(&state, &user, address, id, AppointmentAction::Cancel)
         .await
         .map(Json)
 }
@@ -330,9 +358,10 @@ pub async fn cancel(
 pub async fn complete(
     State(state): State<AppState>,
     user: AuthUser,
+    ClientAddr(address): ClientAddr,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Appointment>, AppError> {
-    take_action(&state, &user, id, AppointmentAction::Complete)
+    take_action(&state, &user, address, id, AppointmentAction::Complete)
         .await
         .map(Json)
 }
@@ -351,9 +380,10 @@ pub async fn complete(
 pub async fn join(
     State(state): State<AppState>,
     user: AuthUser,
+    ClientAddr(address): ClientAddr,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<JoinResponse>, AppError> {
-    let a = load_for(&state.db, id, &user).await?;
+    let a = checked_load(&state, id, &user, &Actor::user(&user, address)).await?;
     let now = state.clock.now();
     let window = check_join(a.status, a.scheduled_at, now).map_err(refusal_error)?;
     let identity = user.identity();
@@ -407,6 +437,7 @@ pub async fn join(
             reason: None,
             call_id: None,
         },
+        address,
     )
     .await?;
     tracing::info!(appointment_id = id, %identity, "join granted");
@@ -445,8 +476,19 @@ pub fn refusal_error(refusal: teleconsult_core::JoinRefusal) -> AppError {
 pub async fn call_log(
     State(state): State<AppState>,
     user: AuthUser,
+    ClientAddr(address): ClientAddr,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<CallEvent>>, AppError> {
-    load_for(&state.db, id, &user).await?;
+    let actor = Actor::user(&user, address);
+    checked_load(&state, id, &user, &actor).await?;
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        &actor,
+        AuditAction::CallLogViewed,
+        &[id],
+        None,
+    )
+    .await?;
     Ok(Json(calls::list(&state.db, id).await?))
 }

@@ -1,13 +1,18 @@
 //! The call log: who was given access, joined and left, and why calls ended.
 
+use std::net::IpAddr;
+
 use sqlx::SqlitePool;
 use teleconsult_core::{
-    api::{CallEvent, CallEventKind},
+    api::{AuditAction, CallEvent, CallEventKind},
     call::LeaveReason,
 };
 use time::OffsetDateTime;
 
-use crate::error::AppError;
+use crate::{
+    audit::{self, Actor},
+    error::AppError,
+};
 
 fn kind_name(kind: CallEventKind) -> &'static str {
     match kind {
@@ -28,15 +33,19 @@ fn parse_kind(s: &str) -> Option<CallEventKind> {
     })
 }
 
-/// Appends one event to the call log of `appointment_id`.
+/// Appends one event to the call log of `appointment_id` and, in the same transaction, to the
+/// audit log, as done by the event's participant from `address` (`None` when it is not theirs:
+/// an event that LiveKit's webhook reports).
 ///
 /// # Errors
-/// The database write fails.
+/// The database write fails; then neither log has the event.
 pub async fn record(
     db: &SqlitePool,
     appointment_id: i64,
     event: &CallEvent,
+    address: Option<IpAddr>,
 ) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO call_events (appointment_id, call_id, identity, kind, reason, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -47,8 +56,28 @@ pub async fn record(
     .bind(kind_name(event.kind))
     .bind(event.reason.map(LeaveReason::as_str))
     .bind(event.at.unix_timestamp())
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    let detail = match (event.reason, &event.call_id) {
+        (Some(r), Some(c)) => Some(format!("{} (call {c})", r.as_str())),
+        (Some(r), None) => Some(r.as_str().to_string()),
+        (None, Some(c)) => Some(format!("call {c}")),
+        (None, None) => None,
+    };
+    let actor = Actor {
+        identity: event.identity.clone(),
+        address,
+    };
+    audit::insert(
+        &mut tx,
+        event.at,
+        &actor,
+        AuditAction::of_call_event(event.kind),
+        &[appointment_id],
+        detail.as_deref(),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

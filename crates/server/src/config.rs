@@ -175,6 +175,17 @@ pub struct Config {
     /// clients then cost at most one upstream call per room per interval.
     #[arg(long, env = "TELECONSULT_ROOM_STATUS_CACHE_MS", default_value_t = 2000)]
     pub room_status_cache_ms: u64,
+
+    /// How long audit events are kept, in days; older ones are deleted at start and then daily.
+    /// The default, 2190 days (6 years), is the retention HIPAA sets for required documentation
+    /// (45 CFR 164.316(b)(2)(i)); a clinic's own law may ask for more.
+    #[arg(
+        long,
+        env = "TELECONSULT_AUDIT_RETENTION_DAYS",
+        default_value_t = 2190,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub audit_retention_days: u32,
 }
 
 impl Config {

@@ -6,6 +6,7 @@
 //! [`AppState::open`] prepares everything a running server needs from its [`Config`].
 
 pub mod appointments;
+pub mod audit;
 pub mod auth;
 pub mod calls;
 pub mod clock;
@@ -103,6 +104,9 @@ pub enum StartError {
     /// Seeding the demo clinic failed.
     #[error("demo data: {0}")]
     Demo(AppError),
+    /// The audit log's retention purge failed.
+    #[error("audit log retention: {0}")]
+    Audit(AppError),
 }
 
 impl AppState {
@@ -123,6 +127,9 @@ impl AppState {
             Some(s) => s.expose().as_bytes().to_vec(),
             None => auth::load_or_create_secret(&config.data_dir).map_err(data_err)?,
         };
+        audit::purge(&db, clock.now(), config.audit_retention_days)
+            .await
+            .map_err(StartError::Audit)?;
         if config.demo {
             demo::seed(&db, clock.now())
                 .await
@@ -178,6 +185,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(users::router())
         .merge(appointments::router())
+        .merge(audit::router())
         .merge(rooms::router())
         .merge(connectivity::router())
         .merge(openapi::router())

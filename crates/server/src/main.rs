@@ -53,6 +53,7 @@ async fn run(config: Config) -> Result<(), String> {
     let state = AppState::open(config, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;
+    teleconsult_server::audit::spawn_daily_purge(state.clone());
     if demo_mode {
         println!("\nTeleconsult demo clinic: open http://{addr}/ and sign in as");
         for a in &demo::ACCOUNTS {

@@ -27,6 +27,7 @@ use crate::AppState;
         crate::appointments::complete,
         crate::appointments::join,
         crate::appointments::call_log,
+        crate::audit::access_log,
         crate::rooms::status,
         crate::connectivity::connectivity,
         crate::webhooks::receive,

@@ -8,6 +8,7 @@
 
 use std::{
     collections::HashMap,
+    net::IpAddr,
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex,
@@ -39,7 +40,12 @@ use teleconsult_core::{
 };
 use tokio::sync::mpsc;
 
-use crate::{appointments, auth::AuthUser, calls, AppState};
+use crate::{
+    appointments,
+    audit::{self, Actor},
+    auth::{AuthUser, ClientAddr},
+    calls, AppState,
+};
 
 /// Frames queued for one socket before it counts as stuck and is disconnected.
 const QUEUE_DEPTH: usize = 256;
@@ -274,7 +280,11 @@ fn not_in_room() -> ServerFrame {
     )
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+) -> Response {
     // Accept frames up to 1 MiB at the protocol level, so that a frame over our 64 KiB limit gets
     // an error frame instead of a dropped connection.
     ws.max_message_size(1 << 20)
@@ -284,7 +294,7 @@ async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Respons
         // steps (a larger frame grows the buffer while it is read) and write each frame at once.
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| connection(socket, state))
+        .on_upgrade(move |socket| connection(socket, state, address))
 }
 
 /// Initial read buffer of a signaling socket, in bytes.
@@ -316,12 +326,14 @@ fn is_too_big(e: &axum::Error) -> bool {
 
 struct Session {
     conn: u64,
+    /// The socket's peer address, for the audit log.
+    address: Option<IpAddr>,
     user: AuthUser,
     room: Option<String>,
     tx: mpsc::Sender<Outgoing>,
 }
 
-async fn connection(socket: WebSocket, state: AppState) {
+async fn connection(socket: WebSocket, state: AppState, address: Option<IpAddr>) {
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Outgoing>(QUEUE_DEPTH);
     let writer = tokio::spawn(async move {
@@ -374,6 +386,7 @@ async fn connection(socket: WebSocket, state: AppState) {
     };
     let mut session = Session {
         conn: state.hub.next_conn.fetch_add(1, Ordering::Relaxed),
+        address,
         user,
         room: None,
         tx,
@@ -640,7 +653,9 @@ async fn join_room(
     session_id: String,
     takeover: bool,
 ) {
-    let appointment = match appointments::load_for(&state.db, appointment_id, &session.user).await {
+    let actor = Actor::user(&session.user, session.address);
+    let appointment = match audit::checked_load(state, appointment_id, &session.user, &actor).await
+    {
         Ok(a) => a,
         Err(e) => return send(&session.tx, ServerFrame::error(e.code, e.message)),
     };
@@ -679,6 +694,7 @@ async fn join_room(
             .try_send(Outgoing::Close(CLOSE_TAKEN_OVER, "taken over"));
         log_event(
             state,
+            session.address,
             appointment_id,
             &peer.identity,
             CallEventKind::Left,
@@ -708,6 +724,7 @@ async fn join_room(
             );
             log_event(
                 state,
+                session.address,
                 appointment_id,
                 &peer.identity,
                 CallEventKind::Joined,
@@ -729,6 +746,7 @@ async fn leave_room(state: &AppState, session: &Session, room: &str, reason: Lea
     // Log before telling the others: whatever they do next is logged after this departure.
     log_event(
         state,
+        session.address,
         appointment_id,
         &identity,
         CallEventKind::Left,
@@ -744,6 +762,7 @@ async fn leave_room(state: &AppState, session: &Session, room: &str, reason: Lea
     if empty {
         log_event(
             state,
+            session.address,
             appointment_id,
             &identity,
             CallEventKind::Ended,
@@ -757,6 +776,7 @@ async fn leave_room(state: &AppState, session: &Session, room: &str, reason: Lea
 
 async fn log_event(
     state: &AppState,
+    address: Option<IpAddr>,
     appointment_id: i64,
     identity: &str,
     kind: CallEventKind,
@@ -770,7 +790,7 @@ async fn log_event(
         reason,
         call_id: Some(call_id.to_string()),
     };
-    if let Err(e) = calls::record(&state.db, appointment_id, &event).await {
+    if let Err(e) = calls::record(&state.db, appointment_id, &event, address).await {
         tracing::warn!(error = %e, "could not write the call log");
     }
 }

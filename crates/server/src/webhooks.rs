@@ -135,7 +135,8 @@ pub async fn receive(
         reason,
         call_id: (!room.sid.is_empty()).then(|| room.sid.clone()),
     };
-    calls::record(&state.db, appointment_id, &entry).await?;
+    // The participant's own address is not in the webhook; LiveKit's would mislead.
+    calls::record(&state.db, appointment_id, &entry, None).await?;
     tracing::info!(appointment_id, event = %event.event, "LiveKit webhook");
     Ok(StatusCode::OK)
 }

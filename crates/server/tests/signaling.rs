@@ -22,7 +22,9 @@ async fn serve() -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/api/signal", listener.local_addr().unwrap());
     let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    // With the peer's address, as main.rs serves it (the audit log records it).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     Server { t, url }
 }
 
@@ -238,6 +240,41 @@ async fn a_closed_tab_is_reported_at_once_and_logged() {
             "doctor_1 ended all_left"
         ]
     );
+
+    // The same events are in the audit log, with the socket's address.
+    let audit =
+        s.t.get(
+            &format!("/api/appointments/{id}/access-log"),
+            Some(&s.t.token(Who::Doctor)),
+        )
+        .await;
+    let mut calls: Vec<String> = audit.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["action"].as_str().unwrap().starts_with("call_") && e["action"] != "call_log_viewed"
+        })
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["actor"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["address"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    calls.reverse(); // the access log is newest first
+    assert_eq!(
+        calls,
+        [
+            "doctor_1 call_joined 127.0.0.1",
+            "patient_2 call_joined 127.0.0.1",
+            "patient_2 call_left 127.0.0.1",
+            "doctor_1 call_left 127.0.0.1",
+            "doctor_1 call_ended 127.0.0.1"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -426,6 +463,8 @@ async fn a_reason_the_hub_does_not_know_or_may_not_be_claimed_is_relayed_and_log
         doctor.recv().await,
         json!({"type": "call:end", "from": "patient_2", "callId": call_id, "reason": "ended"})
     );
+    // room:peer-left follows the call log's write (the hub logs before it tells).
+    assert_eq!(doctor.recv().await["type"], "room:peer-left");
     let log =
         s.t.get(
             &format!("/api/appointments/{id}/calls"),
