@@ -7,19 +7,22 @@
 #                               LiveKit's browser SDK)
 #   scripts/setup.sh --browser  also Debian's chromium and chromium-driver (for the tests)
 #   scripts/setup.sh --livekit  also LiveKit's server, a pinned release built with `go install`
-# Flags combine: the test command uses both.
+#   scripts/setup.sh --contract also schemathesis (PyPI, pinned) in target/contract-venv
+# Flags combine: the test command uses all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-BROWSER=0; LIVEKIT=0
+BROWSER=0; LIVEKIT=0; CONTRACT=0
 for flag in "$@"; do
   case "$flag" in
     --browser) BROWSER=1 ;;
     --livekit) LIVEKIT=1 ;;
+    --contract) CONTRACT=1 ;;
     *) echo "setup.sh: unknown flag $flag" >&2; exit 2 ;;
   esac
 done
 
+SCHEMATHESIS_VERSION=4.32.5
 TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc than this project's toolchain
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock, to the patch version.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
@@ -67,5 +70,14 @@ if [ "$LIVEKIT" = 1 ]; then
     # Tagged releases without `replace` lines install this way (TOOLCHAIN.md); the binary is
     # named after its package, `server`.
     GOBIN="$(dirname "$LIVEKIT_SERVER_BIN")" go install "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION"
+  fi
+fi
+
+if [ "$CONTRACT" = 1 ]; then
+  venv=target/contract-venv
+  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION into $venv (about a minute once)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
 fi

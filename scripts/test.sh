@@ -3,12 +3,13 @@
 #   1. formatting and lints (rustfmt; clippy -D warnings on the host and on wasm32)
 #   2. host tests: core rules and the server (real SQLite files, real HTTP stack)
 #   3. browser tests: components in headless Chromium (wasm-bindgen-test)
-#   4. end-to-end tests: the release build served by the real server, driven by Playwright
+#   4. the API contract: schemathesis, every check, against the real server's own OpenAPI
+#   5. end-to-end tests: the release build served by the real server, driven by Playwright
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RESULTS=$(mktemp)
 trap 'rm -f "$RESULTS"' EXIT
-scripts/setup.sh --browser --livekit
+scripts/setup.sh --browser --livekit --contract
 source scripts/env.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
@@ -42,6 +43,10 @@ done_step
 
 step "server binary for the end-to-end tests"
 cargo build -p teleconsult-server
+done_step
+
+step "API contract (schemathesis --checks all, as a patient and as a doctor)"
+TELECONSULT_SERVER_BIN="$PWD/target/debug/teleconsult-server" tests/schemathesis/run.sh 2>&1 | tee -a "$RESULTS"
 done_step
 
 step "end-to-end tests (Playwright, Debian's Chromium, release build, real server)"

@@ -108,21 +108,59 @@ pub struct AppointmentList {
     pub appointments: Vec<Appointment>,
 }
 
+/// Integers as JSON Schema reads them: a number with a zero fraction (`7.0`) is an integer
+/// (JSON Schema 2020-12 Validation §6.1.1), so the API takes it wherever its contract says
+/// `integer`; serde alone would refuse it. Anything with a fraction, or out of the target's range,
+/// is refused.
+mod json_integer {
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    fn read<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+        n: serde_json::Number,
+    ) -> Result<T, D::Error> {
+        let whole = match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Some(i),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
+            _ => None,
+        };
+        whole
+            .and_then(|i| T::try_from(i).ok())
+            .ok_or_else(|| D::Error::custom(format!("{n} is not an integer in range")))
+    }
+
+    /// A required integer.
+    pub fn exact<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+        read::<D, T>(serde_json::Number::deserialize(d)?)
+    }
+
+    /// An optional integer (`null` or absent = `None`).
+    pub fn optional<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<serde_json::Number>::deserialize(d)?
+            .map(read::<D, T>)
+            .transpose()
+    }
+}
+
 /// Body of `POST /api/appointments` (patients only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateAppointment {
     /// The doctor's account id (from `GET /api/doctors`).
+    #[serde(deserialize_with = "json_integer::exact")]
     pub doctor_id: i64,
     /// Requested start (UTC, RFC 3339); must be in the future.
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub scheduled_at: OffsetDateTime,
     /// Planned length in minutes, 5–240; 20 when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json_integer::optional")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 5, maximum = 240))]
     pub duration_minutes: Option<u32>,
     /// A note for the doctor, at most 500 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: String,
 }
 
@@ -419,6 +457,28 @@ pub struct CallEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_with_a_zero_fraction_are_integers_as_the_schema_says() {
+        let read = |json: &str| serde_json::from_str::<CreateAppointment>(json);
+        let ok = read(r#"{"doctor_id": 7.0, "scheduled_at": "2026-12-01T10:00:00Z", "duration_minutes": 30.0}"#)
+            .unwrap();
+        assert_eq!((ok.doctor_id, ok.duration_minutes), (7, Some(30)));
+        let ok = read(
+            r#"{"doctor_id": 7, "scheduled_at": "2026-12-01T10:00:00Z", "duration_minutes": null}"#,
+        )
+        .unwrap();
+        assert_eq!((ok.doctor_id, ok.duration_minutes), (7, None));
+        for bad in [
+            r#"{"doctor_id": 7.5, "scheduled_at": "2026-12-01T10:00:00Z"}"#,
+            r#"{"doctor_id": "7", "scheduled_at": "2026-12-01T10:00:00Z"}"#,
+            r#"{"doctor_id": 1e300, "scheduled_at": "2026-12-01T10:00:00Z"}"#,
+            r#"{"doctor_id": 7, "scheduled_at": "2026-12-01T10:00:00Z", "duration_minutes": -5}"#,
+            r#"{"doctor_id": 7, "scheduled_at": "2026-12-01T10:00:00Z", "duration_minutes": 4294967296}"#,
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn audit_action_names_are_the_wire_names_and_parse_back() {

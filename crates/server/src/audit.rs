@@ -11,12 +11,7 @@
 
 use std::net::IpAddr;
 
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-    routing::get,
-    Json, Router,
-};
+use axum::{extract::State, http::StatusCode, routing::get, Json, Router};
 use serde::Deserialize;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use teleconsult_core::{
@@ -29,7 +24,7 @@ use crate::{
     appointments::load_for,
     auth::{AuthUser, ClientAddr},
     error::{AppError, ErrorBody},
-    extract::ApiPath,
+    extract::{ApiPath, ApiQuery},
     AppState,
 };
 
@@ -192,6 +187,7 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct AccessLogQuery {
     /// Events per page, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// Only events with an id below this (the previous page's `next_before`).
     pub before: Option<i64>,
@@ -208,7 +204,7 @@ type Row = (i64, i64, String, String, Option<String>, Option<String>);
     params(("id" = i64, Path, description = "Appointment id"), AccessLogQuery),
     responses(
         (status = 200, description = "Events, newest first", body = AccessLog),
-        (status = 400, description = "`invalid_input`: `limit` outside 1–500 or an unreadable query", body = ErrorBody),
+        (status = 400, description = "`invalid_query`: `limit` outside 1–500, an unreadable or unknown query parameter", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "`forbidden`: not this appointment's doctor", body = ErrorBody),
         (status = 404, description = "No such appointment", body = ErrorBody),
@@ -219,14 +215,15 @@ pub async fn access_log(
     user: AuthUser,
     ClientAddr(address): ClientAddr,
     ApiPath(id): ApiPath<i64>,
-    query: Result<Query<AccessLogQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<AccessLogQuery>,
 ) -> Result<Json<AccessLog>, AppError> {
-    let Query(query) = query.map_err(|e| AppError::bad_request(e.body_text()))?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::bad_request(format!(
-            "limit must be between 1 and {MAX_PAGE}."
-        )));
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("limit must be between 1 and {MAX_PAGE}."),
+        ));
     }
     let actor = Actor::user(&user, address);
     checked_load(&state, id, &user, &actor).await?;

@@ -40,16 +40,31 @@ pub fn router() -> Router<AppState> {
 
 /// Query of `GET /api/rooms/status`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
-    /// Comma-separated appointment ids, 1 to 50, e.g. `3,4,9`.
+    /// Comma-separated appointment ids, 1 to 50, e.g. `3,4,9`; a repeated id is answered once.
+    #[param(pattern = r"^[0-9]{1,18}(,[0-9]{1,18}){0,49}$")]
     pub appointment_ids: String,
 }
 
+/// The ids of `appointment_ids`, exactly as its documented pattern
+/// `^[0-9]{1,18}(,[0-9]{1,18}){0,49}$` allows (so the contract and the server agree), repeats
+/// dropped, in the order asked.
 fn parse_ids(raw: &str) -> Result<Vec<i64>, AppError> {
     let mut seen = HashSet::new();
     let mut ids = Vec::new();
-    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let id: i64 = part.parse().map_err(|_| {
+    let parts: Vec<&str> = raw.split(',').collect();
+    if parts.len() > MAX_APPOINTMENTS_PER_REQUEST {
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("appointment_ids must name 1 to {MAX_APPOINTMENTS_PER_REQUEST} appointments."),
+        ));
+    }
+    for part in parts {
+        let digits =
+            !part.is_empty() && part.len() <= 18 && part.bytes().all(|b| b.is_ascii_digit());
+        let id: i64 = digits.then(|| part.parse().ok()).flatten().ok_or_else(|| {
             AppError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_query",
@@ -59,13 +74,6 @@ fn parse_ids(raw: &str) -> Result<Vec<i64>, AppError> {
         if seen.insert(id) {
             ids.push(id);
         }
-    }
-    if ids.is_empty() || ids.len() > MAX_APPOINTMENTS_PER_REQUEST {
-        return Err(AppError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            format!("appointment_ids must name 1 to {MAX_APPOINTMENTS_PER_REQUEST} appointments."),
-        ));
     }
     Ok(ids)
 }

@@ -91,16 +91,17 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, AppError> {
-    let Some(livekit) = state.livekit.as_ref() else {
-        return Err(AppError::not_found("This server does not use LiveKit."));
-    };
     let refused =
         || AppError::unauthorized("invalid_webhook", "The webhook signature is not valid.");
+    // Unsigned requests are refused first (401), whatever the provider, as the contract says.
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim_start_matches("Bearer ").trim())
         .ok_or_else(refused)?;
+    let Some(livekit) = state.livekit.as_ref() else {
+        return Err(AppError::not_found("This server does not use LiveKit."));
+    };
     let claims: WebhookClaims = livekit.verify(token).map_err(|_| refused())?;
     let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&body));
     if claims.sha256 != digest {
