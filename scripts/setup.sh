@@ -8,21 +8,24 @@
 #   scripts/setup.sh --browser  also Debian's chromium and chromium-driver (for the tests)
 #   scripts/setup.sh --livekit  also LiveKit's server, a pinned release built with `go install`
 #   scripts/setup.sh --contract also schemathesis (PyPI, pinned) in target/contract-venv
-# Flags combine: the test command uses all three.
+#   scripts/setup.sh --fuzz     also cargo-fuzz (crates.io, pinned)
+# Flags combine: the test command uses all four.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-BROWSER=0; LIVEKIT=0; CONTRACT=0
+BROWSER=0; LIVEKIT=0; CONTRACT=0; FUZZ=0
 for flag in "$@"; do
   case "$flag" in
     --browser) BROWSER=1 ;;
     --livekit) LIVEKIT=1 ;;
     --contract) CONTRACT=1 ;;
+    --fuzz) FUZZ=1 ;;
     *) echo "setup.sh: unknown flag $flag" >&2; exit 2 ;;
   esac
 done
 
 SCHEMATHESIS_VERSION=4.32.5
+CARGO_FUZZ_VERSION=0.13.2
 TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc than this project's toolchain
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock, to the patch version.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
@@ -79,5 +82,12 @@ if [ "$CONTRACT" = 1 ]; then
     say "installing schemathesis $SCHEMATHESIS_VERSION into $venv (about a minute once)"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+fi
+
+if [ "$FUZZ" = 1 ]; then
+  if ! cargo fuzz --version 2>/dev/null | grep -qF "$CARGO_FUZZ_VERSION"; then
+    say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes once)"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
   fi
 fi

@@ -61,7 +61,9 @@ pub fn join_availability(
 /// [`WATCH_LEAD`] before its window opens until the window closes.
 pub fn is_watched(a: &Appointment, now: OffsetDateTime) -> bool {
     let w = window_for(a.scheduled_at);
-    a.status == AppointmentStatus::Confirmed && now >= w.opens_at - WATCH_LEAD && now <= w.closes_at
+    a.status == AppointmentStatus::Confirmed
+        && now >= w.opens_at.saturating_sub(WATCH_LEAD)
+        && now <= w.closes_at
 }
 
 /// Most rooms one status request may ask about (the server's limit, `rooms::MAX_APPOINTMENTS_PER_REQUEST`).
@@ -159,6 +161,13 @@ mod tests {
             reason: String::new(),
             room: crate::appointment::room_name(id),
         }
+    }
+
+    #[test]
+    fn an_appointment_at_the_start_of_time_is_watched_without_a_panic() {
+        let first = OffsetDateTime::new_utc(time::Date::MIN, time::Time::MIDNIGHT);
+        let a = appointment(1, AppointmentStatus::Confirmed, first);
+        assert!(is_watched(&a, first));
     }
 
     #[test]

@@ -61,10 +61,12 @@ impl JoinRefusal {
 }
 
 /// The window of an appointment scheduled to start at `scheduled_at`, whether or not it is open.
+/// At the ends of the representable time (a malformed answer), the window stops at the end
+/// instead of overflowing (found by `fuzz/fuzz_targets/join_window.rs`).
 pub fn window_for(scheduled_at: OffsetDateTime) -> JoinWindow {
     JoinWindow {
-        opens_at: scheduled_at - OPENS_BEFORE,
-        closes_at: scheduled_at + CLOSES_AFTER,
+        opens_at: scheduled_at.saturating_sub(OPENS_BEFORE),
+        closes_at: scheduled_at.saturating_add(CLOSES_AFTER),
     }
 }
 
@@ -172,5 +174,14 @@ mod tests {
             serde_json::to_value(JoinRefusal::NotConfirmed).unwrap(),
             serde_json::json!({"code": "not_confirmed"})
         );
+    }
+
+    #[test]
+    fn a_start_at_the_ends_of_time_gives_a_window_not_a_panic() {
+        let first = OffsetDateTime::new_utc(time::Date::MIN, time::Time::MIDNIGHT);
+        let last = OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT);
+        assert_eq!(window_for(first).opens_at, first);
+        assert!(check_join(AppointmentStatus::Confirmed, first, first).is_ok());
+        assert!(check_join(AppointmentStatus::Confirmed, last, last).is_ok());
     }
 }
