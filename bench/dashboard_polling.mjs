@@ -57,6 +57,7 @@ try {
     });
     const hidden = await measure();
     console.log(`  ${String(target).padStart(2)} appointments in window: visible ${visible.toFixed(1)}/min, hidden ${hidden.toFixed(1)}/min`);
+    console.log(`bench-result dashboard_polling_${target} visible_per_min=${visible.toFixed(1)} hidden_per_min=${hidden.toFixed(1)}`);
     await ctx.close();
   }
 } finally {

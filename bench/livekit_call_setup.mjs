@@ -171,11 +171,14 @@ try {
   console.log(`  app      : ${fmt(appStats)}   [${times.app.map((x) => x.toFixed(0)).join(', ')}]`);
   console.log(`  baseline : ${fmt(baseStats)}   [${times.baseline.map((x) => x.toFixed(0)).join(', ')}]`);
   console.log(`  ratio of medians app/baseline: ${(appStats.median / baseStats.median).toFixed(2)}`);
+  // One machine-readable line for bench/report.sh.
+  console.log(`bench-result livekit_call_setup app_median_ms=${appStats.median.toFixed(0)} baseline_median_ms=${baseStats.median.toFixed(0)} ratio=${(appStats.median / baseStats.median).toFixed(2)}`);
   for (const kind of ['app', 'baseline']) {
     const h = await hold(kind);
     const mb = (x) => (x / 1048576).toFixed(1);
     console.log(`${kind} call page over ${HOLD_S} s: main-thread busy ${(h.cpu * 100).toFixed(1)}% of one core (script ${(h.script * 100).toFixed(1)}%), ` +
       `JS heap ${mb(h.heapStart)} → ${mb(h.heapEnd)} MiB (max ${mb(h.heapMax)} MiB)`);
+    console.log(`bench-result livekit_call_setup_page_${kind} cpu_pct=${(h.cpu * 100).toFixed(1)} heap_max_mib=${mb(h.heapMax)}`);
   }
 } finally {
   for (const stop of started.reverse()) await stop().catch(() => {});

@@ -78,6 +78,7 @@ try {
   const ms = rows.map((r) => r.cycleMs).sort((a, b) => a - b);
   console.log(`\nbefore: JS heap ${before.heapMb.toFixed(2)} MB, wasm ${before.wasmMb.toFixed(1)} MB; after: live tracks ${after.tracks} (target 0), open peer connections ${after.pcs} (target 0), JS heap ${after.heapMb.toFixed(2)} MB (growth ${(after.heapMb - before.heapMb).toFixed(2)} MB, target < 2), wasm ${after.wasmMb.toFixed(1)} MB`);
   console.log(`cycle time: median ${ms[Math.floor(ms.length / 2)]} ms, min ${ms[0]} ms, max ${ms.at(-1)} ms; all on one page without a reload: ${sameDocument}`);
+  console.log(`bench-result repeat_calls cycles=${CYCLES} live_tracks=${after.tracks} open_pcs=${after.pcs} heap_growth_mb=${(after.heapMb - before.heapMb).toFixed(2)} median_cycle_ms=${ms[Math.floor(ms.length / 2)]}`);
 } finally {
   await stopAll();
 }

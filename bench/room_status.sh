@@ -13,7 +13,12 @@ cd "$(dirname "$0")/.."
 DURATION="${DURATION:-15}"
 PORT="${PORT:-18181}"
 
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+if ! command -v wrk >/dev/null || ! command -v jq >/dev/null; then
+  echo "installing wrk and jq from Debian's packages"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk jq
+fi
 cargo build --release -p teleconsult-server
 
 work=$(mktemp -d)
@@ -47,9 +52,15 @@ end
 LUA
 
 echo "== 200 answers: 50 connections, 2 wrk threads, ${DURATION}s, 5 appointments per request"
-wrk -t2 -c50 -d"${DURATION}s" --latency -s "$work/tokens.lua" "$url"
+wrk -t2 -c50 -d"${DURATION}s" --latency -s "$work/tokens.lua" "$url" | tee "$work/wrk-200.log"
 echo
 echo "== 304 answers (If-None-Match: $etag): same load"
-BENCH_ETAG="$etag" wrk -t2 -c50 -d"${DURATION}s" --latency -s "$work/tokens.lua" "$url"
+BENCH_ETAG="$etag" wrk -t2 -c50 -d"${DURATION}s" --latency -s "$work/tokens.lua" "$url" | tee "$work/wrk-304.log"
 echo
 echo "note: wrk and the server share this machine's $(nproc) cores."
+# One machine-readable line per run for bench/report.sh.
+for kind in 200 304; do
+  awk -v kind="$kind" '/Requests\/sec/ { rps = $2 } /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+    END { printf "bench-result room_status_%s requests_per_s=%s p50=%s p99=%s\n", kind, rps, p50, p99 }' \
+    "$work/wrk-$kind.log"
+done

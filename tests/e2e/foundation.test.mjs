@@ -70,6 +70,12 @@ test('hashed assets are immutable, index.html and config.json are revalidated, w
     .map((m) => m[1]))].filter((f) => !/livekit|twilio/.test(f)).concat(['index.html']);
   const total = (suffix) => firstLoad.reduce((n, f) => n + (fs.existsSync(`${DIST}/${f}${suffix}`) ? fs.statSync(`${DIST}/${f}${suffix}`).size : 0), 0);
   t.diagnostic(`first load ${firstLoad.join(' ')}: raw ${total('')} B, gzip ${total('.gz')} B, brotli ${total('.br')} B`);
+  // A ceiling against growth, not the goal: issue 13's budget is 200 KB gzip for the sign-in
+  // page and the dashboards, which needs the call engine split out of the first load. Measured
+  // 460,887 B on 2026-12-03; lower this as the split lands. Byte counts are stable, unlike times.
+  const FIRST_LOAD_GZIP_CEILING = 470_000;
+  assert.ok(total('.gz') <= FIRST_LOAD_GZIP_CEILING,
+    `the first load grew to ${total('.gz')} B gzip (ceiling ${FIRST_LOAD_GZIP_CEILING} B; goal 200 KB)`);
   for (const path of ['/', '/config.json', '/doctor']) {
     const res = await fetch(server.url + path);
     assert.equal(res.headers.get('cache-control'), 'no-cache', path);
