@@ -1,8 +1,9 @@
 //! `use_room_status`: the dashboards' polling of `GET /api/rooms/status`.
 //!
-//! One request per interval for all watched appointments (seed 002's 5-second polling), paused
-//! while the tab is hidden and refreshed at once when it is shown again, stopped when nothing is
-//! watched, backing off with jitter after errors (`teleconsult_core::dashboard::next_poll_delay_ms`),
+//! One request per interval for all watched appointments (seed 002's 5-second polling), every
+//! 30 s while the tab is hidden (`dashboard::HIDDEN_POLL_MS`) (so a background dashboard still learns who waits and can raise
+//! the desktop notification) and refreshed at once when it is shown again, stopped when nothing
+//! is watched, backing off with jitter after errors (`teleconsult_core::dashboard::next_poll_delay_ms`),
 //! and sending the last ETag so an unchanged answer costs a 304. Visibility comes from leptos-use;
 //! the timer is a gloo `Timeout` rather than a fixed interval because the delay changes with errors.
 
@@ -71,11 +72,10 @@ pub fn use_room_status(
         let tick = Rc::downgrade(&tick);
         Rc::new(move || {
             let watched = ids.get_untracked();
-            let visible = visibility.get_untracked() == VisibilityState::Visible;
             {
                 let mut p = poller.borrow_mut();
                 p.timer = None;
-                if p.disposed || unauthorized.get_untracked() || !visible || watched.is_empty() {
+                if p.disposed || unauthorized.get_untracked() || watched.is_empty() {
                     return;
                 }
                 if let Some(previous) = p.in_flight.take() {
@@ -137,10 +137,12 @@ pub fn use_room_status(
     };
     *tick.borrow_mut() = Some(tick_fn.clone());
 
-    // Poll at once when the watched set changes or the tab becomes visible; stop when hidden.
+    // Poll at once when the watched set changes or the tab becomes visible; when it is hidden,
+    // poll next after the hidden cadence instead.
     Effect::new({
         let poller = poller.clone();
         let tick_fn = tick_fn.clone();
+        let options = options.clone();
         move |previous: Option<Vec<i64>>| {
             let watched = ids.get();
             let visible = visibility.get() == VisibilityState::Visible;
@@ -155,8 +157,17 @@ pub fn use_room_status(
             drop(p);
             if visible {
                 tick_fn();
-            } else if let Some(inflight) = poller.borrow_mut().in_flight.take() {
-                inflight.abort();
+            } else {
+                let mut p = poller.borrow_mut();
+                if let Some(inflight) = p.in_flight.take() {
+                    inflight.abort();
+                }
+                let delay =
+                    next_poll_delay_ms(false, !watched.is_empty(), 0, options.interval_ms, 0.0);
+                if let (Some(delay), false) = (delay, p.disposed) {
+                    let next = tick_fn.clone();
+                    p.timer = Some(Timeout::new(delay as u32, move || next()));
+                }
             }
             watched
         }

@@ -1,8 +1,9 @@
 //! Dashboard rules: what a join button says, which rooms to watch, and when to poll.
 //!
 //! The polling of seed 002 (room status every 5 s) is kept, with what a clinic's network team
-//! expects of it: one request per interval whatever the number of appointments, nothing while
-//! the tab is hidden or no appointment is near its window, and backoff with jitter on errors.
+//! expects of it: one request per interval whatever the number of appointments, a slower cadence
+//! while the tab is hidden (so the desktop notification still reaches someone on another tab),
+//! nothing while no appointment is near its window, and backoff with jitter on errors.
 
 use time::{Duration, OffsetDateTime};
 
@@ -12,6 +13,11 @@ use crate::{
     join_window::{check_join, window_for},
     AppointmentStatus, JoinRefusal, Role,
 };
+
+/// Interval of room-status polls while the dashboard's tab is hidden: 30 s, so at most 2
+/// requests a minute reach the server from a background tab, and the desktop notification that
+/// the other party is waiting fires within about 30 s (issue 14). Only while a room is watched.
+pub const HIDDEN_POLL_MS: u32 = 30_000;
 
 /// How long before a join window opens its room starts being watched: 5 minutes.
 pub const WATCH_LEAD: Duration = Duration::minutes(5);
@@ -82,10 +88,11 @@ pub fn watched_ids(appointments: &[Appointment], now: OffsetDateTime) -> Vec<i64
 
 /// When the next room-status poll should run, in milliseconds, or `None` for "don't poll".
 ///
-/// - hidden tab, or nothing to watch: `None` (polling resumes when that changes);
+/// - nothing to watch: `None` (polling resumes when that changes);
 /// - after `consecutive_errors` ≥ 1 failures: exponential backoff from the interval, with full
 ///   jitter (`jitter` in `[0, 1)`), capped at 60 s and never below 1 s;
-/// - otherwise: `interval_ms`.
+/// - otherwise: `interval_ms` while visible, [`HIDDEN_POLL_MS`] (or `interval_ms` if longer)
+///   while hidden.
 pub fn next_poll_delay_ms(
     visible: bool,
     watching: bool,
@@ -93,9 +100,14 @@ pub fn next_poll_delay_ms(
     interval_ms: u32,
     jitter: f64,
 ) -> Option<u64> {
-    if !visible || !watching {
+    if !watching {
         return None;
     }
+    let interval_ms = if visible {
+        interval_ms
+    } else {
+        interval_ms.max(HIDDEN_POLL_MS)
+    };
     if consecutive_errors == 0 {
         return Some(u64::from(interval_ms));
     }
@@ -225,8 +237,14 @@ mod tests {
     }
 
     #[test]
-    fn polling_pauses_hidden_stops_idle_and_backs_off_on_errors() {
-        assert_eq!(next_poll_delay_ms(false, true, 0, 5_000, 0.5), None);
+    fn polling_slows_hidden_stops_idle_and_backs_off_on_errors() {
+        assert_eq!(next_poll_delay_ms(false, true, 0, 5_000, 0.5), Some(30_000));
+        assert_eq!(
+            next_poll_delay_ms(false, true, 0, 45_000, 0.5),
+            Some(45_000)
+        );
+        assert_eq!(next_poll_delay_ms(false, false, 0, 5_000, 0.5), None);
+        assert!(next_poll_delay_ms(false, true, 2, 5_000, 0.999).unwrap() <= 60_000);
         assert_eq!(next_poll_delay_ms(true, false, 0, 5_000, 0.5), None);
         assert_eq!(next_poll_delay_ms(true, true, 0, 5_000, 0.5), Some(5_000));
         assert_eq!(next_poll_delay_ms(true, true, 1, 5_000, 0.999), Some(9_990));
