@@ -39,7 +39,17 @@ pub async fn load_config() -> Result<ClientConfig, ConfigLoadError> {
             crate::api::StaticFetchError::Status(s) => ConfigLoadError::Status(s),
             crate::api::StaticFetchError::Html => ConfigLoadError::NotJson,
         })?;
-    Ok(ClientConfig::parse(&text)?)
+    let config = ClientConfig::parse(&text)?;
+    if let Some(zone) = config.clinic_time_zone.as_deref() {
+        if !crate::format::is_known_time_zone(zone) {
+            return Err(ClientConfigError::Invalid {
+                field: "clinicTimeZone",
+                problem: format!("names a time zone this browser does not know: {zone:?}"),
+            }
+            .into());
+        }
+    }
+    Ok(config)
 }
 
 /// The validated configuration, provided to the whole app once it is loaded.

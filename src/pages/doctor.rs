@@ -11,7 +11,7 @@ use crate::{
         join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
     },
     config::expect_app_config,
-    format::{local_day, local_day_key, local_time},
+    format::{appointment_time, local_day, local_day_key},
     hooks::dashboard::use_dashboard,
     pages::with_session,
     session::Session,
@@ -134,7 +134,11 @@ fn DoctorAppointment(
     let patient = a.patient.name.clone();
     view! {
         <li class="appointment" data-testid=format!("appointment-{id}")>
-            <div class="when"><strong>{local_time(a.scheduled_at)}</strong></div>
+            <div class="when">
+                <strong data-testid=format!("time-{id}")>
+                    {appointment_time(a.scheduled_at, expect_app_config().clinic_time_zone.as_deref())}
+                </strong>
+            </div>
             <div class="with">{a.patient.name.clone()}</div>
             <StatusBadge status=a.status />
             <p class="reason">{a.reason.clone()}</p>

@@ -14,7 +14,7 @@ use crate::{
         join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
     },
     config::expect_app_config,
-    format::{local_day, local_time},
+    format::{appointment_time, local_day},
     hooks::dashboard::use_dashboard,
     pages::with_session,
     session::Session,
@@ -115,7 +115,9 @@ fn PatientAppointment(
             <div class="when">
                 <strong>{local_day(a.scheduled_at)}</strong>
                 " at "
-                <strong>{local_time(a.scheduled_at)}</strong>
+                <strong data-testid=format!("time-{id}")>
+                    {appointment_time(a.scheduled_at, expect_app_config().clinic_time_zone.as_deref())}
+                </strong>
             </div>
             <div class="with">{a.doctor.name.clone()}</div>
             <StatusBadge status=a.status />

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newWatchedPage, signIn, apiToken, appointmentId, axeViolations,
-  waitCallState, openParty,
+  waitCallState, openParty, distWithConfig,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -260,4 +260,40 @@ test('the doctor marks the consultation completed and both dashboards say so', a
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await patient.page.getByTestId(`join-note-${id}`).getByText('This consultation has taken place').waitFor({ timeout: 5_000 });
   assert.equal(await patient.page.getByTestId(`join-${id}`).count(), 0, 'no join button any more');
+});
+
+test('someone in another time zone sees appointment times in theirs and the clinic\'s; an unknown clinic zone names the setting', async (t) => {
+  const copy = distWithConfig(JSON.stringify({ apiBaseUrl: '', clinicTimeZone: 'Asia/Dhaka' }));
+  const clinic = await startServer({ distDir: copy.dir, args: ['--demo'] });
+  t.after(async () => { await clinic.stop(); copy.cleanup(); });
+  const minutes = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  for (const [timezoneId, abroad] of [['Europe/London', true], ['Asia/Dhaka', false]]) {
+    const context = await browser.newContext({ timezoneId, locale: 'en-GB' });
+    t.after(() => context.close());
+    const page = await newWatchedPage(context);
+    for (const [email, password] of [['patient@example.com', 'patient-demo'], ['doctor@example.com', 'doctor-demo']]) {
+      await signIn(page, clinic.url, email, password);
+      const text = (await page.locator('[data-testid^="time-"]').first().textContent()).trim();
+      if (abroad) {
+        // London is GMT in winter, Dhaka GMT+6 all year: the clinic's clock is 6 h ahead.
+        const m = /^(\d\d:\d\d) your time \(GMT\) · (\d\d:\d\d) at the clinic \(GMT\+6\)$/.exec(text);
+        assert.ok(m, `${email} in ${timezoneId}: ${text}`);
+        assert.equal((minutes(m[2]) - minutes(m[1]) + 1440) % 1440, 360, text);
+      } else {
+        assert.match(text, /^\d\d:\d\d$/, `${email} in the clinic's zone sees the time alone: ${text}`);
+      }
+      await page.getByRole('button', { name: 'Sign out' }).click();
+    }
+    assert.deepEqual(page.problems, []);
+  }
+
+  const unknown = distWithConfig(JSON.stringify({ apiBaseUrl: '', clinicTimeZone: 'Mars/Olympus_Mons' }));
+  const broken = await startServer({ distDir: unknown.dir });
+  t.after(async () => { await broken.stop(); unknown.cleanup(); });
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await newWatchedPage(context);
+  await page.goto(broken.url + '/patient');
+  await page.getByRole('heading', { name: "Teleconsult can't start" }).waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('config-error-detail').textContent(), /clinicTimeZone.*Mars\/Olympus_Mons/);
 });

@@ -14,7 +14,8 @@ pub const DEFAULT_ROOM_STATUS_POLL_MS: u32 = 5_000;
 ///
 /// Shape (camelCase JSON, unknown fields rejected so that a typo is caught):
 /// ```json
-/// { "apiBaseUrl": "", "clinicName": "Teleconsult demo clinic", "roomStatusPollMs": 5000 }
+/// { "apiBaseUrl": "", "clinicName": "Teleconsult demo clinic", "roomStatusPollMs": 5000,
+///   "clinicTimeZone": "Asia/Dhaka" }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
@@ -25,6 +26,24 @@ pub struct ClientConfig {
     pub clinic_name: String,
     /// Room-status polling interval in milliseconds, 1 000 to 60 000.
     pub room_status_poll_ms: u32,
+    /// The clinic's IANA time zone (e.g. `Asia/Dhaka`), if set: someone whose own zone differs
+    /// sees appointment times in both. Shape-checked here; that the browser knows the zone is
+    /// checked by the app at start (`Intl`), with the same error screen.
+    pub clinic_time_zone: Option<String>,
+}
+
+/// Whether `zone` has the shape of an IANA time-zone name (`Area/Location`, `UTC`,
+/// `America/Argentina/Buenos_Aires`, `Etc/GMT+6`): ASCII letters, digits, `_`, `+`, `-` in
+/// `/`-separated parts, starting with a letter, at most 64 characters.
+pub fn is_time_zone_name(zone: &str) -> bool {
+    zone.len() <= 64
+        && zone.starts_with(|c: char| c.is_ascii_alphabetic())
+        && zone.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-'))
+        })
 }
 
 #[derive(Deserialize)]
@@ -35,6 +54,8 @@ struct RawClientConfig {
     clinic_name: Option<String>,
     #[serde(default)]
     room_status_poll_ms: Option<u32>,
+    #[serde(default)]
+    clinic_time_zone: Option<String>,
 }
 
 /// What is wrong with a `config.json`. The `Display` text is written for the engineer deploying
@@ -107,10 +128,27 @@ impl ClientConfig {
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "Teleconsult".to_string());
 
+        let clinic_time_zone = raw
+            .clinic_time_zone
+            .map(|z| z.trim().to_string())
+            .filter(|z| !z.is_empty());
+        if let Some(zone) = clinic_time_zone
+            .as_deref()
+            .filter(|z| !is_time_zone_name(z))
+        {
+            return Err(ClientConfigError::Invalid {
+                field: "clinicTimeZone",
+                problem: format!(
+                    "must be an IANA time-zone name such as \"Asia/Dhaka\", not {zone:?}"
+                ),
+            });
+        }
+
         Ok(ClientConfig {
             api_base_url,
             clinic_name,
             room_status_poll_ms,
+            clinic_time_zone,
         })
     }
 
@@ -199,5 +237,51 @@ mod tests {
             ClientConfig::parse("<!doctype html><html></html>"),
             Err(ClientConfigError::Malformed { line: 1, .. })
         ));
+    }
+
+    #[test]
+    fn the_clinic_time_zone_is_optional_and_must_look_like_an_iana_name() {
+        let with = |zone: &str| {
+            ClientConfig::parse(&format!(
+                r#"{{"apiBaseUrl": "", "clinicTimeZone": {zone}}}"#
+            ))
+        };
+        assert_eq!(
+            with(r#""Asia/Dhaka""#).unwrap().clinic_time_zone.as_deref(),
+            Some("Asia/Dhaka")
+        );
+        assert_eq!(
+            with(r#""America/Argentina/Buenos_Aires""#)
+                .unwrap()
+                .clinic_time_zone
+                .as_deref(),
+            Some("America/Argentina/Buenos_Aires")
+        );
+        assert_eq!(
+            with(r#""Etc/GMT+6""#).unwrap().clinic_time_zone.as_deref(),
+            Some("Etc/GMT+6")
+        );
+        assert_eq!(with(r#""  ""#).unwrap().clinic_time_zone, None);
+        assert_eq!(with("null").unwrap().clinic_time_zone, None);
+        assert_eq!(
+            ClientConfig::parse(r#"{"apiBaseUrl": ""}"#)
+                .unwrap()
+                .clinic_time_zone,
+            None
+        );
+        for bad in [
+            r#""Asia//Dhaka""#,
+            r#""GMT +6""#,
+            r#""../etc/passwd""#,
+            r#""/Asia""#,
+            r#""6/Dhaka""#,
+        ] {
+            match with(bad) {
+                Err(ClientConfigError::Invalid { field, .. }) => {
+                    assert_eq!(field, "clinicTimeZone", "{bad}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }
