@@ -3,16 +3,24 @@
 //! Every call returns [`ApiError`] on failure; [`ApiError::user_message`] gives the plain-language
 //! text the UI shows.
 
-use std::sync::Arc;
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+    sync::Arc,
+};
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{expect_context, provide_context};
+
+use crate::session::{self, Session};
+use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
 use teleconsult_core::{
     api::{
         Appointment, AppointmentList, CallEvent, ConnectivityInfo, CreateAppointment, ErrorBody,
-        JoinResponse, LoginRequest, LoginResponse, Party, RoomStatusList,
+        JoinResponse, LoginRequest, LoginResponse, Party, RefreshRequest, RoomStatusList,
     },
+    session::needs_refresh,
     AppointmentAction, Role,
 };
 
@@ -157,11 +165,44 @@ async fn error_parts(res: Response) -> (u16, String, String) {
 /// pages, hooks and components ask for it with [`expect_authorized_api`] instead of passing
 /// `(base URL, token)` pairs around. Leptos' `login_with_token_csr_only` example's
 /// `AuthorizedApi`, in this app's words.
+///
+/// Clones share one role's session: when
+/// one renews it, all of them (and the signaling socket, through [`TokenSource`]) use the new
+/// access token.
+///
+/// Every request first makes sure the access token has at least [`REQUEST_MARGIN_S`] left,
+/// renewing it with the refresh token if not ([`AuthorizedApi::refresh`]); the page's
+/// `hooks::session_keeper` renews it ahead of time as well, so an idle page or a call keeps a
+/// valid token too.
 #[derive(Clone)]
 pub struct AuthorizedApi {
     base_url: Arc<str>,
-    token: Arc<str>,
     role: Role,
+    // Single-threaded wasm: the wrappers only satisfy the context's Send + Sync bounds.
+    session: Arc<SendWrapper<RefCell<Session>>>,
+    refreshing: Arc<SendWrapper<Cell<bool>>>,
+}
+
+/// Seconds of validity a request needs; below it the token is renewed first (a fallback: the
+/// session keeper renews well before, but a laptop waking from sleep finds an ended token).
+pub const REQUEST_MARGIN_S: i64 = 5;
+
+/// Where a long-lived connection (the signaling socket) reads the session's current access
+/// token when it (re)connects: the token changes with every renewal. Never printed.
+#[derive(Clone)]
+pub struct TokenSource(Rc<dyn Fn() -> String>);
+
+impl TokenSource {
+    /// The access token now.
+    pub fn current(&self) -> String {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenSource([redacted])")
+    }
 }
 
 /// Makes `api` available to the current component and everything below it.
@@ -178,13 +219,13 @@ pub fn expect_authorized_api() -> AuthorizedApi {
 }
 
 impl AuthorizedApi {
-    /// The API at `base_url` (`""` = same origin) for the holder of `access_token`, signed in as
-    /// `role`.
-    pub fn new(base_url: &str, access_token: &str, role: Role) -> AuthorizedApi {
+    /// The API at `base_url` (`""` = same origin) for `session`.
+    pub fn new(base_url: &str, session: Session) -> AuthorizedApi {
         AuthorizedApi {
             base_url: base_url.into(),
-            token: access_token.into(),
-            role,
+            role: session.user.role,
+            session: Arc::new(SendWrapper::new(RefCell::new(session))),
+            refreshing: Arc::new(SendWrapper::new(Cell::new(false))),
         }
     }
 
@@ -198,15 +239,100 @@ impl AuthorizedApi {
         &self.base_url
     }
 
-    /// The access token, for the signaling socket's first frame (the only place besides the
-    /// `Authorization` header where it may travel).
-    pub fn access_token(&self) -> &str {
-        &self.token
+    /// The current access token, for the signaling socket's first frame (the only place besides
+    /// the `Authorization` header where it may travel).
+    pub fn access_token(&self) -> String {
+        self.session.borrow().access_token.clone()
     }
 
-    fn request(&self, builder: fn(&str) -> RequestBuilder, path: &str) -> RequestBuilder {
+    /// The session's current access token, read afresh at each use.
+    pub fn token_source(&self) -> TokenSource {
+        let api = self.clone();
+        TokenSource(Rc::new(move || api.access_token()))
+    }
+
+    /// When the current access token ends, Unix seconds.
+    pub fn token_expires_at(&self) -> i64 {
+        self.session.borrow().expires_at
+    }
+
+    /// Renews the access token with the session's refresh token, and stores the renewed session
+    /// for the other tabs. If another tab renewed it already (the stored session is newer), that
+    /// session is adopted instead. One renewal at a time: a call while one runs waits for it.
+    ///
+    /// # Errors
+    /// [`ApiError::Unauthorized`] when the session cannot be renewed (ended, signed out, revoked,
+    /// or no refresh token); [`ApiError::Network`] when the server could not be reached.
+    pub async fn refresh(&self) -> Result<(), ApiError> {
+        if self.refreshing.get() {
+            for _ in 0..150 {
+                gloo_timers::future::TimeoutFuture::new(100).await;
+                if !self.refreshing.get() {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        self.refreshing.set(true);
+        let result = self.renew().await;
+        self.refreshing.set(false);
+        result
+    }
+
+    async fn renew(&self) -> Result<(), ApiError> {
+        if self.adopt_stored() {
+            return Ok(());
+        }
+        let Some(refresh_token) = self.session.borrow().refresh_token.clone() else {
+            return Err(ApiError::Unauthorized(
+                "this session cannot be renewed".into(),
+            ));
+        };
+        let req = Request::post(&format!("{}/api/auth/refresh", self.base_url))
+            .json(&RefreshRequest { refresh_token })
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        let renewed = Session::from(decode::<LoginResponse>(send_request(req).await?).await?);
+        // If storage refuses it (full), this page still goes on with the renewed session.
+        let _ = session::save(&renewed);
+        *self.session.borrow_mut() = renewed;
+        Ok(())
+    }
+
+    /// Signs out at the server: revokes the session's refresh tokens (`POST /api/auth/logout`).
+    /// Best effort: the browser forgets the session whatever the answer.
+    pub async fn logout(&self) {
+        let Some(refresh_token) = self.session.borrow().refresh_token.clone() else {
+            return;
+        };
+        if let Ok(req) = Request::post(&format!("{}/api/auth/logout", self.base_url))
+            .json(&RefreshRequest { refresh_token })
+        {
+            let _ = send_request(req).await;
+        }
+    }
+
+    /// Takes the session another tab stored, if it is this one renewed (a later token).
+    fn adopt_stored(&self) -> bool {
+        let Some(stored) = session::load(self.role) else {
+            return false;
+        };
+        let newer = stored.expires_at > self.session.borrow().expires_at
+            && stored.access_token != self.session.borrow().access_token;
+        if newer {
+            *self.session.borrow_mut() = stored;
+        }
+        newer
+    }
+
+    /// A request to `path` with a valid access token (renewed first if it ends within
+    /// [`REQUEST_MARGIN_S`]; if renewing fails the request goes out anyway and the server's 401
+    /// ends the session as before).
+    async fn request(&self, builder: fn(&str) -> RequestBuilder, path: &str) -> RequestBuilder {
+        if needs_refresh(session::now_s(), self.token_expires_at(), REQUEST_MARGIN_S) {
+            let _ = self.refresh().await;
+        }
         builder(&format!("{}{path}", self.base_url))
-            .header("Authorization", &format!("Bearer {}", self.token))
+            .header("Authorization", &format!("Bearer {}", self.access_token()))
     }
 
     /// `POST /api/appointments/{id}/join`: connection details for the consultation.
@@ -217,23 +343,23 @@ impl AuthorizedApi {
     /// [`ApiError::Unauthorized`] when the session ended.
     pub async fn join(&self, appointment_id: i64) -> Result<JoinResponse, ApiError> {
         let path = format!("/api/appointments/{appointment_id}/join");
-        decode(send(self.request(Request::post, &path)).await?).await
+        decode(send(self.request(Request::post, &path).await).await?).await
     }
 
     /// `GET /api/connectivity`: what the pre-call check tests (the paths this clinic's
     /// consultations use).
     pub async fn connectivity(&self) -> Result<ConnectivityInfo, ApiError> {
-        decode(send(self.request(Request::get, "/api/connectivity")).await?).await
+        decode(send(self.request(Request::get, "/api/connectivity").await).await?).await
     }
 
     /// `GET /api/appointments`: the signed-in person's appointments and the server's clock.
     pub async fn appointments(&self) -> Result<AppointmentList, ApiError> {
-        decode(send(self.request(Request::get, "/api/appointments")).await?).await
+        decode(send(self.request(Request::get, "/api/appointments").await).await?).await
     }
 
     /// `GET /api/doctors`: doctors a patient can book.
     pub async fn doctors(&self) -> Result<Vec<Party>, ApiError> {
-        decode(send(self.request(Request::get, "/api/doctors")).await?).await
+        decode(send(self.request(Request::get, "/api/doctors").await).await?).await
     }
 
     /// `POST /api/appointments`: a patient requests an appointment.
@@ -246,6 +372,7 @@ impl AuthorizedApi {
     ) -> Result<Appointment, ApiError> {
         let req = self
             .request(Request::post, "/api/appointments")
+            .await
             .json(body)
             .map_err(|e| ApiError::Decode(e.to_string()))?;
         decode(send_request(req).await?).await
@@ -263,13 +390,13 @@ impl AuthorizedApi {
         action: AppointmentAction,
     ) -> Result<Appointment, ApiError> {
         let path = format!("/api/appointments/{appointment_id}/{}", action.path());
-        decode(send(self.request(Request::post, &path)).await?).await
+        decode(send(self.request(Request::post, &path).await).await?).await
     }
 
     /// `GET /api/appointments/{id}/calls`: the call log, oldest first.
     pub async fn call_log(&self, appointment_id: i64) -> Result<Vec<CallEvent>, ApiError> {
         let path = format!("/api/appointments/{appointment_id}/calls");
-        decode(send(self.request(Request::get, &path)).await?).await
+        decode(send(self.request(Request::get, &path).await).await?).await
     }
 
     /// `GET /api/rooms/status?appointment_ids=…` with `If-None-Match: etag` when given; `abort`
@@ -282,7 +409,7 @@ impl AuthorizedApi {
     ) -> Result<RoomStatusReply, ApiError> {
         let ids: Vec<String> = appointment_ids.iter().map(i64::to_string).collect();
         let path = format!("/api/rooms/status?appointment_ids={}", ids.join(","));
-        let mut req = self.request(Request::get, &path);
+        let mut req = self.request(Request::get, &path).await;
         if let Some(etag) = etag {
             req = req.header("If-None-Match", etag);
         }

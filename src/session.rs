@@ -5,10 +5,18 @@
 //! or `teleconsult.session.doctor`, and each page picks the session of *its* role. There is no
 //! "doctor token, or else the patient token" fallback: that fallback sent the wrong token and
 //! produced the 401s of seed 002.
+//!
+//! The access token is short-lived; the refresh token beside it renews it (`api::AuthorizedApi`
+//! and `hooks::session_keeper`). Both live in `localStorage`, per role, so every tab of the
+//! browser shares one session and a tab that renews it hands the new tokens to the others (why
+//! not an HttpOnly cookie: docs/security.md).
 
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
-use teleconsult_core::{api::User, Role};
+use teleconsult_core::{
+    api::{LoginResponse, User},
+    Role,
+};
 
 /// A stored session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +27,25 @@ pub struct Session {
     pub expires_at: i64,
     /// The signed-in account.
     pub user: User,
+    /// Single-use token that renews the session (`POST /api/auth/refresh`); absent in sessions
+    /// stored before sessions could be renewed.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// When the session ends whatever the renewals, Unix seconds (UTC).
+    #[serde(default)]
+    pub session_expires_at: Option<i64>,
+}
+
+impl From<LoginResponse> for Session {
+    fn from(res: LoginResponse) -> Session {
+        Session {
+            access_token: res.access_token,
+            expires_at: res.expires_at.unix_timestamp(),
+            user: res.user,
+            refresh_token: res.refresh_token,
+            session_expires_at: res.session_expires_at.map(|t| t.unix_timestamp()),
+        }
+    }
 }
 
 impl Session {
@@ -26,6 +53,20 @@ impl Session {
     /// slack so that a request started now does not arrive with an expired token.
     pub fn is_valid_at(&self, now_s: i64, margin_s: i64) -> bool {
         now_s + margin_s < self.expires_at
+    }
+
+    /// When the session ends: the session's own end when it can be renewed, else the token's.
+    pub fn ends_at(&self) -> i64 {
+        match (&self.refresh_token, self.session_expires_at) {
+            (Some(_), Some(end)) => end,
+            _ => self.expires_at,
+        }
+    }
+
+    /// Whether the session can still be used at `now_s`: its token is valid, or it can be
+    /// renewed.
+    pub fn is_alive_at(&self, now_s: i64) -> bool {
+        now_s < self.ends_at()
     }
 }
 
@@ -44,7 +85,7 @@ pub fn now_s() -> i64 {
 pub fn load(role: Role) -> Option<Session> {
     let key = storage_key(role);
     match LocalStorage::get::<Session>(&key) {
-        Ok(s) if s.user.role == role && s.is_valid_at(now_s(), 0) => Some(s),
+        Ok(s) if s.user.role == role && s.is_alive_at(now_s()) => Some(s),
         Ok(_) | Err(gloo_storage::errors::StorageError::SerdeError(_)) => {
             LocalStorage::delete(&key);
             None

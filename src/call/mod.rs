@@ -58,7 +58,7 @@ pub async fn connect(
                 appointment_id,
                 role: api.role(),
                 signaling_url: signaling::resolve_url(&signaling_url, api.base_url(), &origin),
-                access_token: api.access_token().to_string(),
+                access_token: api.token_source(),
                 ice_servers,
             };
             Ok(Box::new(P2pCall::start(params, reporter)))

@@ -30,6 +30,8 @@ use teleconsult_core::{
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{MediaStream, RtcRtpSender, RtcSdpType};
 
+use crate::api::TokenSource;
+
 use super::{
     media::{self, LocalMedia, ScreenShare, TrackKind},
     peer_link::{self, LinkEvent, PeerLink, StatsRound},
@@ -46,8 +48,9 @@ pub struct P2pParams {
     pub role: Role,
     /// Absolute `ws://` or `wss://` URL of the signaling hub.
     pub signaling_url: String,
-    /// The session's access token, sent as the socket's first frame (never in the URL).
-    pub access_token: String,
+    /// The session's access token (renewed during the call), sent as the socket's first frame
+    /// at every (re)connect, never in the URL.
+    pub access_token: TokenSource,
     /// STUN/TURN servers for the peer connection.
     pub ice_servers: Vec<IceServer>,
 }

@@ -12,6 +12,8 @@ use teleconsult_core::{
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+use crate::api::TokenSource;
+
 /// Connection events reported to the owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SocketStatus {
@@ -26,7 +28,7 @@ type StatusHandler = Rc<dyn Fn(SocketStatus)>;
 
 struct Inner {
     url: String,
-    token: String,
+    token: TokenSource,
     ws: Option<WebSocket>,
     on_frame: FrameHandler,
     on_status: StatusHandler,
@@ -46,11 +48,12 @@ struct Inner {
 pub struct SignalingSocket(Rc<RefCell<Inner>>);
 
 impl SignalingSocket {
-    /// Connects to `url` (ws:// or wss://) and authenticates with `token`. `on_frame` receives
+    /// Connects to `url` (ws:// or wss://) and authenticates with `token`'s current access token,
+    /// read again at every reconnect (it is renewed during a call). `on_frame` receives
     /// every frame after `auth:ok`; `on_status` hears of readiness and losses.
     pub fn connect(
         url: String,
-        token: String,
+        token: TokenSource,
         on_frame: impl Fn(ServerFrame) + 'static,
         on_status: impl Fn(SocketStatus) + 'static,
     ) -> SignalingSocket {
@@ -118,7 +121,7 @@ fn open(rc: &Rc<RefCell<Inner>>) {
             let Some(rc) = weak.upgrade() else { return };
             let (ws, token) = {
                 let i = rc.borrow();
-                (i.ws.clone(), i.token.clone())
+                (i.ws.clone(), i.token.current())
             };
             if let (Some(ws), Ok(text)) = (ws, serde_json::to_string(&ClientFrame::Auth { token }))
             {

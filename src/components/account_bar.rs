@@ -16,7 +16,11 @@ pub fn AccountBar(
     let config = expect_app_config();
     let role = session.user.role;
     let navigate = use_navigate();
+    let api = crate::api::expect_authorized_api();
     let sign_out = move |_| {
+        // Revokes the session at the server too (its refresh tokens), not only in this browser.
+        let api = api.clone();
+        leptos::task::spawn_local(async move { api.logout().await });
         crate::session::clear(role);
         navigate("/login", Default::default());
     };

@@ -6,4 +6,5 @@ pub mod dashboard;
 pub mod now;
 pub mod precall;
 pub mod room_status;
+pub mod session_keeper;
 pub mod waiting_alerts;

@@ -131,7 +131,7 @@ pub fn use_precall(api: AuthorizedApi, session: &Session) -> UsePrecallReturn {
     let path = RwSignal::new(Verdict::checking());
     let network = RwSignal::new(Some(Verdict::checking()));
     let session_line = RwSignal::new(precall::session_verdict(
-        session.expires_at - session::now_s(),
+        session.ends_at() - session::now_s(),
     ));
     let cameras = RwSignal::new(Vec::new());
     let microphones = RwSignal::new(Vec::new());

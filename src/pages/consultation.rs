@@ -51,7 +51,8 @@ pub fn Consultation() -> impl IntoView {
         .into_any();
     };
     with_session(role, move |session| {
-        if !session.is_valid_at(session::now_s(), MIN_TOKEN_SECONDS) {
+        // The session's end, not the access token's: tokens are renewed during the call.
+        if session::now_s() + MIN_TOKEN_SECONDS >= session.ends_at() {
             let href = routes::login(role, &routes::consultation(appointment_id, role));
             return view! {
                 <main class="screen-message" role="alert">

@@ -34,11 +34,7 @@ pub fn Login() -> impl IntoView {
         };
         match result {
             Ok(res) => {
-                let session = Session {
-                    access_token: res.access_token,
-                    expires_at: res.expires_at.unix_timestamp(),
-                    user: res.user,
-                };
+                let session = Session::from(res);
                 if let Err(message) = session::save(&session) {
                     set_error.set(Some(message));
                     return;

@@ -28,11 +28,9 @@ pub fn with_session<V: IntoView + 'static>(
     match session::load(role) {
         Some(s) => {
             let config = expect_app_config();
-            provide_authorized_api(AuthorizedApi::new(
-                &config.api_base_url,
-                &s.access_token,
-                role,
-            ));
+            let api = AuthorizedApi::new(&config.api_base_url, s.clone());
+            crate::hooks::session_keeper::use_session_keeper(api.clone());
+            provide_authorized_api(api);
             page(s).into_any()
         }
         None => {

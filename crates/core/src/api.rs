@@ -28,18 +28,35 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// Answer of `POST /api/auth/login`.
+/// Answer of `POST /api/auth/login` and `POST /api/auth/refresh`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     /// Bearer access token (HS256 JWT).
     pub access_token: String,
-    /// When the token stops being accepted (UTC).
+    /// When the access token stops being accepted (UTC); refresh before.
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: OffsetDateTime,
     /// The account that signed in.
     pub user: User,
+    /// Single-use token for `POST /api/auth/refresh` (rotated by every refresh: use the newest).
+    /// Absent from answers of servers without sessions.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// When the session ends whatever the refreshes (sign-in + the session lifetime, UTC).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub session_expires_at: Option<OffsetDateTime>,
+}
+
+/// Body of `POST /api/auth/refresh` and `POST /api/auth/logout`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The newest refresh token of the session.
+    pub refresh_token: String,
 }
 
 /// Every API error body: `{"error": {"code": "too_early", "message": "…", …}}`.

@@ -17,6 +17,7 @@ pub mod negotiation;
 pub mod precall;
 pub mod quality;
 pub mod role;
+pub mod session;
 pub mod signaling;
 pub mod twilio;
 

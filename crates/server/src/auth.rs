@@ -298,7 +298,7 @@ pub fn router() -> Router<AppState> {
     post, path = "/api/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 200, description = "Signed in: an access token and the session's first refresh token", body = LoginResponse),
         (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
         (status = 401, description = "`invalid_credentials`: wrong e-mail or password", body = crate::error::ErrorBody),
         (status = 429, description = "`rate_limited`: more than 10 attempts a minute for this account, or 100 from one client address", body = crate::error::ErrorBody),
@@ -332,14 +332,8 @@ pub async fn login(
     };
     let role = Role::parse(&role).ok_or_else(|| AppError::internal("bad role in users table"))?;
     let user = User { id, name, role };
-    let ttl = Duration::seconds(i64::from(state.config.token_ttl_secs));
-    let (access_token, expires_at) = state.keys.issue(&user, state.clock.now(), ttl)?;
     tracing::info!(user_id = user.id, role = %user.role, "signed in");
-    Ok(Json(LoginResponse {
-        access_token,
-        expires_at,
-        user,
-    }))
+    Ok(Json(crate::sessions::start(&state, user).await?))
 }
 
 /// The signed-in account.

@@ -88,10 +88,16 @@ pub struct Config {
     #[arg(long, env = "TELECONSULT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
 
-    /// Lifetime of access tokens, in seconds (60–3600).
-    #[arg(long, env = "TELECONSULT_TOKEN_TTL_SECS", default_value_t = 3600,
-          value_parser = clap::value_parser!(u32).range(60..=3600))]
+    /// Lifetime of access tokens, in seconds (20–3600). The app refreshes them before they end.
+    #[arg(long, env = "TELECONSULT_TOKEN_TTL_SECS", default_value_t = 900,
+          value_parser = clap::value_parser!(u32).range(20..=3600))]
     pub token_ttl_secs: u32,
+
+    /// Lifetime of a session from sign-in, in seconds (60 s to 7 days; default 12 h, a clinic
+    /// day): its refresh tokens rotate within it and never extend it.
+    #[arg(long, env = "TELECONSULT_SESSION_TTL_SECS", default_value_t = 43_200,
+          value_parser = clap::value_parser!(u32).range(60..=604_800))]
+    pub session_ttl_secs: u32,
 
     /// Media provider handed out by the join endpoint.
     #[arg(long, env = "TELECONSULT_PROVIDER", value_enum, default_value = "p2p")]

@@ -22,6 +22,7 @@ pub mod openapi;
 pub mod presence;
 pub mod room_cache;
 pub mod rooms;
+pub mod sessions;
 pub mod signal;
 pub mod static_files;
 pub mod turn;
@@ -183,6 +184,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::router())
+        .merge(sessions::router())
         .merge(users::router())
         .merge(appointments::router())
         .merge(audit::router())

@@ -23,6 +23,8 @@ use crate::AppState;
     paths(
         crate::auth::login,
         crate::auth::me,
+        crate::sessions::refresh,
+        crate::sessions::logout,
         crate::users::doctors,
         crate::appointments::list,
         crate::appointments::create,
