@@ -37,8 +37,10 @@ test('a SIGKILL mid-stream loses no acknowledged change and leaves no half-writt
   const doctor = api(doctorToken);
   const doctorId = (await patient('GET', '/api/doctors')).json[0].id;
 
-  // Acknowledged state per appointment: what the last 2xx answer said.
+  // Acknowledged state per appointment: what the last 2xx answer said. A change whose answer
+  // never came (in flight at the kill) may or may not have been applied: its target is allowed.
   const acknowledged = new Map();
+  const inFlight = new Map();
   let stop = false;
   let requests = 0;
   const worker = async (w) => {
@@ -51,8 +53,10 @@ test('a SIGKILL mid-stream loses no acknowledged change and leaves no half-writt
         if (made.status !== 201) continue;
         acknowledged.set(made.json.id, made.json.status);
         const action = i % 3 === 0 ? 'cancel' : 'confirm';
+        inFlight.set(made.json.id, action === 'cancel' ? 'cancelled' : 'confirmed');
         const acted = await (action === 'cancel' ? patient : doctor)('POST', `/api/appointments/${made.json.id}/${action}`);
         requests++;
+        inFlight.delete(made.json.id);
         if (acted.status === 200) acknowledged.set(made.json.id, acted.json.status);
       } catch {
         return; // the server is gone: this request has no answer, so nothing was acknowledged
@@ -70,7 +74,9 @@ test('a SIGKILL mid-stream loses no acknowledged change and leaves no half-writt
   const after = new Map((await appointments(doctorToken)).map((a) => [a.id, a]));
   for (const [id, status] of acknowledged) {
     assert.ok(after.has(id), `appointment ${id} was acknowledged (${status}) and is gone`);
-    assert.equal(after.get(id).status, status, `appointment ${id}`);
+    const stored = after.get(id).status;
+    assert.ok(stored === status || stored === inFlight.get(id),
+      `appointment ${id}: acknowledged ${status}${inFlight.has(id) ? ` (then ${inFlight.get(id)} in flight)` : ''}, stored ${stored}`);
   }
   // No half-written row: every row reads back whole through the API.
   for (const a of after.values()) {

@@ -212,6 +212,9 @@ pub async fn create(
         )));
     }
     let ts = now.unix_timestamp();
+    let actor = Actor::user(&user, address);
+    // The booking and its audit row commit together.
+    let mut tx = state.db.begin().await?;
     let id: (i64,) = sqlx::query_as(
         "INSERT INTO appointments
             (patient_id, doctor_id, scheduled_at, duration_minutes, status, reason, created_at, updated_at)
@@ -223,11 +226,11 @@ pub async fn create(
     .bind(i64::from(duration))
     .bind(req.reason.trim())
     .bind(ts)
-    .fetch_one(&state.db)
+    .fetch_one(&mut *tx)
     .await?;
+    audit::insert(&mut tx, now, &actor, AuditAction::Booked, &[id.0], None).await?;
+    tx.commit().await?;
     let appointment = load_for(&state.db, id.0, &user).await?;
-    let actor = Actor::user(&user, address);
-    audit::record(&state.db, now, &actor, AuditAction::Booked, &[id.0], None).await?;
     Ok((StatusCode::CREATED, Json(appointment)))
 }
 
@@ -269,6 +272,8 @@ async fn take_action(
         .map(|s| format!("'{}'", s.as_str()))
         .collect();
     let to = action.target();
+    // The change and its audit row commit together.
+    let mut tx = state.db.begin().await?;
     let result = sqlx::query(&format!(
         "UPDATE appointments SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status IN ({})",
         allowed.join(",")
@@ -276,9 +281,10 @@ async fn take_action(
     .bind(to.as_str())
     .bind(state.clock.now().unix_timestamp())
     .bind(current.id)
-    .execute(&state.db)
+    .execute(&mut *tx)
     .await?;
     if result.rows_affected() != 1 {
+        drop(tx);
         // Changed by someone else since it was loaded.
         let stored = load_for(&state.db, id, user).await?;
         return Err(refused(ActionRefusal::WrongStatus(stored.status)));
@@ -289,7 +295,8 @@ async fn take_action(
         AppointmentStatus::Completed => AuditAction::Completed,
         AppointmentStatus::Requested => AuditAction::Booked,
     };
-    audit::record(&state.db, state.clock.now(), &actor, done, &[id], None).await?;
+    audit::insert(&mut tx, state.clock.now(), &actor, done, &[id], None).await?;
+    tx.commit().await?;
     Ok(Appointment {
         status: to,
         ..current

@@ -204,8 +204,33 @@ pub fn app(state: AppState) -> Router {
             state.config.dist_dir.clone(),
             csp::CspSettings::for_config(&state.config),
         ))
+        .layer(axum::middleware::from_fn(strict_transport_security))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+}
+
+/// `Strict-Transport-Security: max-age=31536000` (a year) on every answer to a request that
+/// reached the TLS-terminating proxy over HTTPS (`X-Forwarded-Proto: https`): browsers then never
+/// try the site over plain HTTP again. The reference server itself listens on loopback without
+/// TLS; browsers ignore the header on plain HTTP (RFC 6797 §8.1), so a client that claims
+/// `https` falsely gains nothing.
+async fn strict_transport_security(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let https = req
+        .headers()
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let mut res = next.run(req).await;
+    if https {
+        res.headers_mut().insert(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    res
 }
 
 /// CORS for an app served from another origin (a CDN): only the configured origins, only the

@@ -180,6 +180,36 @@ async fn unbuilt_app_answers_503_with_the_fix() {
 }
 
 #[tokio::test]
+async fn strict_transport_security_only_behind_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path()).await;
+    for (proto, expected) in [
+        (Some("https"), Some("max-age=31536000")),
+        (Some("http"), None),
+        (None, None),
+    ] {
+        for path in ["/", "/api/openapi.json"] {
+            let mut req = Request::builder().uri(path);
+            if let Some(p) = proto {
+                req = req.header("x-forwarded-proto", p);
+            }
+            let res = app
+                .clone()
+                .oneshot(req.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(
+                res.headers()
+                    .get("strict-transport-security")
+                    .map(|v| v.to_str().unwrap()),
+                expected,
+                "{path} via {proto:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn pages_carry_security_headers() {
     let dir = tempfile::tempdir().unwrap();
     let app = test_app(dir.path()).await;
