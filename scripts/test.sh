@@ -4,7 +4,7 @@
 #   2. host tests: core rules and the server (real SQLite files, real HTTP stack)
 #   3. browser tests: components in headless Chromium (wasm-bindgen-test)
 #   4. the API contract: schemathesis, every check, against the real server's own OpenAPI
-#   5. fuzzing: each cargo-fuzz target of the core's decoders and rules for 20 s
+#   5. fuzzing: each cargo-fuzz target of the core's decoders and rules for 10 s
 #   6. end-to-end tests: the release build served by the real server, driven by Playwright
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,8 +50,8 @@ step "API contract (schemathesis --checks all, as a patient and as a doctor)"
 TELECONSULT_SERVER_BIN="$PWD/target/debug/teleconsult-server" tests/schemathesis/run.sh 2>&1 | tee -a "$RESULTS"
 done_step
 
-step "fuzzing (cargo-fuzz, 20 s per target)"
-scripts/fuzz.sh 20 2>&1 | tee -a "$RESULTS"
+step "fuzzing (cargo-fuzz, 10 s per target)"
+scripts/fuzz.sh 10 2>&1 | tee -a "$RESULTS"
 done_step
 
 step "end-to-end tests (Playwright, Debian's Chromium, release build, real server)"

@@ -2,14 +2,14 @@
 # The API contract under schemathesis: every check (`--checks all`), all phases (examples,
 # coverage, fuzzing, stateful), against the real server's own GET /api/openapi.json, once signed
 # in as a patient and once as a doctor (their operations differ). Bounded: MAX_EXAMPLES per
-# operation (default 100), a fixed seed unless ST_SEED is set. Any failure fails this script.
+# operation (default 50), a fixed seed unless ST_SEED is set. Any failure fails this script.
 # Installed by `scripts/setup.sh --contract` (pinned schemathesis in target/contract-venv).
 # Prints a cargo-style "test result:" line per run for scripts/test.sh's total.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SERVER_BIN="${TELECONSULT_SERVER_BIN:-$PWD/target/debug/teleconsult-server}"
 PY="$PWD/target/contract-venv/bin/python"
-MAX_EXAMPLES="${MAX_EXAMPLES:-100}"
+MAX_EXAMPLES="${MAX_EXAMPLES:-50}"
 SEED="${ST_SEED:-20261203}"
 
 work=$(mktemp -d)
