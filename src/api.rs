@@ -19,6 +19,7 @@ use teleconsult_core::{
     api::{
         Appointment, AppointmentList, CallEvent, ConnectivityInfo, CreateAppointment, ErrorBody,
         JoinResponse, LoginRequest, LoginResponse, Party, RefreshRequest, RoomStatusList,
+        WaitingRoom,
     },
     session::needs_refresh,
     AppointmentAction, Role,
@@ -129,20 +130,26 @@ pub async fn login(base_url: &str, email: &str, password: &str) -> Result<LoginR
 
 async fn decode<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {
     if !res.ok() {
-        let (status, code, message) = error_parts(res).await;
-        return Err(if status == 401 {
-            ApiError::Unauthorized(message)
-        } else {
-            ApiError::Rejected {
-                status,
-                code,
-                message,
-            }
-        });
+        return Err(rejection(res).await);
     }
     res.json::<T>()
         .await
         .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// The error of a non-2xx answer: 401 ends the session, anything else is a rejection with the
+/// server's code and message.
+async fn rejection(res: Response) -> ApiError {
+    let (status, code, message) = error_parts(res).await;
+    if status == 401 {
+        ApiError::Unauthorized(message)
+    } else {
+        ApiError::Rejected {
+            status,
+            code,
+            message,
+        }
+    }
 }
 
 /// Status, code and message of a non-2xx answer, tolerating bodies not in the API's error shape.
@@ -335,15 +342,33 @@ impl AuthorizedApi {
             .header("Authorization", &format!("Bearer {}", self.access_token()))
     }
 
-    /// `POST /api/appointments/{id}/join`: connection details for the consultation.
+    /// `POST /api/appointments/{id}/join`: connection details for the consultation (200), or a
+    /// place in the waiting room until the doctor lets this patient in (202).
     ///
     /// # Errors
     /// `Rejected { status: 403, code }` with the join-window reason (`too_early`,
     /// `not_confirmed`, …) or `forbidden`; `Rejected { status: 404 }`;
     /// [`ApiError::Unauthorized`] when the session ended.
-    pub async fn join(&self, appointment_id: i64) -> Result<JoinResponse, ApiError> {
+    pub async fn join(&self, appointment_id: i64) -> Result<JoinAnswer, ApiError> {
         let path = format!("/api/appointments/{appointment_id}/join");
-        decode(send(self.request(Request::post, &path).await).await?).await
+        let res = send(self.request(Request::post, &path).await).await?;
+        if res.status() == 202 {
+            return decode(res).await.map(JoinAnswer::WaitingRoom);
+        }
+        decode(res).await.map(JoinAnswer::Granted)
+    }
+
+    /// `POST /api/appointments/{id}/admit`: the doctor lets the patient in from the waiting room.
+    ///
+    /// # Errors
+    /// `Rejected { status: 403 }` for a patient, or outside the join window (its reason).
+    pub async fn admit(&self, appointment_id: i64) -> Result<(), ApiError> {
+        let path = format!("/api/appointments/{appointment_id}/admit");
+        let res = send(self.request(Request::post, &path).await).await?;
+        if res.ok() {
+            return Ok(());
+        }
+        Err(rejection(res).await)
     }
 
     /// `GET /api/connectivity`: what the pre-call check tests (the paths this clinic's
@@ -433,6 +458,15 @@ async fn send_request(req: gloo_net::http::Request) -> Result<Response, ApiError
     req.send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))
+}
+
+/// Answer of a join request.
+#[derive(Debug, Clone)]
+pub enum JoinAnswer {
+    /// In: how to connect.
+    Granted(JoinResponse),
+    /// A patient not let in yet: their place in the waiting room.
+    WaitingRoom(WaitingRoom),
 }
 
 /// Result of a conditional room-status request.

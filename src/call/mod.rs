@@ -21,13 +21,16 @@ pub mod twilio;
 
 use std::rc::Rc;
 
+use leptos::prelude::Set as _;
+
 use teleconsult_core::{
-    api::Connection,
-    call::{CallError, Refusal},
+    api::{Connection, JoinResponse},
+    call::{CallError, CallEvent, CallState, Refusal},
 };
 
-use crate::api::{ApiError, AuthorizedApi, RoomStatusReply};
+use crate::api::{ApiError, AuthorizedApi, JoinAnswer, RoomStatusReply};
 use livekit::{Livekit, LivekitCall};
+use media::LocalMedia;
 use p2p::{P2pCall, P2pParams};
 use transport::{CallReporter, CallTransport};
 use twilio::{Twilio, TwilioCall};
@@ -44,7 +47,7 @@ pub async fn connect(
     appointment_id: i64,
     reporter: Rc<CallReporter>,
 ) -> Result<Box<dyn CallTransport>, CallError> {
-    let join = api.join(appointment_id).await.map_err(call_error)?;
+    let (join, media) = admitted(api, appointment_id, &reporter).await?;
     match join.connection {
         Connection::P2p {
             signaling_url,
@@ -61,7 +64,7 @@ pub async fn connect(
                 access_token: api.token_source(),
                 ice_servers,
             };
-            Ok(Box::new(P2pCall::start(params, reporter)))
+            Ok(Box::new(P2pCall::start(params, media, reporter)))
         }
         Connection::Livekit {
             url,
@@ -81,6 +84,7 @@ pub async fn connect(
                 provider,
                 api.role(),
                 busy,
+                media,
                 reporter,
             )))
         }
@@ -98,8 +102,63 @@ pub async fn connect(
                 provider,
                 api.role(),
                 busy,
+                media,
                 reporter,
             )))
+        }
+    }
+}
+
+/// How often the waiting room looks whether the person left, in milliseconds.
+const LEAVE_CHECK_MS: u32 = 100;
+
+/// The join answer once this person may enter the room. A patient the doctor has not let in yet
+/// waits in the waiting room: their own camera on (the media is then handed to the transport),
+/// the join request repeated every `retry_after_ms` (which also keeps their place), until the
+/// doctor's Admit. Leaving meanwhile ends the wait and releases the camera.
+///
+/// # Errors
+/// As [`connect`]; also [`CallError::Media`] when the camera cannot be had in the waiting room.
+async fn admitted(
+    api: &AuthorizedApi,
+    appointment_id: i64,
+    reporter: &CallReporter,
+) -> Result<(JoinResponse, Option<LocalMedia>), CallError> {
+    let mut media: Option<LocalMedia> = None;
+    loop {
+        let waiting = match api.join(appointment_id).await.map_err(call_error)? {
+            JoinAnswer::Granted(join) => {
+                if reporter.state() == CallState::WaitingRoom {
+                    reporter.signals().waiting_room.try_set(None);
+                    reporter.dispatch(CallEvent::Admitted);
+                }
+                return Ok((join, media));
+            }
+            JoinAnswer::WaitingRoom(waiting) => waiting,
+        };
+        let retry_ms = waiting.retry_after_ms.clamp(500, 30_000);
+        reporter.signals().waiting_room.try_set(Some(waiting));
+        if media.is_none() {
+            reporter.dispatch(CallEvent::InWaitingRoom);
+            let local = LocalMedia::acquire()
+                .await
+                .map_err(|error| CallError::Media { error })?;
+            let signals = reporter.signals();
+            signals.local_stream.try_set(Some(local.stream()));
+            signals.camera_id.try_set(local.camera_id());
+            media = Some(local);
+        }
+        // Wait in short steps, so that leaving releases the camera at once rather than after
+        // the next request.
+        let mut waited_ms = 0;
+        while waited_ms < retry_ms {
+            if reporter.state() != CallState::WaitingRoom {
+                // Left (or failed) while waiting: `media` drops here and releases the camera.
+                // The state is terminal, so this error is not shown.
+                return Err(CallError::Network);
+            }
+            gloo_timers::future::TimeoutFuture::new(LEAVE_CHECK_MS).await;
+            waited_ms += LEAVE_CHECK_MS;
         }
     }
 }

@@ -108,9 +108,14 @@ enum Input {
 }
 
 impl P2pCall {
-    /// Starts the call: asks for the camera and microphone, then opens the signaling socket and
-    /// enters the room. Progress and failures are reported through `reporter`.
-    pub fn start(params: P2pParams, reporter: Rc<CallReporter>) -> P2pCall {
+    /// Starts the call: asks for the camera and microphone (unless `media` already holds them:
+    /// the waiting room's), then opens the signaling socket and enters the room. Progress and
+    /// failures are reported through `reporter`.
+    pub fn start(
+        params: P2pParams,
+        media: Option<LocalMedia>,
+        reporter: Rc<CallReporter>,
+    ) -> P2pCall {
         let session_id = format!("{:x}{:x}", random_u32(), random_u32());
         let negotiation = Negotiation::new(params.role);
         let rc = Rc::new(RefCell::new(Engine {
@@ -136,7 +141,10 @@ impl P2pCall {
         }));
         let weak = Rc::downgrade(&rc);
         spawn_local(async move {
-            let media = LocalMedia::acquire().await;
+            let media = match media {
+                Some(media) => Ok(media),
+                None => LocalMedia::acquire().await,
+            };
             // A call dropped while the browser asked for permission: `media` drops here and
             // releases the camera.
             if let Some(rc) = weak.upgrade() {

@@ -143,9 +143,16 @@ enum Input {
 impl<P: SfuProvider> SfuCall<P> {
     /// Starts the call: asks for the camera and microphone, then joins the room through
     /// `provider` — or, when `busy` (this person is already in the room from another tab or
-    /// device), waits for "continue here", since joining would end the other session.
-    /// Progress and failures are reported through `reporter`.
-    pub fn start(provider: P, role: Role, busy: bool, reporter: Rc<CallReporter>) -> SfuCall<P> {
+    /// device), waits for "continue here", since joining would end the other session. The
+    /// camera and microphone are asked for unless `media` already holds them (the waiting
+    /// room's). Progress and failures are reported through `reporter`.
+    pub fn start(
+        provider: P,
+        role: Role,
+        busy: bool,
+        media: Option<LocalMedia>,
+        reporter: Rc<CallReporter>,
+    ) -> SfuCall<P> {
         let rc = Rc::new(RefCell::new(Engine {
             reporter,
             provider: Rc::new(provider),
@@ -161,7 +168,10 @@ impl<P: SfuProvider> SfuCall<P> {
         }));
         let weak = Rc::downgrade(&rc);
         spawn_local(async move {
-            let media = LocalMedia::acquire().await;
+            let media = match media {
+                Some(media) => Ok(media),
+                None => LocalMedia::acquire().await,
+            };
             if let Some(rc) = weak.upgrade() {
                 handle(&rc, Input::MediaReady(media));
             }

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 
 use leptos::prelude::*;
 use teleconsult_core::{
+    api::WaitingRoom,
     call::{CallEvent, CallState, Effect},
     quality::QualityLevel,
     signaling::Peer,
@@ -103,6 +104,8 @@ pub struct CallSignals {
     pub video_paused: RwSignal<bool>,
     /// The other party's video is paused for their bandwidth.
     pub remote_video_paused: RwSignal<bool>,
+    /// This patient's place in the waiting room, while the doctor has not let them in.
+    pub waiting_room: RwSignal<Option<WaitingRoom>>,
 }
 
 impl CallSignals {
@@ -126,6 +129,7 @@ impl CallSignals {
             remote_quality: RwSignal::new(None),
             video_paused: RwSignal::new(false),
             remote_video_paused: RwSignal::new(false),
+            waiting_room: RwSignal::new(None),
         }
     }
 
@@ -149,6 +153,7 @@ impl CallSignals {
             remote_quality: self.remote_quality.into(),
             video_paused: self.video_paused.into(),
             remote_video_paused: self.remote_video_paused.into(),
+            waiting_room: self.waiting_room.into(),
         }
     }
 
@@ -205,6 +210,8 @@ pub struct CallView {
     pub video_paused: Signal<bool>,
     /// The other party's video is paused for their bandwidth.
     pub remote_video_paused: Signal<bool>,
+    /// This patient's place in the waiting room, while not let in.
+    pub waiting_room: Signal<Option<WaitingRoom>>,
 }
 
 /// How a transport reports what happens: runs the provider-neutral state machine and writes the
@@ -223,6 +230,11 @@ impl CallReporter {
             signals,
             state: RefCell::new(CallState::Idle),
         }
+    }
+
+    /// The call's state now.
+    pub fn state(&self) -> CallState {
+        self.state.borrow().clone()
     }
 
     /// The signals to write what the state machine does not decide (streams, flags, notices).

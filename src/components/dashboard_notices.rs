@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use teleconsult_core::Role;
 
 use crate::{
-    components::waiting_notice::{NotificationOptIn, WaitingNotice},
+    components::{
+        live_queue::LiveQueue,
+        waiting_notice::{NotificationOptIn, WaitingNotice},
+    },
     hooks::dashboard::UseDashboardReturn,
 };
 
@@ -20,8 +23,18 @@ pub fn DashboardNotices(
     base_title: String,
 ) -> impl IntoView {
     document().set_title(&base_title);
+    let waiting = match role {
+        Role::Doctor => {
+            view! { <LiveQueue waiting=dash.waiting now=dash.now base_title=base_title /> }
+                .into_any()
+        }
+        Role::Patient => {
+            view! { <WaitingNotice waiting=dash.waiting role=role base_title=base_title /> }
+                .into_any()
+        }
+    };
     view! {
-        <WaitingNotice waiting=dash.waiting role=role base_title=base_title />
+        {waiting}
         <NotificationOptIn />
         <p class="hint" role="status">
             {move || {

@@ -36,7 +36,7 @@ pub fn WaitingNotice(
                     let href = routes::consultation(w.appointment_id, role);
                     view! {
                         <p class="waiting-notice" data-testid=format!("waiting-{}", w.appointment_id)>
-                            <span>{notice_text(role, &w.name)}</span>
+                            <span>{notice_text(role, &w.name, w.place)}</span>
                             " — "
                             <a class="button" href=href>"Join now"</a>
                         </p>

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use teleconsult_core::{
+    admission::Place,
     api::{Appointment, RoomStatus, User},
     dashboard::{others_waiting, watched_ids},
     Role,
@@ -21,13 +22,18 @@ use crate::{
     routes, session,
 };
 
-/// One "… is waiting" notice: who waits in which appointment's room.
+/// One "… is waiting" notice, or one line of the doctor's live queue: who waits for which
+/// appointment, since when and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitingEntry {
     /// The appointment.
     pub appointment_id: i64,
     /// The other party's name.
     pub name: String,
+    /// When they arrived (UTC, the server's clock).
+    pub since: OffsetDateTime,
+    /// In the waiting room (the doctor admits them) or in the consultation room.
+    pub place: Place,
 }
 
 /// What [`use_dashboard`] gives back.
@@ -39,7 +45,8 @@ pub struct UseDashboardReturn {
     pub now: Signal<OffsetDateTime>,
     /// Room status of the watched appointments.
     pub rooms: Signal<Vec<RoomStatus>>,
-    /// The other party waiting in a room this person is not in.
+    /// The other party waiting for this person, in arrival order: in a room this person is not
+    /// in, or (for a doctor) in the waiting room.
     pub waiting: Signal<Vec<WaitingEntry>>,
     /// Room-status polling is failing and retrying.
     pub reconnecting: Signal<bool>,
@@ -100,6 +107,8 @@ pub fn use_dashboard(me: &User) -> UseDashboardReturn {
                 Some(WaitingEntry {
                     appointment_id: w.appointment_id,
                     name,
+                    since: w.since,
+                    place: w.place,
                 })
             })
             .collect::<Vec<_>>()

@@ -7,15 +7,16 @@
 use std::{cell::RefCell, rc::Rc};
 
 use leptos::prelude::*;
-use teleconsult_core::Role;
+use teleconsult_core::{admission::Place, Role};
 
 use crate::hooks::dashboard::WaitingEntry;
 
-/// The notice for `name` waiting, as the dashboard and the OS notification word it.
-pub fn notice_text(role: Role, name: &str) -> String {
-    match role {
-        Role::Patient => format!("{name} is waiting in your consultation room"),
-        Role::Doctor => format!("{name} is waiting in the consultation room"),
+/// The notice for `name` waiting at `place`, as the dashboard and the OS notification word it.
+pub fn notice_text(role: Role, name: &str, place: Place) -> String {
+    match (role, place) {
+        (_, Place::WaitingRoom) => format!("{name} is in the waiting room"),
+        (Role::Patient, Place::CallRoom) => format!("{name} is waiting in your consultation room"),
+        (Role::Doctor, Place::CallRoom) => format!("{name} is waiting in the consultation room"),
     }
 }
 
@@ -42,7 +43,7 @@ pub fn use_waiting_alerts(waiting: Signal<Vec<WaitingEntry>>, role: Role, base_t
                 if !fresh.is_empty() {
                     chime.play();
                     for w in fresh {
-                        os_notification(&notice_text(role, &w.name));
+                        os_notification(&notice_text(role, &w.name, w.place));
                     }
                 }
             }

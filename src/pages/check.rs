@@ -5,15 +5,12 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use teleconsult_core::{
-    precall::{Status, Verdict},
-    Role,
-};
+use teleconsult_core::Role;
 
 use crate::{
     api::expect_authorized_api,
     call::media::DeviceChoice,
-    components::{account_bar::AccountBar, video_tile::VideoTile},
+    components::{account_bar::AccountBar, precall_lines::PrecallLines, video_tile::VideoTile},
     hooks::precall::{remember_pass, use_precall, UsePrecallReturn},
     pages::with_session,
     routes,
@@ -46,19 +43,14 @@ fn CheckPage(check: UsePrecallReturn, role: Role) -> impl IntoView {
     let UsePrecallReturn {
         preview,
         camera,
-        microphone,
         level,
-        api,
-        path,
-        network,
-        session,
         cameras,
         microphones,
         speakers,
         choice,
         choose,
         play_test_sound,
-        passed,
+        ..
     } = check;
     let pick = move |update: fn(&mut DeviceChoice, String)| {
         move |ev: leptos::ev::Event| {
@@ -93,23 +85,7 @@ fn CheckPage(check: UsePrecallReturn, role: Role) -> impl IntoView {
                 <button type="button" on:click=move |_| play_test_sound.run(())>"Play test sound"</button>
                 <span class="hint">" You should hear a short tone."</span>
             </section>
-            <ul class="check-lines" aria-live="polite">
-                <CheckLine name="camera" title="Camera" verdict=camera />
-                <CheckLine name="microphone" title="Microphone" verdict=microphone />
-                <CheckLine name="api" title="Clinic's server" verdict=api />
-                <CheckLine name="path" title="Call connection" verdict=path />
-                {move || network.get().map(|v| view! {
-                    <CheckLine name="network" title="Network" verdict=Signal::derive(move || network.get().unwrap_or(v.clone())) />
-                })}
-                <CheckLine name="session" title="Sign-in" verdict=session />
-            </ul>
-            <p role="status" data-testid="check-result">
-                {move || if passed.get() {
-                    "All set: you are ready for your consultation."
-                } else {
-                    "Fix the lines marked “Problem” above; the check updates as you do."
-                }}
-            </p>
+            <PrecallLines check=check />
             <a href=routes::dashboard(role)>"Back to your appointments"</a>
         </main>
     }
@@ -131,29 +107,5 @@ fn DevicePicker(
                 </For>
             </select>
         </label>
-    }
-}
-
-#[component]
-fn CheckLine(name: &'static str, title: &'static str, verdict: Signal<Verdict>) -> impl IntoView {
-    let status = move || verdict.get().status;
-    let word = move || match status() {
-        Status::Checking => "Checking",
-        Status::Good => "Good",
-        Status::Warning => "Note",
-        Status::Problem => "Problem",
-    };
-    let key = move || match status() {
-        Status::Checking => "checking",
-        Status::Good => "good",
-        Status::Warning => "warning",
-        Status::Problem => "problem",
-    };
-    view! {
-        <li class=move || format!("check-line {}", key()) data-testid=format!("check-{name}") data-status=key>
-            <strong>{title}": "</strong><span class="status">{word}</span>" — "
-            <span class="meaning">{move || verdict.get().meaning}</span>
-            {move || verdict.get().fix.map(|fix| view! { <span class="fix">" "{fix}</span> })}
-        </li>
     }
 }

@@ -8,13 +8,19 @@ use teleconsult_core::{
 };
 
 use crate::{
+    api::expect_authorized_api,
     call::transport::CallView,
     components::{
+        admit_banner::AdmitBanner,
         call_controls::CallControls,
         call_quality::{QualityIndicator, QualityMessage},
+        precall_lines::PrecallLines,
         video_tile::VideoTile,
     },
-    hooks::call::{use_call, UseCallReturn},
+    hooks::{
+        call::{use_call, UseCallReturn},
+        precall::{passed_today, remember_pass, use_precall},
+    },
     pages::with_session,
     routes,
     session::{self, Session},
@@ -169,8 +175,9 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                         on_resume_video=controls.resume_video
                     />
                 </div>
-                <StatePanel signals=signals other_name=Signal::derive(other_name) dashboard=dashboard controls=controls />
+                <StatePanel signals=signals other_name=Signal::derive(other_name) dashboard=dashboard controls=controls session=session.clone() />
             </div>
+            {(role == Role::Doctor).then(|| view! { <AdmitBanner appointment_id=appointment_id /> })}
             <Show when=move || !signals.state.get().is_terminal()>
                 <CallControls
                     flags=signals.local_media
@@ -201,6 +208,7 @@ fn StatusPill(signals: CallView) -> impl IntoView {
             CallState::Connecting => "Connecting…",
             CallState::Waiting | CallState::PeerLeft { .. } => "Waiting",
             CallState::Joining | CallState::Idle => "Starting…",
+            CallState::WaitingRoom => "In the waiting room",
             CallState::Busy => "Open elsewhere",
             CallState::Ended { .. } => "Call ended",
             CallState::Failed { .. } => "Not connected",
@@ -235,6 +243,41 @@ fn CallTimer(signals: CallView) -> impl IntoView {
     view! { <span class="timer" role="timer" aria-label="Call duration">{text}</span> }
 }
 
+/// The waiting room: who lets this patient in, and — unless the pre-call check passed today —
+/// the check itself, run here so the patient keeps their place (its own camera preview is not
+/// shown: the page's self-view is the same camera).
+#[component]
+fn WaitingRoomPanel(signals: CallView, session: Session) -> impl IntoView {
+    let doctor = Memo::new(move |_| {
+        signals
+            .waiting_room
+            .get()
+            .map(|w| w.doctor_name)
+            .unwrap_or_else(|| "The doctor".to_string())
+    });
+    let check = (!passed_today()).then(|| {
+        let check = use_precall(expect_authorized_api(), &session);
+        Effect::new(move |_| {
+            if check.passed.get() {
+                remember_pass();
+            }
+        });
+        view! {
+            <section class="waiting-room-check" aria-label="Check camera, microphone and connection">
+                <h2>"While you wait: camera, microphone and connection"</h2>
+                <PrecallLines check=check />
+            </section>
+        }
+    });
+    view! {
+        <div class="state-panel" role="status" data-testid="waiting-room">
+            <p>{move || format!("You are in the waiting room. {} will let you in.", doctor.get())}</p>
+            <p class="hint">"Keep this page open: the call starts as soon as you are let in."</p>
+        </div>
+        {check}
+    }
+}
+
 /// What is happening, in words, with the way forward.
 #[component]
 fn StatePanel(
@@ -242,6 +285,7 @@ fn StatePanel(
     other_name: Signal<String>,
     dashboard: &'static str,
     controls: UseCallReturn,
+    session: Session,
 ) -> impl IntoView {
     move || {
         let state = signals.state.get();
@@ -255,6 +299,7 @@ fn StatePanel(
                 </div>
             }
             .into_any(),
+            CallState::WaitingRoom => view! { <WaitingRoomPanel signals=signals session=session.clone() /> }.into_any(),
             CallState::Waiting => view! {
                 <div class="state-panel" role="status">
                     <p>{format!("Waiting for {name} to join…")}</p>

@@ -145,7 +145,7 @@ fn DoctorAppointment(
             <Show when=move || waiting.get().contains(&id)>
                 <p class="live-marker" data-testid=format!("live-{id}")>
                     <span class="dot" aria-hidden="true"></span>
-                    {format!("{patient} is waiting in the room")}
+                    {format!("{patient} is waiting")}
                 </p>
             </Show>
             <JoinButton appointment=appointment.clone() now=now role=Role::Doctor />

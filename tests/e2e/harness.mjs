@@ -22,13 +22,16 @@ export const CHROMIUM_ARGS = [
  * address. `distDir` defaults to the release build under test; `args` are extra flags.
  * `restart({ downMs, args, signal })` stops it (SIGTERM, or `signal`) and starts it again on the same port and data folder,
  * after `downMs`, with other flags if `args` is given. `dataDir`: an existing data folder
- * instead of a new temporary one (removed by `stop()` either way).
+ * instead of a new temporary one (removed by `stop()` either way). `waitingRoom`: the clinic's
+ * waiting room (the server's default) — off unless asked, because the other tests are about the
+ * call itself and let the patient straight in; waitingroom.test.mjs tests it.
  */
-export async function startServer({ distDir = DIST, args = [], env = {}, dataDir: given } = {}) {
+export async function startServer({ distDir = DIST, args = [], env = {}, dataDir: given, waitingRoom = false } = {}) {
   const dataDir = given ?? mkdtempSync(join(tmpdir(), 'teleconsult-e2e-'));
   let log = '';
   let child;
-  let currentArgs = args;
+  const room = ['--waiting-room', String(waitingRoom)];
+  let currentArgs = [...room, ...args];
   const launch = (addr) => new Promise((resolve, reject) => {
     child = spawn(SERVER_BIN, ['--addr', addr, '--data-dir', dataDir, '--dist-dir', distDir, ...currentArgs], {
       env: { ...process.env, NO_COLOR: '1', RUST_LOG: 'info,tower_http=warn', ...env },
@@ -60,7 +63,7 @@ export async function startServer({ distDir = DIST, args = [], env = {}, dataDir
     /** `signal: 'SIGKILL'` crashes it instead of a graceful stop. */
     async restart({ downMs = 0, args: newArgs, signal } = {}) {
       await stopChild(signal);
-      if (newArgs) currentArgs = newArgs;
+      if (newArgs) currentArgs = [...room, ...newArgs];
       await new Promise((r) => setTimeout(r, downMs));
       await launch(url.replace('http://', ''));
     },

@@ -287,6 +287,23 @@ pub struct JoinResponse {
     pub connection: Connection,
 }
 
+/// Answer of `POST /api/appointments/{id}/join` with `202 Accepted`: the patient is in the
+/// waiting room until the doctor lets them in (`POST /api/appointments/{id}/admit`); no media
+/// path and no video token exist for them before that. Asking again keeps their place: an entry
+/// not renewed within [`crate::admission::WAITING_ROOM_TTL_S`] leaves the waiting room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WaitingRoom {
+    /// The doctor who lets them in, e.g. `Dr. Amina Rahman`.
+    pub doctor_name: String,
+    /// When this patient entered the waiting room (UTC): their place in the doctor's queue.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub waiting_since: OffsetDateTime,
+    /// Ask again (the same join request) after this many milliseconds.
+    pub retry_after_ms: u32,
+}
+
 /// A participant present in a room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -313,6 +330,10 @@ pub struct RoomStatus {
     pub active: bool,
     /// Who is in it.
     pub participants: Vec<RoomParticipant>,
+    /// Patients in the appointment's waiting room, not yet let in (`joined_at` = when they
+    /// arrived), in arrival order. Always empty when the clinic has no waiting room.
+    #[serde(default)]
+    pub waiting_room: Vec<RoomParticipant>,
 }
 
 /// Answer of `GET /api/rooms/status`.
@@ -368,11 +389,13 @@ pub enum AuditAction {
     AccessLogViewed,
     /// Someone who is not a party asked for it and was refused (403).
     AccessRefused,
+    /// The doctor let the patient in from the waiting room.
+    Admitted,
 }
 
 impl AuditAction {
     /// Every action, in declaration order.
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::Viewed,
         AuditAction::Booked,
         AuditAction::Confirmed,
@@ -385,6 +408,7 @@ impl AuditAction {
         AuditAction::CallLogViewed,
         AuditAction::AccessLogViewed,
         AuditAction::AccessRefused,
+        AuditAction::Admitted,
     ];
 
     /// The stored and wire name, e.g. `join_granted`.
@@ -402,6 +426,7 @@ impl AuditAction {
             AuditAction::CallLogViewed => "call_log_viewed",
             AuditAction::AccessLogViewed => "access_log_viewed",
             AuditAction::AccessRefused => "access_refused",
+            AuditAction::Admitted => "admitted",
         }
     }
 

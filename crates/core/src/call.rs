@@ -24,6 +24,9 @@ pub enum CallState {
     Idle,
     /// Asking for connection details and the camera/microphone, then entering the room.
     Joining,
+    /// In the clinic's waiting room with their own camera on: the doctor lets them in
+    /// (`crate::admission`).
+    WaitingRoom,
     /// In the room; the other party has not arrived.
     Waiting,
     /// The other party is in the room; media is being connected.
@@ -140,6 +143,8 @@ pub enum Refusal {
     RoomFull,
     /// The clinic's media provider is one this app cannot use.
     ProviderUnsupported,
+    /// A patient asked to enter the room before the doctor let them in from the waiting room.
+    NotAdmitted,
     /// Any other refusal, or a server error.
     Other,
 }
@@ -157,12 +162,13 @@ impl Refusal {
             Refusal::NotFound => "not_found",
             Refusal::RoomFull => "room_full",
             Refusal::ProviderUnsupported => "provider_unsupported",
+            Refusal::NotAdmitted => "not_admitted",
             Refusal::Other => "other",
         }
     }
 
     /// Every refusal the server can give (all but [`Refusal::Other`]).
-    pub const ALL: [Refusal; 9] = [
+    pub const ALL: [Refusal; 10] = [
         Refusal::NotConfirmed,
         Refusal::Cancelled,
         Refusal::Completed,
@@ -172,6 +178,7 @@ impl Refusal {
         Refusal::NotFound,
         Refusal::RoomFull,
         Refusal::ProviderUnsupported,
+        Refusal::NotAdmitted,
     ];
 
     /// The refusal of a wire code; `None` for codes that are not refusals.
@@ -186,6 +193,7 @@ impl Refusal {
             "not_found" => Refusal::NotFound,
             "room_full" => Refusal::RoomFull,
             "provider_unsupported" => Refusal::ProviderUnsupported,
+            "not_admitted" => Refusal::NotAdmitted,
             _ => return None,
         })
     }
@@ -298,6 +306,10 @@ pub enum MediaPath {
 pub enum CallEvent {
     /// The person asked to join.
     Start,
+    /// The server put this person in the waiting room.
+    InWaitingRoom,
+    /// The doctor let this person in from the waiting room; the call now joins the room.
+    Admitted,
     /// This person entered the room; `peer_present` when the other party is already there.
     RoomJoined {
         /// The other party is in the room.
@@ -348,12 +360,13 @@ impl CallState {
         matches!(self, CallState::Ended { .. } | CallState::Failed { .. })
     }
 
-    /// A stable name for styling and tests (`data-state`): `idle`, `joining`, `waiting`,
+    /// A stable name for styling and tests (`data-state`): `idle`, `joining`, `waiting-room`, `waiting`,
     /// `connecting`, `active`, `reconnecting`, `peer-left`, `busy`, `ended`, `failed`.
     pub fn key(&self) -> &'static str {
         match self {
             CallState::Idle => "idle",
             CallState::Joining => "joining",
+            CallState::WaitingRoom => "waiting-room",
             CallState::Waiting => "waiting",
             CallState::Connecting => "connecting",
             CallState::Active => "active",
@@ -398,6 +411,8 @@ impl CallState {
             ),
             (_, E::Failed(error)) => (S::Failed { error }, vec![Effect::ReleaseAll]),
             (S::Idle, E::Start) => (S::Joining, vec![Effect::Join { takeover: false }]),
+            (S::Joining, E::InWaitingRoom) => (S::WaitingRoom, vec![]),
+            (S::WaitingRoom, E::Admitted) => (S::Joining, vec![]),
             (S::Joining | S::Busy, E::Busy) => (S::Busy, vec![]),
             (S::Busy, E::TakeOver) => (S::Joining, vec![Effect::Join { takeover: true }]),
             (S::Joining | S::Waiting | S::PeerLeft { .. }, E::RoomJoined { peer_present }) => {
@@ -801,5 +816,37 @@ mod tests {
         keys.sort();
         keys.dedup();
         assert_eq!(keys.len(), states.len());
+    }
+
+    #[test]
+    fn the_waiting_room_holds_until_admitted_and_a_leave_from_it_ends() {
+        let (state, effects) = run([E::Start, E::InWaitingRoom]);
+        assert_eq!(state, S::WaitingRoom);
+        assert_eq!(effects[1], vec![]);
+        // Nothing of the room reaches a person still in the waiting room.
+        assert_eq!(
+            state.clone().next(E::RoomJoined { peer_present: true }).0,
+            S::WaitingRoom
+        );
+        let (state, _) = run([
+            E::Start,
+            E::InWaitingRoom,
+            E::Admitted,
+            E::RoomJoined { peer_present: true },
+        ]);
+        assert_eq!(state, S::Connecting);
+        let (state, effects) = run([E::Start, E::InWaitingRoom, E::Leave]);
+        assert_eq!(
+            state,
+            S::Ended {
+                reason: EndReason::Hangup
+            }
+        );
+        assert!(effects[2].contains(&Effect::ReleaseAll));
+        assert_eq!(S::WaitingRoom.key(), "waiting-room");
+        assert_eq!(
+            Refusal::from_code("not_admitted"),
+            Some(Refusal::NotAdmitted)
+        );
     }
 }

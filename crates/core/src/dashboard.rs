@@ -8,6 +8,7 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::{
+    admission::Place,
     api::{Appointment, RoomStatus},
     backoff,
     join_window::{check_join, window_for},
@@ -120,32 +121,48 @@ pub fn next_poll_delay_ms(
     ))
 }
 
-/// Someone of the other role is in an appointment's room and this person is not: the notice
-/// "… is waiting in your consultation room".
+/// Someone of the other role is waiting for this person: in an appointment's room that this
+/// person is not in ("… is waiting in your consultation room"), or, for a doctor, a patient in
+/// the waiting room. A doctor's list is their live queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiting {
     /// The appointment.
     pub appointment_id: i64,
-    /// When they entered (UTC).
+    /// When they arrived (UTC): in the waiting room, or else in the room.
     pub since: OffsetDateTime,
+    /// Where they are.
+    pub place: Place,
 }
 
-/// The appointments whose room holds the other party (by role) but not `me` (`{role}_{id}`).
+/// Who of the other role waits for `me` (`{role}_{id}`), in arrival order (earliest first; ties
+/// by appointment id): people in a room `me` is not in, and people in a waiting room (a waiting
+/// room holds only patients, so only a doctor sees those). One entry per appointment; someone in
+/// the waiting room counts from their arrival there.
 pub fn others_waiting(my_role: Role, me: &str, rooms: &[RoomStatus]) -> Vec<Waiting> {
-    rooms
+    let other = |p: &&crate::api::RoomParticipant| p.role.is_some_and(|role| role != my_role);
+    let mut list: Vec<Waiting> = rooms
         .iter()
-        .filter(|r| !r.participants.iter().any(|p| p.identity == me))
         .filter_map(|r| {
-            let other = r
-                .participants
-                .iter()
-                .find(|p| p.role.is_some_and(|role| role != my_role))?;
+            if let Some(p) = r.waiting_room.iter().find(other) {
+                return Some(Waiting {
+                    appointment_id: r.appointment_id,
+                    since: p.joined_at,
+                    place: Place::WaitingRoom,
+                });
+            }
+            if r.participants.iter().any(|p| p.identity == me) {
+                return None;
+            }
+            let p = r.participants.iter().find(other)?;
             Some(Waiting {
                 appointment_id: r.appointment_id,
-                since: other.joined_at,
+                since: p.joined_at,
+                place: Place::CallRoom,
             })
         })
-        .collect()
+        .collect();
+    list.sort_by_key(|w| (w.since, w.appointment_id));
+    list
 }
 
 #[cfg(test)]
@@ -266,12 +283,14 @@ mod tests {
                 role: Some(Role::Doctor),
                 joined_at: START,
             }],
+            waiting_room: vec![],
         };
         assert_eq!(
             others_waiting(Role::Patient, "patient_2", std::slice::from_ref(&doctor_in)),
             vec![Waiting {
                 appointment_id: 7,
-                since: START
+                since: START,
+                place: Place::CallRoom,
             }]
         );
         // The doctor does not get a notice about themself.
@@ -292,5 +311,55 @@ mod tests {
             ..doctor_in
         };
         assert!(others_waiting(Role::Patient, "patient_2", &[empty]).is_empty());
+    }
+
+    #[test]
+    fn the_doctors_queue_holds_the_waiting_room_and_the_rooms_in_arrival_order() {
+        let person = |identity: &str, role: Role, minutes: i64| RoomParticipant {
+            identity: identity.into(),
+            role: Some(role),
+            joined_at: START + Duration::minutes(minutes),
+        };
+        let room = |id: i64, participants, waiting_room| RoomStatus {
+            appointment_id: id,
+            room: crate::appointment::room_name(id),
+            active: false,
+            participants,
+            waiting_room,
+        };
+        let rooms = [
+            // Arrived third, in the waiting room.
+            room(1, vec![], vec![person("patient_4", Role::Patient, 3)]),
+            // Arrived first, let in earlier: waits in the room.
+            room(2, vec![person("patient_5", Role::Patient, 1)], vec![]),
+            // In the waiting room while the doctor waits in the room: still to admit.
+            room(
+                3,
+                vec![person("doctor_1", Role::Doctor, 0)],
+                vec![person("patient_6", Role::Patient, 2)],
+            ),
+            // Already in the call with the doctor: not waiting.
+            room(
+                4,
+                vec![
+                    person("doctor_1", Role::Doctor, 0),
+                    person("patient_7", Role::Patient, 0),
+                ],
+                vec![],
+            ),
+        ];
+        let queue = others_waiting(Role::Doctor, "doctor_1", &rooms);
+        let got: Vec<(i64, Place)> = queue.iter().map(|w| (w.appointment_id, w.place)).collect();
+        assert_eq!(
+            got,
+            [
+                (2, Place::CallRoom),
+                (3, Place::WaitingRoom),
+                (1, Place::WaitingRoom)
+            ]
+        );
+        assert_eq!(queue[2].since, START + Duration::minutes(3));
+        // A patient never sees a waiting room (it holds only patients), nor themself.
+        assert!(others_waiting(Role::Patient, "patient_4", &rooms[..1]).is_empty());
     }
 }

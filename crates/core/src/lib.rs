@@ -4,6 +4,7 @@
 //! is tested with plain `cargo test` on the host. Functions that depend on the time take `now`
 //! as a parameter instead of reading a clock, so every boundary can be tested exactly.
 
+pub mod admission;
 pub mod api;
 pub mod appointment;
 pub mod backoff;

@@ -7,14 +7,16 @@
 use axum::{
     extract::State,
     http::StatusCode,
+    response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
 use sqlx::SqlitePool;
 use teleconsult_core::{
+    admission::{must_wait, WAITING_ROOM_RETRY_MS},
     api::{
         Appointment, AppointmentList, AuditAction, CallEvent, CallEventKind, Connection,
-        CreateAppointment, JoinResponse, Party,
+        CreateAppointment, JoinResponse, Party, WaitingRoom,
     },
     appointment::{room_name, ActionRefusal},
     join_window::check_join,
@@ -23,6 +25,7 @@ use teleconsult_core::{
 use time::{Duration, OffsetDateTime};
 
 use crate::{
+    admission,
     audit::{self, checked_load, Actor},
     auth::{AuthUser, ClientAddr},
     calls,
@@ -380,6 +383,7 @@ pub async fn complete(
     params(("id" = i64, Path, description = "Appointment id")),
     responses(
         (status = 200, description = "Connection details for the configured provider", body = JoinResponse),
+        (status = 202, description = "A patient the doctor has not let in yet: in the waiting room, with no connection details; ask again after `retry_after_ms`", body = WaitingRoom),
         (status = 403, description = "`forbidden` (not a party), or the join window's reason: `not_confirmed`, `cancelled`, `completed`, `too_early` (with `opens_at`), `too_late` (with `closed_at`)", body = ErrorBody),
         (status = 404, description = "No such appointment", body = ErrorBody),
     )
@@ -389,11 +393,27 @@ pub async fn join(
     user: AuthUser,
     ClientAddr(address): ClientAddr,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<JoinResponse>, AppError> {
+) -> Result<Response, AppError> {
     let a = checked_load(&state, id, &user, &Actor::user(&user, address)).await?;
     let now = state.clock.now();
     let window = check_join(a.status, a.scheduled_at, now).map_err(refusal_error)?;
     let identity = user.identity();
+    if state.config.waiting_room && user.role == Role::Patient {
+        let admitted = admission::is_admitted(&state.db, id).await?;
+        if must_wait(true, user.role, admitted) {
+            let waiting_since = state.waiting_rooms.check_in(id, &identity, user.role, now);
+            return Ok((
+                StatusCode::ACCEPTED,
+                Json(WaitingRoom {
+                    doctor_name: a.doctor.name,
+                    waiting_since,
+                    retry_after_ms: WAITING_ROOM_RETRY_MS,
+                }),
+            )
+                .into_response());
+        }
+        state.waiting_rooms.remove(id, &identity);
+    }
     let connection = match state.config.provider {
         Provider::P2p => Connection::P2p {
             signaling_url: state.config.signaling_url.clone(),
@@ -453,7 +473,8 @@ pub async fn join(
         identity,
         window_closes_at: window.closes_at,
         connection,
-    }))
+    })
+    .into_response())
 }
 
 /// The 403 of a refused join, with the machine-readable reason and its time.

@@ -99,6 +99,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(60..=604_800))]
     pub session_ttl_secs: u32,
 
+    /// A waiting room: patients who join are let in by the doctor's Admit (`true`, the default),
+    /// or go straight into the consultation room (`false`).
+    #[arg(long, env = "TELECONSULT_WAITING_ROOM", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub waiting_room: bool,
+
     /// Media provider handed out by the join endpoint.
     #[arg(long, env = "TELECONSULT_PROVIDER", value_enum, default_value = "p2p")]
     pub provider: Provider,

@@ -5,6 +5,7 @@
 //! at `/api/openapi.json`), `/healthz`, and the built single-page app with its SPA fallback.
 //! [`AppState::open`] prepares everything a running server needs from its [`Config`].
 
+pub mod admission;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
@@ -77,6 +78,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// P2P room presence, written by the signaling hub.
     pub presence: Presence,
+    /// Patients in waiting rooms, written by the join endpoint.
+    pub waiting_rooms: admission::WaitingRooms,
     /// The LiveKit client, when the provider is LiveKit.
     pub livekit: Option<Arc<LiveKit>>,
     /// The Twilio client, when the provider is Twilio.
@@ -173,6 +176,7 @@ impl AppState {
             clock,
             login_limiter: Arc::new(LoginLimiter::new()),
             presence: Presence::default(),
+            waiting_rooms: admission::WaitingRooms::default(),
             livekit,
             twilio,
             hub: Arc::default(),
@@ -187,6 +191,7 @@ pub fn app(state: AppState) -> Router {
         .merge(sessions::router())
         .merge(users::router())
         .merge(appointments::router())
+        .merge(admission::router())
         .merge(audit::router())
         .merge(rooms::router())
         .merge(connectivity::router())

@@ -32,6 +32,7 @@ use crate::AppState;
         crate::appointments::cancel,
         crate::appointments::complete,
         crate::appointments::join,
+        crate::admission::admit,
         crate::appointments::call_log,
         crate::audit::access_log,
         crate::rooms::status,

@@ -142,6 +142,7 @@ pub async fn status(
             twilio.participants(&rooms).await?
         }
     };
+    let now = state.clock.now();
     let body = RoomStatusList {
         rooms: ids
             .iter()
@@ -153,6 +154,7 @@ pub async fn status(
                     active: !people.is_empty(),
                     participants: people,
                     room,
+                    waiting_room: state.waiting_rooms.waiting(*id, now),
                 }
             })
             .collect(),

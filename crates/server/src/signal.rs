@@ -37,11 +37,12 @@ use teleconsult_core::{
         CLOSE_TOO_BIG, CLOSE_TOO_MANY_SOCKETS, CLOSE_UNAUTHORIZED, FRAME_BURST, FRAME_RATE_PER_SEC,
         MAX_FRAME_BYTES, MAX_PARTICIPANTS, MAX_SOCKETS_PER_IDENTITY,
     },
+    Role,
 };
 use tokio::sync::mpsc;
 
 use crate::{
-    appointments,
+    admission, appointments,
     audit::{self, Actor},
     auth::{AuthUser, ClientAddr},
     calls, AppState,
@@ -664,6 +665,21 @@ async fn join_room(
         let e = appointments::refusal_error(refusal);
         return send(&session.tx, ServerFrame::error(e.code, e.message));
     }
+    let waits = state.config.waiting_room
+        && session.user.role == Role::Patient
+        && match admission::is_admitted(&state.db, appointment_id).await {
+            Ok(admitted) => !admitted,
+            Err(e) => return send(&session.tx, ServerFrame::error(e.code, e.message)),
+        };
+    if waits {
+        return send(
+            &session.tx,
+            ServerFrame::error(
+                Refusal::NotAdmitted.code(),
+                "The doctor has not let you in yet: wait in the waiting room.",
+            ),
+        );
+    }
     let room = room_name(appointment_id);
     if let Some(current) = session.room.clone() {
         if current != room {
@@ -798,7 +814,6 @@ async fn log_event(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use teleconsult_core::Role;
 
     fn member(conn: u64, identity: &str, role: Role) -> (Member, mpsc::Receiver<Outgoing>) {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);

@@ -141,6 +141,7 @@ async fn only_the_appointments_parties_may_touch_it() {
     // Valid now; expired once the clock moves an hour on (checked at the end).
     let expired = t.token(Who::Adib);
     let tampered = format!("{}x", t.token(Who::Adib));
+    t.admit(id).await;
     let endpoints: Vec<(Method, String)> = vec![
         (Method::GET, format!("/api/appointments/{id}/calls")),
         (Method::POST, format!("/api/appointments/{id}/join")),
@@ -216,6 +217,7 @@ async fn join_window_boundaries_to_the_second() {
         .to_string();
     let start = OffsetDateTime::parse(&start, &Rfc3339).unwrap();
     let path = format!("/api/appointments/{id}/join");
+    t.admit(id).await;
     let cases = [
         (
             -(Duration::minutes(30) + Duration::seconds(1)),
@@ -269,6 +271,7 @@ async fn p2p_join_hands_out_signaling_and_ice_servers_and_logs_the_grant() {
     })
     .await;
     let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    t.admit(id).await;
     let r = t
         .post(
             &format!("/api/appointments/{id}/join"),
@@ -547,6 +550,7 @@ async fn passwords_and_tokens_never_reach_the_logs() {
     .await;
     let token = t.login("patient@example.com", "patient-demo").await;
     let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    t.admit(id).await;
     let join = t
         .post(&format!("/api/appointments/{id}/join"), Some(&token), None)
         .await;

@@ -61,6 +61,11 @@ async fn reads_grants_changes_and_refusals_reach_the_doctors_access_log_with_the
 
     let r = from(&t, "198.51.100.7", Method::GET, "/api/appointments", &adib).await;
     assert_eq!(r.status, StatusCode::OK);
+    let admit = format!("/api/appointments/{open}/admit");
+    for _ in 0..2 {
+        let r = from(&t, "192.0.2.1", Method::POST, &admit, &doctor).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
+    }
     let path = format!("/api/appointments/{open}/join");
     assert_eq!(
         from(&t, "198.51.100.7", Method::POST, &path, &adib)
@@ -92,9 +97,11 @@ async fn reads_grants_changes_and_refusals_reach_the_doctors_access_log_with_the
     let got = lines(&log.json);
     // The harness's own listing (no address) comes first.
     assert_eq!(
-        got[got.len() - 5..],
+        got[got.len() - 6..],
         [
             "patient_2 viewed 198.51.100.7",
+            // The second Admit changed nothing and is not recorded.
+            "doctor_1 admitted 192.0.2.1",
             "patient_2 join_granted 198.51.100.7",
             "patient_2 call_log_viewed 198.51.100.7",
             "patient_3 access_refused 203.0.113.9",

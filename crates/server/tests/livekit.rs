@@ -153,13 +153,20 @@ async fn join_token_carries_exactly_the_browser_grant_for_one_room() {
     let (_fake, url) = start_fake().await;
     let t = livekit_app(&url, SECRET, 2000).await;
     let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
-    let r = t
-        .post(
-            &format!("/api/appointments/{id}/join"),
-            Some(&t.token(Who::Adib)),
-            None,
-        )
-        .await;
+    let path = format!("/api/appointments/{id}/join");
+    let token = t.token(Who::Adib);
+    let join = || t.post(&path, Some(&token), None);
+    // The waiting room: no LiveKit token before the doctor's Admit.
+    let waiting = join().await;
+    assert_eq!(waiting.status, StatusCode::ACCEPTED, "{}", waiting.json);
+    assert!(waiting.json.get("connection").is_none(), "{}", waiting.json);
+    assert!(
+        !waiting.json.to_string().contains("token"),
+        "{}",
+        waiting.json
+    );
+    t.admit(id).await;
+    let r = join().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     let c = &r.json["connection"];
     assert_eq!(c["provider"], "livekit");
@@ -466,6 +473,7 @@ async fn with_e2ee_both_parties_get_the_same_key_for_their_room_and_nobody_else_
     let id = t
         .appointment_id(Who::Adib, "Follow-up on blood pressure")
         .await;
+    t.admit(id).await;
     let join = |who| {
         let t = &t;
         async move {
@@ -499,6 +507,7 @@ async fn with_e2ee_both_parties_get_the_same_key_for_their_room_and_nobody_else_
     let id = plain
         .appointment_id(Who::Adib, "Follow-up on blood pressure")
         .await;
+    plain.admit(id).await;
     let r = plain
         .post(
             &format!("/api/appointments/{id}/join"),

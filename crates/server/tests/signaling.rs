@@ -17,7 +17,16 @@ struct Server {
     url: String,
 }
 
+/// The demo clinic with Adib's open appointment already admitted (the waiting room has its own
+/// test: `join_rules_match_the_join_endpoint`).
 async fn serve() -> Server {
+    let s = serve_unadmitted().await;
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    s.t.admit(id).await;
+    s
+}
+
+async fn serve_unadmitted() -> Server {
     let t = TestApp::demo().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/api/signal", listener.local_addr().unwrap());
@@ -342,7 +351,7 @@ async fn same_person_in_two_tabs_is_busy_until_taking_over() {
 
 #[tokio::test]
 async fn join_rules_match_the_join_endpoint() {
-    let s = serve().await;
+    let s = serve_unadmitted().await;
     let adibs = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
     let later = s.t.appointment_id(Who::Adib, LATER_TODAY).await;
     let mut nadia = Client::authed(&s, Who::Nadia).await;
@@ -354,6 +363,12 @@ async fn join_rules_match_the_join_endpoint() {
         (early["type"].as_str(), early["code"].as_str()),
         (Some("error"), Some("too_early"))
     );
+    // The waiting room: no room for a patient before the doctor's Admit, whatever the client.
+    let waiting = adib.join(adibs, "a").await;
+    assert_eq!(waiting["code"], "not_admitted", "{waiting}");
+    let mut doctor = Client::authed(&s, Who::Doctor).await;
+    assert_eq!(doctor.join(adibs, "d").await["type"], "room:joined");
+    s.t.admit(adibs).await;
     // Refusals leave the socket usable.
     assert_eq!(adib.join(adibs, "a").await["type"], "room:joined");
 }

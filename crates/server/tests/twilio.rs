@@ -126,13 +126,19 @@ async fn access_token_has_every_documented_claim_and_header() {
     let (_standin, base) = start_standin().await;
     let t = twilio_app(&base, SECRET, 2000).await;
     let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
-    let r = t
-        .post(
-            &format!("/api/appointments/{id}/join"),
-            Some(&t.token(Who::Adib)),
-            None,
-        )
-        .await;
+    let path = format!("/api/appointments/{id}/join");
+    let token = t.token(Who::Adib);
+    let join = || t.post(&path, Some(&token), None);
+    // The waiting room: no Twilio token before the doctor's Admit.
+    let waiting = join().await;
+    assert_eq!(waiting.status, StatusCode::ACCEPTED, "{}", waiting.json);
+    assert!(
+        !waiting.json.to_string().contains("token"),
+        "{}",
+        waiting.json
+    );
+    t.admit(id).await;
+    let r = join().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     let c = &r.json["connection"];
     assert_eq!(c["provider"], "twilio");

@@ -134,6 +134,18 @@ impl TestApp {
         self.clock.now()
     }
 
+    /// The doctor lets the patient of appointment `id` in from the waiting room.
+    pub async fn admit(&self, id: i64) {
+        let r = self
+            .post(
+                &format!("/api/appointments/{id}/admit"),
+                Some(&self.token(Who::Doctor)),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
+    }
+
     /// The id of the demo appointment with `reason`, seen by `who`.
     pub async fn appointment_id(&self, who: Who, reason: &str) -> i64 {
         let r = self.get("/api/appointments", Some(&self.token(who))).await;
