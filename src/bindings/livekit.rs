@@ -49,6 +49,11 @@ export function listen(sdk, room, report) {
       if (!p || p === room.localParticipant) report({ type: 'encryptionChanged', enabled: !!enabled });
     },
     [E.EncryptionError]: () => report({ type: 'encryptionError' }),
+    // The chat (topic teleconsult.chat) from the other party only, at most 16 KiB, as text.
+    [E.DataReceived]: (payload, p, kind, topic) => {
+      if (topic !== 'teleconsult.chat' || !remote(p) || !(payload instanceof Uint8Array) || payload.byteLength > 16384) return;
+      report({ type: 'data', text: new TextDecoder().decode(payload) });
+    },
     [E.ConnectionQualityChanged]: (quality, p) => report({
       type: 'connectionQuality', local: !remote(p), quality: typeof quality === 'string' ? quality : null,
     }),
@@ -74,6 +79,11 @@ export async function new_room(sdk, workerUrl, key) {
   return { room, worker };
 }
 
+// Sends `text` to the room's other participants as a reliable data message on `topic`.
+export function publish_data(room, text, topic) {
+  return room.localParticipant.publishData(new TextEncoder().encode(text), { reliable: true, topic });
+}
+
 // A ConnectionError's reason and HTTP status (LiveKit's numeric enums), or nulls.
 export function connection_error(e) {
   return { name: (e && e.name) || null, reason: e && typeof e.reason === 'number' ? e.reason : null,
@@ -86,6 +96,7 @@ extern "C" {
     fn listen(sdk: &JsValue, room: &RoomHandle, report: &Function) -> Function;
     fn connection_error(e: &JsValue) -> JsValue;
     fn new_room(sdk: &JsValue, worker_url: &str, key: Option<String>) -> Promise;
+    fn publish_data(room: &RoomHandle, text: &str, topic: &str) -> Promise;
 
     /// `Room` (<https://docs.livekit.io/reference/client-sdk-js/classes/Room.html>).
     #[wasm_bindgen(js_name = Room)]
@@ -316,6 +327,18 @@ impl Room {
         if let Err(e) = JsFuture::from(promise).await {
             leptos::logging::warn!("could not unpublish a track: {}", describe(&e));
         }
+    }
+
+    /// Sends `text` to the other participants as a reliable data message on `topic`
+    /// (`localParticipant.publishData`,
+    /// <https://docs.livekit.io/reference/client-sdk-js/classes/LocalParticipant.html#publishdata>).
+    ///
+    /// # Errors
+    /// The SDK's rejection (e.g. not connected).
+    pub async fn publish_data(&self, text: &str, topic: &str) -> Result<(), JsValue> {
+        JsFuture::from(publish_data(&self.room, text, topic))
+            .await
+            .map(|_| ())
     }
 
     /// Whether media is end-to-end encrypted (`room.isE2EEEnabled`).

@@ -81,6 +81,12 @@ pub enum RoomEvent {
     },
     /// Encrypting or decrypting failed (e.g. the two sides hold different keys).
     EncryptionError,
+    /// A chat frame from the other party (JSON text, unchecked; LiveKit data on the chat's
+    /// topic, at most 16 KiB).
+    Data {
+        /// The frame.
+        text: String,
+    },
     /// A participant's connection quality, as the media server grades it.
     ConnectionQuality {
         /// This person's own connection (else the other party's).

@@ -4,7 +4,10 @@
 //! LiveKit's connection errors and disconnect reasons become the same [`CallError`]s the other providers use, so the
 //! words on screen are the same.
 
-use teleconsult_core::call::{CallError, CallEvent, Refusal};
+use teleconsult_core::{
+    call::{CallError, CallEvent, Refusal},
+    chat::CHAT_CHANNEL,
+};
 use web_sys::MediaStreamTrack;
 
 use super::sfu::{RoomEvent, SfuCall, SfuProvider, SfuPublication, SfuRoom, TrackSource};
@@ -114,6 +117,14 @@ impl SfuRoom for LivekitRoom {
 
     fn is_encrypted(&self) -> bool {
         self.room.is_encrypted()
+    }
+
+    fn has_chat(&self) -> bool {
+        true
+    }
+
+    async fn send_chat(&self, frame: &str) -> bool {
+        self.room.publish_data(frame, CHAT_CHANNEL).await.is_ok()
     }
 
     async fn publish(

@@ -168,6 +168,10 @@ impl CallTransport for P2pCall {
         set_enabled(&self.0, TrackKind::Video, on);
     }
 
+    fn flush_chat(&self) {
+        flush_chat(&self.0);
+    }
+
     fn toggle_screen_share(&self) {
         let sharing = self
             .0
@@ -281,6 +285,7 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
         }
         Input::MediaReady(Ok(local)) => {
             signals.local_stream.try_set(Some(local.stream()));
+            signals.chat_available.try_set(true);
             signals.camera_id.try_set(local.camera_id());
             rc.borrow_mut().media = Some(local);
             open_link(rc);
@@ -571,6 +576,25 @@ fn on_link_event(rc: &Rc<RefCell<Engine>>, event: LinkEvent) {
             negotiate(rc, effects);
         }
         LinkEvent::NegotiationNeeded => spawn_local(send_offer(rc.clone())),
+        LinkEvent::ChatOpen => flush_chat(rc),
+        LinkEvent::ChatFrame(text) => {
+            let e = rc.borrow();
+            if let (Some(ack), Some(link)) = (e.reporter.chat_received(&text), &e.link) {
+                link.send_chat(&ack);
+            }
+        }
+    }
+}
+
+/// Sends the chat's outbox on the current connection's data channel, if open.
+fn flush_chat(rc: &Rc<RefCell<Engine>>) {
+    let e = rc.borrow();
+    let Some(link) = &e.link else { return };
+    for (id, frame) in e.reporter.chat_outbox() {
+        if !link.send_chat(&frame) {
+            break;
+        }
+        e.reporter.chat_sent(&id);
     }
 }
 

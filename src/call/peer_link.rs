@@ -7,6 +7,7 @@
 
 use teleconsult_core::{
     api::IceServer,
+    chat::{CHAT_CHANNEL, MAX_CHAT_FRAME_BYTES},
     negotiation::PeerConnectionState,
     quality::{LinkSample, PacketCounts},
     signaling::IceCandidate,
@@ -14,8 +15,9 @@ use teleconsult_core::{
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcIceServer,
-    RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcRtpSender, RtcSdpType,
+    MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
+    RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection,
+    RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcRtpSender, RtcSdpType,
     RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
 };
 
@@ -32,6 +34,10 @@ pub enum LinkEvent {
     State(PeerConnectionState),
     /// `negotiationneeded`: tracks changed or ICE restarts; an offer is due.
     NegotiationNeeded,
+    /// The chat's data channel opened: messages can go.
+    ChatOpen,
+    /// A chat frame (JSON text) from the peer, not yet checked.
+    ChatFrame(String),
 }
 
 /// The four handlers, kept alive as long as the connection they are set on.
@@ -43,10 +49,18 @@ type Handlers = (
     Closure<dyn FnMut()>,
 );
 
+/// The chat's data channel and its two handlers.
+struct ChatChannel {
+    channel: RtcDataChannel,
+    _on_open: Closure<dyn FnMut()>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
 /// An `RTCPeerConnection` and its handlers. See the module documentation.
 pub struct PeerLink {
     pc: RtcPeerConnection,
     generation: u64,
+    chat: ChatChannel,
     _handlers: Handlers,
 }
 
@@ -113,6 +127,7 @@ impl PeerLink {
                 on_event(generation, LinkEvent::State(state));
             }
         });
+        let chat = open_chat(&pc, generation, on_event.clone());
         let on_negotiation = Closure::<dyn FnMut()>::new(move || {
             on_event(generation, LinkEvent::NegotiationNeeded);
         });
@@ -123,6 +138,7 @@ impl PeerLink {
         Ok(PeerLink {
             pc,
             generation,
+            chat,
             _handlers: (on_ice, on_track, on_state, on_negotiation),
         })
     }
@@ -165,6 +181,44 @@ impl PeerLink {
     pub fn restart_ice(&self) {
         self.pc.restart_ice();
     }
+
+    /// Sends a chat frame on the data channel; false while it is not open.
+    pub fn send_chat(&self, frame: &str) -> bool {
+        self.chat.channel.ready_state() == RtcDataChannelState::Open
+            && self.chat.channel.send_with_str(frame).is_ok()
+    }
+}
+
+/// The chat's data channel on `pc`: negotiated (both ends create it with id 0, so neither waits
+/// for a `datachannel` event and glare cannot make two), ordered and reliable. Frames over
+/// `teleconsult_core::chat::MAX_CHAT_FRAME_BYTES` and binary frames are dropped here.
+fn open_chat(
+    pc: &RtcPeerConnection,
+    generation: u64,
+    on_event: std::rc::Rc<impl Fn(u64, LinkEvent) + 'static>,
+) -> ChatChannel {
+    let init = RtcDataChannelInit::new();
+    init.set_negotiated(true);
+    init.set_id(0);
+    let channel = pc.create_data_channel_with_data_channel_dict(CHAT_CHANNEL, &init);
+    let on_open = Closure::<dyn FnMut()>::new({
+        let on_event = on_event.clone();
+        move || on_event(generation, LinkEvent::ChatOpen)
+    });
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        if let Some(text) = ev.data().as_string() {
+            if text.len() <= MAX_CHAT_FRAME_BYTES {
+                on_event(generation, LinkEvent::ChatFrame(text));
+            }
+        }
+    });
+    channel.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ChatChannel {
+        channel,
+        _on_open: on_open,
+        _on_message: on_message,
+    }
 }
 
 impl Drop for PeerLink {
@@ -173,6 +227,9 @@ impl Drop for PeerLink {
         self.pc.set_ontrack(None);
         self.pc.set_onconnectionstatechange(None);
         self.pc.set_onnegotiationneeded(None);
+        self.chat.channel.set_onopen(None);
+        self.chat.channel.set_onmessage(None);
+        self.chat.channel.close();
         self.pc.close();
     }
 }

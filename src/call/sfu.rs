@@ -85,6 +85,14 @@ pub trait SfuRoom: 'static {
     async fn unpublish(&self, track: &MediaStreamTrack);
     /// Leaves the room (or cancels a join in progress). Idempotent.
     fn disconnect(&self);
+    /// Whether this provider carries the chat (a data path through the media server).
+    fn has_chat(&self) -> bool {
+        false
+    }
+    /// Sends a chat frame (JSON text) to the other party; false if it could not go.
+    async fn send_chat(&self, _frame: &str) -> bool {
+        false
+    }
 }
 
 /// A published local track.
@@ -181,6 +189,10 @@ impl<P: SfuProvider> SfuCall<P> {
 }
 
 impl<P: SfuProvider> CallTransport for SfuCall<P> {
+    fn flush_chat(&self) {
+        flush_chat(&self.0);
+    }
+
     fn set_microphone(&self, on: bool) {
         set_enabled(&self.0, TrackKind::Audio, on);
     }
@@ -267,6 +279,27 @@ fn handle<P: SfuProvider>(rc: &Shared<P>, input: Input) {
     }
 }
 
+/// Sends the chat's outbox through the room, if joined; what cannot go waits for the next call
+/// (after reconnecting, or the next message).
+fn flush_chat<P: SfuProvider>(rc: &Shared<P>) {
+    let (room, reporter) = {
+        let e = rc.borrow();
+        if !e.connected {
+            return;
+        }
+        (e.room.clone(), e.reporter.clone())
+    };
+    let Some(room) = room else { return };
+    spawn_local(async move {
+        for (id, frame) in reporter.chat_outbox() {
+            if !room.send_chat(&frame).await {
+                break;
+            }
+            reporter.chat_sent(&id);
+        }
+    });
+}
+
 /// Makes the room, joins it and publishes the camera and microphone.
 async fn join<P: SfuProvider>(rc: Shared<P>) {
     let provider = rc.borrow().provider.clone();
@@ -314,6 +347,8 @@ async fn join<P: SfuProvider>(rc: Shared<P>) {
             .try_set(Some(peer_of(&identity, name, role)));
     }
     dispatch(&rc, CallEvent::RoomJoined { peer_present });
+    signals.chat_available.try_set(room.has_chat());
+    flush_chat(&rc);
     // Tracks of someone already there may have arrived while joining, before the call could
     // take them as media flowing.
     let receiving = rc.borrow().remote_camera.is_some();
@@ -467,6 +502,7 @@ fn on_event<P: SfuProvider>(rc: &Shared<P>, event: RoomEvent) {
             rc.borrow_mut().reconnecting = false;
             signals.signaling_connected.try_set(true);
             dispatch(rc, CallEvent::Media(MediaPath::Connected));
+            flush_chat(rc);
         }
         RoomEvent::ConnectionQuality { local, quality } => {
             let level = quality.as_ref().and_then(ProviderQuality::level);
@@ -478,6 +514,17 @@ fn on_event<P: SfuProvider>(rc: &Shared<P>, event: RoomEvent) {
         }
         RoomEvent::EncryptionChanged { enabled } => {
             signals.encrypted.try_set(enabled);
+        }
+        RoomEvent::Data { text } => {
+            let (ack, room) = {
+                let e = rc.borrow();
+                (e.reporter.chat_received(&text), e.room.clone())
+            };
+            if let (Some(ack), Some(room)) = (ack, room) {
+                spawn_local(async move {
+                    room.send_chat(&ack).await;
+                });
+            }
         }
         RoomEvent::EncryptionError => {
             signals.notice.try_set(Some(

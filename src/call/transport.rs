@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use teleconsult_core::{
     api::WaitingRoom,
     call::{CallEvent, CallState, Effect},
+    chat::{ChatFrame, ChatLog},
     quality::QualityLevel,
     signaling::Peer,
 };
@@ -59,6 +60,10 @@ pub trait CallTransport {
     /// P2P engine pauses video; the media servers adapt video themselves (LiveKit's dynacast,
     /// Twilio's bandwidth profile), so for them there is nothing to resume.
     fn resume_video(&self) {}
+    /// Sends the chat's outbox ([`CallReporter::chat_outbox`]) over the call's data path if it
+    /// is open (else it goes when the path opens). Providers without a data path here (Twilio)
+    /// keep the default, and [`CallSignals::chat_available`] stays false.
+    fn flush_chat(&self) {}
     /// Leaves: tells the other party, stops every local track, closes every connection.
     /// Idempotent.
     fn leave(&self);
@@ -106,6 +111,10 @@ pub struct CallSignals {
     pub remote_video_paused: RwSignal<bool>,
     /// This patient's place in the waiting room, while the doctor has not let them in.
     pub waiting_room: RwSignal<Option<WaitingRoom>>,
+    /// The in-call chat (`teleconsult_core::chat`).
+    pub chat: RwSignal<ChatLog>,
+    /// Whether this call has a data path for the chat (P2P and LiveKit; not Twilio).
+    pub chat_available: RwSignal<bool>,
 }
 
 impl CallSignals {
@@ -130,6 +139,8 @@ impl CallSignals {
             video_paused: RwSignal::new(false),
             remote_video_paused: RwSignal::new(false),
             waiting_room: RwSignal::new(None),
+            chat: RwSignal::new(ChatLog::default()),
+            chat_available: RwSignal::new(false),
         }
     }
 
@@ -154,6 +165,8 @@ impl CallSignals {
             video_paused: self.video_paused.into(),
             remote_video_paused: self.remote_video_paused.into(),
             waiting_room: self.waiting_room.into(),
+            chat: self.chat.into(),
+            chat_available: self.chat_available.into(),
         }
     }
 
@@ -212,6 +225,10 @@ pub struct CallView {
     pub remote_video_paused: Signal<bool>,
     /// This patient's place in the waiting room, while not let in.
     pub waiting_room: Signal<Option<WaitingRoom>>,
+    /// The in-call chat.
+    pub chat: Signal<ChatLog>,
+    /// Whether this call can chat.
+    pub chat_available: Signal<bool>,
 }
 
 /// How a transport reports what happens: runs the provider-neutral state machine and writes the
@@ -230,6 +247,40 @@ impl CallReporter {
             signals,
             state: RefCell::new(CallState::Idle),
         }
+    }
+
+    /// The chat frames (JSON text, with their message ids) waiting for the data path.
+    pub fn chat_outbox(&self) -> Vec<(String, String)> {
+        self.signals
+            .chat
+            .try_with_untracked(|log| {
+                log.outbox()
+                    .into_iter()
+                    .filter_map(|f| match &f {
+                        ChatFrame::Message { id, .. } => Some((id.clone(), f.encode())),
+                        ChatFrame::Delivered { .. } => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Message `id` went out on the data path.
+    pub fn chat_sent(&self, id: &str) {
+        self.signals.chat.try_update(|log| log.mark_sent(id));
+    }
+
+    /// A chat frame from the other party (JSON text, unchecked): added to the conversation; the
+    /// answer is the acknowledgement to send back. A malformed frame is dropped (its content is
+    /// never logged: it may be health information).
+    pub fn chat_received(&self, text: &str) -> Option<String> {
+        let frame = ChatFrame::parse(text).ok()?;
+        let now = js_sys::Date::now() as i64;
+        self.signals
+            .chat
+            .try_update(|log| log.receive(frame, now))
+            .flatten()
+            .map(|ack| ack.encode())
     }
 
     /// The call's state now.

@@ -29,7 +29,7 @@ pub fn AdmitBanner(appointment_id: i64) -> impl IntoView {
                 .with(|rooms| rooms.iter().any(|r| !r.waiting_room.is_empty()))
     };
     let api = expect_authorized_api();
-    let admit = move |_| {
+    let admit = Callback::new(move |()| {
         let api = api.clone();
         admitted.set(true);
         spawn_local(async move {
@@ -38,16 +38,20 @@ pub fn AdmitBanner(appointment_id: i64) -> impl IntoView {
                 set_error.try_set(Some(e.user_message()));
             }
         });
-    };
+    });
     view! {
-        <div class="admit-banner" role="alert" data-testid="admit-banner">
-            <Show when=waiting>
-                <p>
-                    "Your patient is in the waiting room. "
-                    <button type="button" on:click=admit.clone()>"Admit"</button>
-                </p>
+        <div role="alert" data-testid="admit-banner">
+            <Show when=move || waiting() || error.with(Option::is_some)>
+                <div class="admit-banner">
+                    <Show when=waiting>
+                        <p>
+                            "Your patient is in the waiting room. "
+                            <button type="button" on:click=move |_| admit.run(())>"Admit"</button>
+                        </p>
+                    </Show>
+                    <p class="form-error">{move || error.get()}</p>
+                </div>
             </Show>
-            <p class="form-error">{move || error.get()}</p>
         </div>
     }
 }

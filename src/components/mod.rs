@@ -5,6 +5,7 @@ pub mod admit_banner;
 pub mod call_controls;
 pub mod call_history;
 pub mod call_quality;
+pub mod chat_panel;
 pub mod config_error;
 pub mod dashboard_notices;
 pub mod error_screen;

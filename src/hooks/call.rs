@@ -41,6 +41,11 @@ pub struct UseCallReturn {
     pub take_over: Callback<()>,
     /// After low-bandwidth mode paused this person's video: send video again anyway.
     pub resume_video: Callback<()>,
+    /// Send a chat message (trimmed; an empty one or one over
+    /// `teleconsult_core::chat::MAX_CHAT_CHARS` is ignored: the form does not allow them).
+    pub send_chat: Callback<String>,
+    /// Open (true) or close the chat panel: opening reads every message.
+    pub set_chat_open: Callback<bool>,
     /// Leave the call.
     pub leave: Callback<()>,
 }
@@ -130,6 +135,24 @@ pub fn use_call(appointment_id: i64) -> UseCallReturn {
         switch_camera: Callback::new(move |id: String| with(&|t| t.switch_camera(id.clone()))),
         take_over: Callback::new(move |_| with(&|t| t.take_over())),
         resume_video: Callback::new(move |_| with(&|t| t.resume_video())),
+        send_chat: Callback::new(move |text: String| {
+            let id = format!(
+                "{:08x}{:08x}",
+                (js_sys::Math::random() * f64::from(u32::MAX)) as u32,
+                (js_sys::Math::random() * f64::from(u32::MAX)) as u32
+            );
+            let now = js_sys::Date::now() as i64;
+            let added = signals
+                .chat
+                .try_update(|log| log.compose(id, &text, now).is_ok())
+                .unwrap_or(false);
+            if added {
+                with(&|t| t.flush_chat());
+            }
+        }),
+        set_chat_open: Callback::new(move |open| {
+            signals.chat.update(|log| log.set_open(open));
+        }),
         leave: Callback::new(move |_| slot.with_value(|s| s.leave())),
     }
 }

@@ -14,6 +14,7 @@ use crate::{
         admit_banner::AdmitBanner,
         call_controls::CallControls,
         call_quality::{QualityIndicator, QualityMessage},
+        chat_panel::ChatPanel,
         precall_lines::PrecallLines,
         video_tile::VideoTile,
     },
@@ -176,8 +177,17 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                     />
                 </div>
                 <StatePanel signals=signals other_name=Signal::derive(other_name) dashboard=dashboard controls=controls session=session.clone() />
+                {(role == Role::Doctor).then(|| view! { <AdmitBanner appointment_id=appointment_id /> })}
+                <ChatPanel
+                    chat=signals.chat
+                    available=signals.chat_available
+                    sending=Signal::derive(move || !signals.state.get().is_terminal())
+                    me=session.user.name.clone()
+                    other_name=Signal::derive(other_name)
+                    on_send=controls.send_chat
+                    on_open=controls.set_chat_open
+                />
             </div>
-            {(role == Role::Doctor).then(|| view! { <AdmitBanner appointment_id=appointment_id /> })}
             <Show when=move || !signals.state.get().is_terminal()>
                 <CallControls
                     flags=signals.local_media

@@ -73,9 +73,10 @@ test('hashed assets are immutable, index.html and config.json are revalidated, w
   // A ceiling against growth, not the goal: issue 13's budget is 200 KB gzip for the sign-in
   // page and the dashboards, which needs the call engine split out of the first load. Measured
   // 460,887 B on 2026-12-03; 486,656 B with the waiting room, the live queue and the pre-call
-  // check inside the waiting room (+25.8 KB, all of it UI in the one wasm file); lower this as
-  // the split lands. Byte counts are stable, unlike times.
-  const FIRST_LOAD_GZIP_CEILING = 495_000;
+  // check inside the waiting room (+25.8 KB), 510,847 B with the in-call chat (+24.2 KB): all
+  // of it in the one wasm file; lower this as the split lands. Byte counts are stable, unlike
+  // times.
+  const FIRST_LOAD_GZIP_CEILING = 515_000;
   assert.ok(total('.gz') <= FIRST_LOAD_GZIP_CEILING,
     `the first load grew to ${total('.gz')} B gzip (ceiling ${FIRST_LOAD_GZIP_CEILING} B; goal 200 KB)`);
   for (const path of ['/', '/config.json', '/doctor']) {

@@ -9,6 +9,7 @@ pub mod api;
 pub mod appointment;
 pub mod backoff;
 pub mod call;
+pub mod chat;
 pub mod client_config;
 pub mod dashboard;
 pub mod diagnosis;
