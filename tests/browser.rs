@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use teleconsult_core::{
+    admission::Place,
     api::{Appointment, Party},
     AppointmentStatus, ClientConfigError, Role,
 };
@@ -218,6 +219,8 @@ async fn waiting_notice_appears_counts_in_the_title_and_goes_away() {
     waiting.set(vec![WaitingEntry {
         appointment_id: 9,
         name: "Dr. Amina Rahman".into(),
+        since: datetime!(2026-11-21 14:00 UTC),
+        place: Place::CallRoom,
     }]);
     settle().await;
     assert!(
@@ -284,6 +287,8 @@ async fn chimes_share_one_audio_context_closed_when_the_dashboard_goes() {
             w.push(WaitingEntry {
                 appointment_id: id,
                 name: format!("Patient {id}"),
+                since: datetime!(2026-11-21 14:00 UTC),
+                place: Place::WaitingRoom,
             })
         });
         settle().await;
