@@ -8,6 +8,6 @@ script="$1"
 shift
 scripts/setup.sh --browser "$@"
 source scripts/env.sh
-trunk build --release
+scripts/build-web.sh
 cargo build -p teleconsult-server
 TELECONSULT_SERVER_BIN="$PWD/target/debug/teleconsult-server" exec node "$script"

@@ -35,17 +35,23 @@ done
 if [ -f dist/index.html ]; then
   node - <<'JS'
 const fs = require('fs');
-const html = fs.readFileSync('dist/index.html', 'utf8');
-const referenced = [...new Set([...html.matchAll(/(?:href=|src=|from |import\(|content=)['"]\/?([^'"]+\.(?:wasm|js|css))['"]/g)].map((m) => m[1]))];
 const size = (f, suffix) => (fs.existsSync(`dist/${f}${suffix}`) ? fs.statSync(`dist/${f}${suffix}`).size : 0);
 const sum = (files, suffix) => files.reduce((n, f) => n + size(f, suffix), 0);
-const firstLoad = referenced.filter((f) => !/livekit|twilio/.test(f)).concat(['index.html']);
+// What a page fetches: its html and the wasm, JavaScript and CSS it names (not the provider SDKs,
+// which load when a call of that provider starts).
+const load = (page) => {
+  const html = fs.readFileSync(`dist/${page}`, 'utf8');
+  return [...new Set([...html.matchAll(/(?:href=|src=|from |import\(|content=)['"]\/?([^'"]+\.(?:wasm|js|css))['"]/g)].map((m) => m[1]))]
+    .filter((f) => !/livekit|twilio/.test(f)).concat([page]);
+};
 const row = (name, files) => console.log(`| first_load_bytes | ${name} | ${sum(files, '')} raw, ${sum(files, '.gz')} gzip, ${sum(files, '.br')} brotli |`);
-row('sign-in and dashboards', firstLoad);
-row('P2P call page', firstLoad);
+const main = load('index.html');
+const call = fs.existsSync('dist/consultation.html') ? load('consultation.html') : main;
+row('sign-in and dashboards', main);
+row('P2P call page', call);
 const sdk = (re) => fs.readdirSync('dist').filter((f) => re.test(f) && /\.js$/.test(f));
-row('LiveKit call page (+ SDK)', firstLoad.concat(sdk(/^livekit-client-/)));
-row('LiveKit call page, E2EE on', firstLoad.concat(sdk(/^livekit-(client|e2ee-worker)-/)));
-row('Twilio call page (+ SDK)', firstLoad.concat(sdk(/^twilio-video-/)));
+row('LiveKit call page (+ SDK)', call.concat(sdk(/^livekit-client-/)));
+row('LiveKit call page, E2EE on', call.concat(sdk(/^livekit-(client|e2ee-worker)-/)));
+row('Twilio call page (+ SDK)', call.concat(sdk(/^twilio-video-/)));
 JS
 fi

@@ -18,8 +18,8 @@ fi
 if [ "$LIVEKIT" = 1 ]; then scripts/setup.sh --livekit; else scripts/setup.sh; fi
 source scripts/env.sh
 
-printf '\033[1m[run]\033[0m building the app (trunk build --release)\n'
-trunk build --release
+printf '\033[1m[run]\033[0m building the app (scripts/build-web.sh)\n'
+scripts/build-web.sh
 printf '\033[1m[run]\033[0m building the server\n'
 cargo build -p teleconsult-server
 

@@ -38,8 +38,8 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 cargo test -p teleconsult-web --target wasm32-unknown-unknown 2>&1 | tee -a "$RESULTS"
 done_step
 
-step "release build of the app (trunk build --release, wasm-opt 132)"
-trunk build --release
+step "release build of the app: main app and consultation page (scripts/build-web.sh, wasm-opt 132)"
+scripts/build-web.sh
 done_step
 
 step "server binary for the end-to-end tests"

@@ -1,6 +1,6 @@
 // Trunk post-build hook: ships LiveKit's browser SDK (npm livekit-client, pinned in
 // package-lock.json), its end-to-end-encryption worker and Twilio Video's SDK (npm twilio-video,
-// pinned) in dist/ under content-hashed names, and writes those names into index.html's
+// pinned) in dist/ under content-hashed names, and writes those names into consultation.html's
 // <meta name="teleconsult-livekit-sdk">, <meta name="teleconsult-livekit-e2ee-worker"> and
 // <meta name="teleconsult-twilio-sdk">. The app loads each only when a call of that provider
 // starts (the worker only for an encrypted one), so sign-in and the dashboards never fetch them.
@@ -14,24 +14,40 @@ import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('run by Trunk as a post_build hook (TRUNK_STAGING_DIR is unset)');
-const indexPath = join(staging, 'index.html');
-let index = readFileSync(indexPath, 'utf8');
-// Each file under a content-hashed name, named in its <meta> placeholder of index.html. The E2EE
-// worker is the SDK's classic (UMD) build, for `new Worker(url)`.
-for (const [meta, source, stem] of [
-  ['teleconsult-livekit-sdk', 'node_modules/livekit-client/dist/livekit-client.umd.js', 'livekit-client'],
-  ['teleconsult-livekit-e2ee-worker', 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.js', 'livekit-e2ee-worker'],
-  // Twilio Video's minified browser build (89 KB gzip); import()ed it defines globalThis.Twilio.Video.
-  ['teleconsult-twilio-sdk', 'node_modules/twilio-video/dist/twilio-video.min.js', 'twilio-video'],
-]) {
-  const bytes = readFileSync(source);
-  const name = `${stem}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.js`;
-  writeFileSync(join(staging, name), bytes);
-  const placeholder = `<meta name="${meta}" content="" />`;
-  if (!index.includes(placeholder)) throw new Error(`index.html lacks ${placeholder}`);
-  index = index.replace(placeholder, `<meta name="${meta}" content="${name}" />`);
+// The consultation page (consultation.html, which Trunk writes as the staging's index.html) names
+// the SDKs; the main app has no call code and no placeholders, so its build ships none of them.
+const pagePath = join(staging, 'index.html');
+let page = readFileSync(pagePath, 'utf8');
+if (page.includes('<meta name="teleconsult-livekit-sdk" content="" />')) {
+  // Each file under a content-hashed name, named in its <meta> placeholder. The E2EE worker is
+  // the SDK's classic (UMD) build, for `new Worker(url)`.
+  for (const [meta, source, stem] of [
+    ['teleconsult-livekit-sdk', 'node_modules/livekit-client/dist/livekit-client.umd.js', 'livekit-client'],
+    ['teleconsult-livekit-e2ee-worker', 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.js', 'livekit-e2ee-worker'],
+    // Twilio Video's minified browser build (89 KB gzip); import()ed it defines globalThis.Twilio.Video.
+    ['teleconsult-twilio-sdk', 'node_modules/twilio-video/dist/twilio-video.min.js', 'twilio-video'],
+  ]) {
+    const bytes = readFileSync(source);
+    const name = `${stem}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.js`;
+    writeFileSync(join(staging, name), bytes);
+    const placeholder = `<meta name="${meta}" content="" />`;
+    if (!page.includes(placeholder)) throw new Error(`consultation.html lacks ${placeholder}`);
+    page = page.replace(placeholder, `<meta name="${meta}" content="${name}" />`);
+  }
+  writeFileSync(pagePath, page);
 }
-writeFileSync(indexPath, index);
+
+// wasm-bindgen writes every inline-JS snippet of the crate for each binary, and Trunk preloads them
+// all; the main app's glue imports none of the call's (the provider bindings). Preload only the
+// snippets the page's own JavaScript imports, so the first load does not fetch them.
+{
+  const glue = readdirSync(staging).filter((f) => f.endsWith('.js'))
+    .map((f) => readFileSync(join(staging, f), 'utf8')).join('\n');
+  const html = readFileSync(pagePath, 'utf8');
+  const kept = html.replace(/<link rel="modulepreload" href="\/?(snippets\/[^"]+)"[^>]*>/g,
+    (link, snippet) => (glue.includes(snippet) ? link : ''));
+  writeFileSync(pagePath, kept);
+}
 
 // Precompressed copies of every text and wasm asset, next to it: `<file>.br` (brotli, quality 11)
 // and `<file>.gz` (gzip -9). The reference server sends them to browsers that accept them

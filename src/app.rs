@@ -1,4 +1,7 @@
-//! The app: loads `config.json`, then routes.
+//! The app's two roots: [`App`] (sign-in, dashboards, pre-call check: `index.html`) and
+//! [`CallApp`] (the consultation: `consultation.html`), each its own wasm file (issue 13). Both
+//! load `config.json`, then route; a path of the other half loads it from the server
+//! ([`Elsewhere`]).
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -10,15 +13,26 @@ use crate::{
     components::{config_error::ConfigErrorScreen, error_screen::ErrorScreen},
     config::{load_config, provide_app_config},
     pages::{
-        check::PrecallCheck, consultation::Consultation, doctor::DoctorDashboard, login::Login,
-        not_found::NotFound, patient::PatientDashboard,
+        check::PrecallCheck, consultation::Consultation, doctor::DoctorDashboard,
+        elsewhere::Elsewhere, login::Login, not_found::NotFound, patient::PatientDashboard,
     },
 };
 
-/// The root component: shows a loading line while `config.json` is fetched, the configuration
-/// error screen if it cannot be used, and otherwise the routed app.
+/// The main app's root (`src/main.rs`): see [`with_config`].
 #[component]
 pub fn App() -> impl IntoView {
+    with_config(|| view! { <AppRoutes /> }.into_any())
+}
+
+/// The consultation page's root (`src/bin/call.rs`): see [`with_config`].
+#[component]
+pub fn CallApp() -> impl IntoView {
+    with_config(|| view! { <CallRoutes /> }.into_any())
+}
+
+/// A loading line while `config.json` is fetched, the configuration error screen if it cannot be
+/// used, and otherwise `routes`.
+fn with_config(routes: fn() -> AnyView) -> impl IntoView {
     let config = LocalResource::new(load_config);
     move || match config.get() {
         None => view! {
@@ -30,12 +44,13 @@ pub fn App() -> impl IntoView {
         Some(Err(error)) => view! { <ConfigErrorScreen error=error /> }.into_any(),
         Some(Ok(cfg)) => {
             provide_app_config(cfg);
-            view! { <AppRoutes /> }.into_any()
+            routes()
         }
     }
 }
 
-/// The routes of the product. Any error rendered below the router shows [`ErrorScreen`].
+/// The routes of the main app; the consultation is the other half's. Any error rendered below the
+/// router shows [`ErrorScreen`].
 #[component]
 pub fn AppRoutes() -> impl IntoView {
     view! {
@@ -46,8 +61,22 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/login") view=Login />
                     <Route path=path!("/patient") view=PatientDashboard />
                     <Route path=path!("/doctor") view=DoctorDashboard />
-                    <Route path=path!("/consultation/:appointment_id") view=Consultation />
+                    <Route path=path!("/consultation/:appointment_id") view=Elsewhere />
                     <Route path=path!("/check") view=PrecallCheck />
+                </Routes>
+            </ErrorBoundary>
+        </Router>
+    }
+}
+
+/// The consultation page's one route; any other path is the main app's.
+#[component]
+pub fn CallRoutes() -> impl IntoView {
+    view! {
+        <Router>
+            <ErrorBoundary fallback=|errors| view! { <ErrorScreen errors=errors /> }>
+                <Routes fallback=Elsewhere>
+                    <Route path=path!("/consultation/:appointment_id") view=Consultation />
                 </Routes>
             </ErrorBoundary>
         </Router>

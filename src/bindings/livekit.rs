@@ -3,7 +3,7 @@
 //! [`Room`] and the [`RoomEvent`]s it reports.
 //!
 //! The SDK is not linked into the app: `scripts/trunk-post-build.mjs` ships its minified build
-//! under a content-hashed name and names it in `index.html`; [`Sdk::load`] `import()`s it the
+//! under a content-hashed name and names it in `consultation.html`; [`Sdk::load`] `import()`s it the
 //! first time a LiveKit call starts. Events are turned into plain tagged objects by a small
 //! listener below and deserialized into [`RoomEvent`] — no hand-written ABI.
 
@@ -148,7 +148,7 @@ pub struct Sdk(JsValue);
 /// Why the SDK could not be used.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SdkError {
-    /// This deployment's `index.html` does not name the SDK file (built without the Trunk hook).
+    /// This deployment's `consultation.html` does not name the SDK file (built without the Trunk hook).
     #[error("the LiveKit SDK is not part of this deployment")]
     Missing,
     /// The file could not be fetched or run (network, CDN, content blocked).

@@ -144,7 +144,7 @@ pub(super) fn listener(
 }
 
 /// The URL of the hashed asset named by `<meta name={meta}>`, against the page's base URL;
-/// `None` when this deployment's `index.html` does not name one.
+/// `None` when this deployment's `consultation.html` does not name one.
 pub(super) fn asset_url(meta: &str) -> Option<String> {
     let document = leptos::prelude::document();
     let file = document

@@ -145,7 +145,7 @@ pub struct Sdk(JsValue);
 /// Why the SDK could not be used.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SdkError {
-    /// This deployment's `index.html` does not name the SDK file (built without the Trunk hook).
+    /// This deployment's `consultation.html` does not name the SDK file (built without the Trunk hook).
     #[error("the Twilio Video SDK is not part of this deployment")]
     Missing,
     /// The file could not be fetched or run (network, CDN, content blocked).

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod consultation;
 pub mod doctor;
+pub mod elsewhere;
 pub mod login;
 pub mod not_found;
 pub mod patient;

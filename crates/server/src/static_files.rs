@@ -38,9 +38,11 @@ pub const NO_CACHE: &str = "no-cache";
 /// extension (a client-side route such as `/doctor` or `/consultation/12`) gets `index.html`;
 /// a missing file (`/missing.js`) is a 404. HTML answers carry the policy of `csp`.
 pub fn router(dist: PathBuf, csp: CspSettings) -> Router {
-    let index = dist.join("index.html");
-    let policy = Arc::new((index.clone(), csp));
-    let fallback = move |uri: Uri| spa_fallback(index.clone(), uri);
+    let policy = Arc::new((dist.clone(), csp));
+    let fallback = {
+        let dist = dist.clone();
+        move |uri: Uri| spa_fallback(page_for(&dist, uri.path()), uri)
+    };
     let files = ServeDir::new(&dist)
         .append_index_html_on_directories(true)
         // `<file>.br` / `<file>.gz` written at build time (scripts/trunk-post-build.mjs).
@@ -77,6 +79,26 @@ pub const SECURITY_HEADERS: [(&str, &str); 4] = [
         "camera=(self), microphone=(self), display-capture=(self), geolocation=()",
     ),
 ];
+
+/// The page of the built app that serves `path`: `consultation.html` for `/consultation/…` when
+/// the build has it (the consultation is a half of the app of its own, issue 13), the `.html` file
+/// itself when asked by name, else `index.html`.
+pub fn page_for(dist: &Path, path: &str) -> PathBuf {
+    let named = path
+        .strip_prefix('/')
+        .filter(|p| p.ends_with(".html") && !p.contains('/') && !p.contains(".."));
+    let page = match named {
+        Some(file) => file,
+        None if path.starts_with("/consultation/") => "consultation.html",
+        None => "index.html",
+    };
+    let candidate = dist.join(page);
+    if candidate.is_file() {
+        candidate
+    } else {
+        dist.join("index.html")
+    }
+}
 
 async fn spa_fallback(index: PathBuf, uri: Uri) -> Response {
     let last = uri.path().rsplit('/').next().unwrap_or_default();
@@ -142,6 +164,8 @@ async fn content_security_policy(
     req: Request,
     next: Next,
 ) -> Response {
+    let (dist, csp) = &*policy;
+    let index = page_for(dist, req.uri().path());
     let mut res = next.run(req).await;
     let html = res
         .headers()
@@ -149,8 +173,7 @@ async fn content_security_policy(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if html {
-        let (index, csp) = &*policy;
-        let page = tokio::fs::read_to_string(index).await.unwrap_or_default();
+        let page = tokio::fs::read_to_string(&index).await.unwrap_or_default();
         let value = csp.policy(&page);
         if let Ok(value) = HeaderValue::from_str(&value) {
             res.headers_mut()

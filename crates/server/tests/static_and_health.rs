@@ -76,6 +76,36 @@ async fn deep_links_fall_back_to_index_html_uncached() {
 }
 
 #[tokio::test]
+async fn the_consultation_is_served_by_its_own_page_with_its_own_script_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test_app(dir.path()).await;
+    let call = "<!doctype html><title>Consultation</title><script>boot('call')</script>";
+    std::fs::write(dir.path().join("consultation.html"), call).unwrap();
+    for path in [
+        "/consultation/12",
+        "/consultation/12?role=doctor",
+        "/consultation.html",
+    ] {
+        let (status, headers, body) = get(&app, path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(body, call.as_bytes(), "{path}");
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        let hashes = teleconsult_server::csp::inline_script_hashes(call);
+        assert!(csp.contains(&hashes[0]), "{path}: {csp}");
+    }
+    // Everything else is still the main app's.
+    for path in [
+        "/",
+        "/doctor",
+        "/consultation",
+        "/login?next=/consultation/12",
+    ] {
+        let (_, _, body) = get(&app, path, None).await;
+        assert_eq!(body, INDEX.as_bytes(), "{path}");
+    }
+}
+
+#[tokio::test]
 async fn hashed_assets_are_immutable_and_config_is_not() {
     let dir = tempfile::tempdir().unwrap();
     let app = test_app(dir.path()).await;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Release build of the web app into dist/, in two halves (issue 13): the main app (index.html:
+# sign-in, dashboards, pre-call check) and the consultation page (consultation.html: the call
+# engine, the provider bindings and SDKs), each with its own wasm file, so the first load carries
+# no call code. The server (and any CDN) answers /consultation/… with consultation.html and every
+# other app path with index.html. Trunk replaces its dist folder on each build and always names
+# the page index.html, so the second half is built beside it and copied in, its page renamed;
+# their hashed file names do not collide.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+trunk build index.html --release
+trunk build consultation.html --release --dist target/dist-consultation
+half=target/dist-consultation
+for suffix in '' .br .gz; do
+  mv "$half/index.html$suffix" "$half/consultation.html$suffix"
+done
+cp -R "$half/." dist/
