@@ -224,23 +224,22 @@ test('screen sharing reaches the other side by renegotiation and stops cleanly',
   await mediaFlows(patient.page);
 });
 
-test('the Back button mid-call unmounts the call screen, which ends the call like leaving', async (t) => {
+test('the Back button mid-call ends the call like leaving and brings back the dashboard', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await doctor.page.goto(consultation('doctor'));
   await waitCallState(doctor.page, 'waiting');
-  // In-app navigation: the dashboard's join link, then the browser's Back button. The page stays
-  // loaded; only the router swaps the call screen out.
+  // The dashboard's join link, then the browser's Back button. The consultation is its own page
+  // (issue 13): its router unmounts the call screen (which leaves the call, as "Leave" does)
+  // and hands the dashboard's address to the main app.
   await patient.page.getByTestId(`join-${id}`).click();
   await waitCallState(patient.page, 'active');
   await waitCallState(doctor.page, 'active');
-  await patient.page.evaluate(() => { window.__samePage = true; });
   await patient.page.goBack();
   await patient.page.getByRole('heading', { name: 'Your appointments' }).waitFor();
-  assert.equal(await patient.page.evaluate(() => window.__samePage), true, 'no page reload');
   await waitCallState(doctor.page, 'peer-left', 2_000);
-  assert.match(await doctor.page.getByTestId('peer-left').textContent(), /left the consultation/);
-  await assertReleased(patient.page);
+  assert.match(await doctor.page.getByTestId('peer-left').textContent(), /left the consultation/,
+    'told as a hang-up, not as a dropped connection');
   assert.deepEqual(patient.page.problems, [], 'no panic on unmount');
 });
 

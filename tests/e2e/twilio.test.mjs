@@ -86,7 +86,9 @@ test('production loads the real twilio-video, only on a Twilio call page; the da
   await patient.page.getByTestId(`waiting-${id}`).waitFor({ timeout: 15_000 });
   assert.deepEqual(requests.filter((u) => SDK_FILE.test(u)), [], 'dashboards never fetch the SDK');
   const loaded = await patient.page.evaluate(async () => {
-    const file = document.querySelector('meta[name=teleconsult-twilio-sdk]').content;
+    // The consultation page (consultation.html) names the SDK; the dashboard's own page does not.
+    const page = new DOMParser().parseFromString(await (await fetch('/consultation.html')).text(), 'text/html');
+    const file = page.querySelector('meta[name=teleconsult-twilio-sdk]').content;
     await import(new URL(file, document.baseURI).href);
     return { file, version: globalThis.Twilio.Video.version, connect: typeof globalThis.Twilio.Video.connect, standIn: '__twilioStandin' in globalThis };
   });
