@@ -38,6 +38,48 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# Downloads (npm, Debian, PyPI) wait on the network and the disk, not the CPU: they run in the
+# background while the cargo and go builds below use both cores. Each logs to target/setup-*.log,
+# shown if it fails.
+mkdir -p target
+background_pids=(); background_logs=()
+background() { # name, then the command
+  local log="target/setup-$1.log"
+  shift
+  ( "$@" ) >"$log" 2>&1 &
+  background_pids+=("$!"); background_logs+=("$log")
+}
+
+# binaryen's wasm-opt 132 (Debian's 108 silently produces a blank page) and playwright-core.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages from package-lock.json (in the background)"
+  background npm npm ci --no-audit --no-fund
+fi
+
+install_chromium() {
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
+}
+if [ "$BROWSER" = 1 ]; then
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    say "installing Debian's chromium and chromium-driver (in the background)"
+    background chromium install_chromium
+  fi
+fi
+
+install_schemathesis() {
+  python3 -m venv "$1"
+  "$1/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}
+if [ "$CONTRACT" = 1 ]; then
+  venv=target/contract-venv
+  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION into $venv (in the background)"
+    background schemathesis install_schemathesis "$venv"
+  fi
+fi
+
 if ! trunk --version 2>/dev/null | grep -qF "trunk $TRUNK_VERSION"; then
   say "installing trunk $TRUNK_VERSION (takes about 7 minutes once)"
   cargo install trunk --version "$TRUNK_VERSION" --locked
@@ -49,20 +91,6 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qF "wasm-bindgen $WASM_BINDGEN_V
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-# binaryen's wasm-opt 132 (Debian's 108 silently produces a blank page) and playwright-core.
-if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages from package-lock.json"
-  npm ci --no-audit --no-fund
-fi
-
-if [ "$BROWSER" = 1 ]; then
-  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    say "installing Debian's chromium and chromium-driver"
-    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
-  fi
-fi
 
 if [ "$LIVEKIT" = 1 ]; then
   if ! "$LIVEKIT_SERVER_BIN" --version 2>/dev/null | grep -qF "version ${LIVEKIT_VERSION#v}"; then
@@ -76,14 +104,6 @@ if [ "$LIVEKIT" = 1 ]; then
   fi
 fi
 
-if [ "$CONTRACT" = 1 ]; then
-  venv=target/contract-venv
-  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
-    say "installing schemathesis $SCHEMATHESIS_VERSION into $venv (about a minute once)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
-  fi
-fi
 
 if [ "$FUZZ" = 1 ]; then
   if ! cargo fuzz --version 2>/dev/null | grep -qF "$CARGO_FUZZ_VERSION"; then
@@ -91,3 +111,11 @@ if [ "$FUZZ" = 1 ]; then
     cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
   fi
 fi
+
+for i in "${!background_pids[@]}"; do
+  if ! wait "${background_pids[$i]}"; then
+    echo "setup.sh: a background install failed; its log, ${background_logs[$i]}:" >&2
+    cat "${background_logs[$i]}" >&2
+    exit 1
+  fi
+done
