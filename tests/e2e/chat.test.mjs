@@ -87,10 +87,11 @@ test('P2P: chat both ways over the data channel, delivered, unread, by keyboard,
 
 test('LiveKit: chat both ways through the SFU, delivered, unread', async (t) => {
   const port = await freePort();
-  const lkServer = await startServer({ args: ['--demo', ...livekitArgs({ url: `ws://127.0.0.1:${port}` })] });
-  t.after(() => lkServer.stop());
+  // LiveKit binds its port first: our server's own ephemeral port could otherwise take it.
   const livekit = await startLivekit({ port });
   t.after(() => livekit.stop());
+  const lkServer = await startServer({ args: ['--demo', ...livekitArgs({ url: `ws://127.0.0.1:${port}` })] });
+  t.after(() => lkServer.stop());
   const id = await appointmentId(lkServer.url, await apiToken(lkServer.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
   const doctor = await openParty(t, browser, lkServer.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, lkServer.url, 'patient@example.com', 'patient-demo');

@@ -128,10 +128,11 @@ test('a doctor already in the room admits from the call page', async (t) => {
 
 test('LiveKit: no token and no media before Admit, then the call through the SFU', async (t) => {
   const port = await freePort();
-  const lkServer = await startServer({ args: ['--demo', ...livekitArgs({ url: `ws://127.0.0.1:${port}` })], waitingRoom: true });
-  t.after(() => lkServer.stop());
+  // LiveKit binds its port first: our server's own ephemeral port could otherwise take it.
   const livekit = await startLivekit({ port });
   t.after(() => livekit.stop());
+  const lkServer = await startServer({ args: ['--demo', ...livekitArgs({ url: `ws://127.0.0.1:${port}` })], waitingRoom: true });
+  t.after(() => lkServer.stop());
   const id = await appointmentId(lkServer.url, await apiToken(lkServer.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
   const doctor = await openParty(t, browser, lkServer.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, lkServer.url, 'patient@example.com', 'patient-demo');
