@@ -9,17 +9,20 @@
 #   scripts/setup.sh --livekit  also LiveKit's server, a pinned release built with `go install`
 #   scripts/setup.sh --contract also schemathesis (PyPI, pinned) in target/contract-venv
 #   scripts/setup.sh --fuzz     also cargo-fuzz (crates.io, pinned)
-# Flags combine: the test command uses all four.
+#   scripts/setup.sh --scale    also Debian's postgresql, redis-server and nginx-light (the
+#                               scale-out tests start them on loopback; none runs as a service)
+# Flags combine: the test command uses all five.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-BROWSER=0; LIVEKIT=0; CONTRACT=0; FUZZ=0
+BROWSER=0; LIVEKIT=0; CONTRACT=0; FUZZ=0; SCALE=0
 for flag in "$@"; do
   case "$flag" in
     --browser) BROWSER=1 ;;
     --livekit) LIVEKIT=1 ;;
     --contract) CONTRACT=1 ;;
     --fuzz) FUZZ=1 ;;
+    --scale) SCALE=1 ;;
     *) echo "setup.sh: unknown flag $flag" >&2; exit 2 ;;
   esac
 done
@@ -56,16 +59,24 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.
   background npm npm ci --no-audit --no-fund
 fi
 
-install_chromium() {
+# Debian's packages, in one apt run (two would wait on each other's lock).
+debs=()
+if [ "$BROWSER" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
+  debs+=(chromium chromium-driver)
+fi
+if [ "$SCALE" = 1 ]; then
+  compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || debs+=(postgresql)
+  command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || debs+=(redis-server)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || debs+=(nginx-light)
+fi
+install_debs() {
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
 }
-if [ "$BROWSER" = 1 ]; then
-  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    say "installing Debian's chromium and chromium-driver (in the background)"
-    background chromium install_chromium
-  fi
+if [ "${#debs[@]}" -gt 0 ]; then
+  say "installing Debian's ${debs[*]} (in the background)"
+  background debian install_debs "${debs[@]}"
 fi
 
 install_schemathesis() {

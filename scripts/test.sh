@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of Teleconsult, installing what is missing first:
 #   1. formatting and lints (rustfmt; clippy -D warnings on the host and on wasm32)
-#   2. host tests: core rules and the server (real SQLite files, real HTTP stack)
+#   2. host tests: core rules and the server (real SQLite files, real HTTP stack), then the
+#      server's tests again on a real PostgreSQL (a throwaway cluster on loopback)
 #   3. browser tests: components in headless Chromium (wasm-bindgen-test)
 #   4. the API contract: schemathesis, every check, against the real server's own OpenAPI
 #   5. fuzzing: each cargo-fuzz target of the core's decoders and rules for 10 s
@@ -9,8 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RESULTS=$(mktemp)
-trap 'rm -f "$RESULTS"' EXIT
-scripts/setup.sh --browser --livekit --contract --fuzz
+SERVICES=$(mktemp -d)
+chmod 755 "$SERVICES" # PostgreSQL runs as its own user when the tests run as root
+cleanup() {
+  [ -f "$SERVICES/pg/postmaster.pid" ] && scripts/postgres.sh stop "$SERVICES/pg" || true
+  rm -rf "$RESULTS" "$SERVICES"
+}
+trap cleanup EXIT
+scripts/setup.sh --browser --livekit --contract --fuzz --scale
 source scripts/env.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
@@ -31,6 +38,13 @@ done_step
 
 step "host tests (core, server)"
 cargo test -p teleconsult-core -p teleconsult-server 2>&1 | tee -a "$RESULTS"
+done_step
+
+step "host tests (server on PostgreSQL: the same tests, each on a fresh database)"
+PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PG_URL=$(scripts/postgres.sh start "$SERVICES/pg" "$PG_PORT")
+TELECONSULT_TEST_POSTGRES="$PG_URL" cargo test -p teleconsult-server 2>&1 | tee -a "$RESULTS"
+scripts/postgres.sh stop "$SERVICES/pg"
 done_step
 
 step "browser tests (wasm-bindgen-test in headless Chromium)"

@@ -194,7 +194,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Writes `rooms` doctor/patient pairs with one confirmed appointment each, starting now, and
 /// signs their tokens.
 async fn fixture(args: &Args) -> Result<Vec<Person>, Box<dyn std::error::Error>> {
-    let pool = db::open(&args.data_dir).await?;
+    let pool = db::open(&args.data_dir, None).await?;
     let secret = std::fs::read_to_string(args.data_dir.join("jwt-secret"))?;
     let keys = TokenKeys::from_secret(secret.trim().as_bytes());
     let now = time::OffsetDateTime::now_utc();

@@ -13,8 +13,8 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use crate::db::Db;
 use axum::{extract::State, http::StatusCode, routing::post, Router};
-use sqlx::SqlitePool;
 use teleconsult_core::{
     admission::WAITING_ROOM_TTL_S,
     api::{AuditAction, RoomParticipant},
@@ -114,9 +114,9 @@ fn is_fresh(e: &Entry, now: OffsetDateTime) -> bool {
 ///
 /// # Errors
 /// Database errors (500).
-pub async fn is_admitted(db: &SqlitePool, appointment_id: i64) -> Result<bool, AppError> {
+pub async fn is_admitted(db: &Db, appointment_id: i64) -> Result<bool, AppError> {
     let at: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT admitted_at FROM appointments WHERE id = ?1")
+        sqlx::query_scalar("SELECT admitted_at FROM appointments WHERE id = $1")
             .bind(appointment_id)
             .fetch_optional(db)
             .await?;
@@ -154,7 +154,7 @@ pub async fn admit(
     // The admission and its audit row commit together; a second Admit changes nothing.
     let mut tx = state.db.begin().await?;
     let changed = sqlx::query(
-        "UPDATE appointments SET admitted_at = ?1 WHERE id = ?2 AND admitted_at IS NULL",
+        "UPDATE appointments SET admitted_at = $1 WHERE id = $2 AND admitted_at IS NULL",
     )
     .bind(now.unix_timestamp())
     .bind(id)

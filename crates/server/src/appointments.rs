@@ -4,6 +4,7 @@
 //! join or read it (403; 404 when it does not exist); only its doctor confirms; either party
 //! cancels; joining follows the join window of `teleconsult_core::join_window` (seed 001).
 
+use crate::db::Db;
 use axum::{
     extract::State,
     http::StatusCode,
@@ -11,7 +12,6 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use sqlx::SqlitePool;
 use teleconsult_core::{
     admission::{must_wait, WAITING_ROOM_RETRY_MS},
     api::{
@@ -86,8 +86,8 @@ fn from_row(r: Row) -> Result<Appointment, AppError> {
 /// # Errors
 /// 404 `not_found` if it does not exist; 403 `forbidden` if `user` is neither its patient nor
 /// its doctor.
-pub async fn load_for(db: &SqlitePool, id: i64, user: &AuthUser) -> Result<Appointment, AppError> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE a.id = ?1"))
+pub async fn load_for(db: &Db, id: i64, user: &AuthUser) -> Result<Appointment, AppError> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?;
@@ -134,7 +134,7 @@ pub async fn list(
         Role::Doctor => "a.doctor_id",
     };
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE {column} = ?1 ORDER BY a.scheduled_at, a.id"
+        "{SELECT} WHERE {column} = $1 ORDER BY a.scheduled_at, a.id"
     ))
     .bind(user.id)
     .fetch_all(&state.db)
@@ -204,7 +204,7 @@ pub async fn create(
         ));
     }
     let is_doctor: Option<(String,)> =
-        sqlx::query_as("SELECT role FROM users WHERE id = ?1 AND role = 'doctor'")
+        sqlx::query_as("SELECT role FROM users WHERE id = $1 AND role = 'doctor'")
             .bind(req.doctor_id)
             .fetch_optional(&state.db)
             .await?;
@@ -221,7 +221,7 @@ pub async fn create(
     let id: (i64,) = sqlx::query_as(
         "INSERT INTO appointments
             (patient_id, doctor_id, scheduled_at, duration_minutes, status, reason, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?6, ?6) RETURNING id",
+         VALUES ($1, $2, $3, $4, 'requested', $5, $6, $6) RETURNING id",
     )
     .bind(user.id)
     .bind(req.doctor_id)
@@ -278,7 +278,7 @@ async fn take_action(
     // The change and its audit row commit together.
     let mut tx = state.db.begin().await?;
     let result = sqlx::query(&format!(
-        "UPDATE appointments SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status IN ({})",
+        "UPDATE appointments SET status = $1, updated_at = $2 WHERE id = $3 AND status IN ({})",
         allowed.join(",")
     ))
     .bind(to.as_str())

@@ -11,9 +11,9 @@
 
 use std::net::IpAddr;
 
+use crate::db::{Db, DbConnection};
 use axum::{extract::State, http::StatusCode, routing::get, Json, Router};
 use serde::Deserialize;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use teleconsult_core::{
     api::{AccessLog, Appointment, AuditAction, AuditEvent},
     Role,
@@ -57,7 +57,7 @@ impl Actor {
 /// # Errors
 /// The database write fails.
 pub async fn record(
-    db: &SqlitePool,
+    db: &Db,
     at: OffsetDateTime,
     actor: &Actor,
     action: AuditAction,
@@ -73,7 +73,7 @@ pub async fn record(
 /// # Errors
 /// The database write fails.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     at: OffsetDateTime,
     actor: &Actor,
     action: AuditAction,
@@ -82,18 +82,28 @@ pub async fn insert(
 ) -> Result<(), AppError> {
     let address = actor.address.map(|a| a.to_string());
     for chunk in appointments.chunks(100) {
-        let mut q = sqlx::QueryBuilder::<Sqlite>::new(
-            "INSERT INTO audit_events (at, actor, action, appointment_id, address, detail) ",
+        // One row of six numbered placeholders per event (`$1`… both engines read).
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=6).map(|c| format!("${}", r * 6 + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_events (at, actor, action, appointment_id, address, detail) VALUES {}",
+            rows.join(", ")
         );
-        q.push_values(chunk, |mut row, id| {
-            row.push_bind(at.unix_timestamp())
-                .push_bind(&actor.identity)
-                .push_bind(action.as_str())
-                .push_bind(*id)
-                .push_bind(&address)
-                .push_bind(detail);
-        });
-        q.build().execute(&mut *conn).await?;
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q
+                .bind(at.unix_timestamp())
+                .bind(&actor.identity)
+                .bind(action.as_str())
+                .bind(*id)
+                .bind(address.clone())
+                .bind(detail);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -131,20 +141,16 @@ pub async fn checked_load(
 ///
 /// # Errors
 /// The database write fails.
-pub async fn purge(
-    db: &SqlitePool,
-    now: OffsetDateTime,
-    retention_days: u32,
-) -> Result<u64, AppError> {
+pub async fn purge(db: &Db, now: OffsetDateTime, retention_days: u32) -> Result<u64, AppError> {
     let horizon = (now - Duration::days(i64::from(retention_days))).unix_timestamp();
     let mut tx = db.begin().await?;
     sqlx::query(
-        "UPDATE audit_retention SET purge_before = MAX(purge_before, ?1) WHERE only_row = 1",
+        "UPDATE audit_retention SET purge_before = CASE WHEN purge_before > $1 THEN purge_before ELSE $1 END WHERE only_row = 1",
     )
     .bind(horizon)
     .execute(&mut *tx)
     .await?;
-    let gone = sqlx::query("DELETE FROM audit_events WHERE at < ?1")
+    let gone = sqlx::query("DELETE FROM audit_events WHERE at < $1")
         .bind(horizon)
         .execute(&mut *tx)
         .await?
@@ -243,7 +249,7 @@ pub async fn access_log(
     .await?;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, at, actor, action, address, detail FROM audit_events
-         WHERE appointment_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+         WHERE appointment_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
     )
     .bind(id)
     .bind(query.before.unwrap_or(i64::MAX))

@@ -311,7 +311,7 @@ pub async fn login(
 ) -> Result<Json<LoginResponse>, AppError> {
     state.login_limiter.check(&req.email, client)?;
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, role, password_hash FROM users WHERE email = ?1 COLLATE NOCASE",
+        "SELECT id, name, role, password_hash FROM users WHERE lower(email) = lower($1)",
     )
     .bind(req.email.trim())
     .fetch_optional(&state.db)

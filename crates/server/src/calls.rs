@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 use teleconsult_core::{
     api::{AuditAction, CallEvent, CallEventKind},
     call::LeaveReason,
@@ -40,7 +40,7 @@ fn parse_kind(s: &str) -> Option<CallEventKind> {
 /// # Errors
 /// The database write fails; then neither log has the event.
 pub async fn record(
-    db: &SqlitePool,
+    db: &Db,
     appointment_id: i64,
     event: &CallEvent,
     address: Option<IpAddr>,
@@ -48,7 +48,7 @@ pub async fn record(
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO call_events (appointment_id, call_id, identity, kind, reason, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(appointment_id)
     .bind(&event.call_id)
@@ -88,10 +88,10 @@ type EventRow = (i64, Option<String>, String, String, Option<String>);
 ///
 /// # Errors
 /// The database read fails.
-pub async fn list(db: &SqlitePool, appointment_id: i64) -> Result<Vec<CallEvent>, AppError> {
+pub async fn list(db: &Db, appointment_id: i64) -> Result<Vec<CallEvent>, AppError> {
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT at, call_id, identity, kind, reason FROM call_events
-         WHERE appointment_id = ?1 ORDER BY at, id",
+         WHERE appointment_id = $1 ORDER BY at, id",
     )
     .bind(appointment_id)
     .fetch_all(db)

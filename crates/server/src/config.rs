@@ -52,6 +52,7 @@ pub enum Command {
     /// Writes a consistent copy of the database in the data folder to FILE, also while a server
     /// runs on it (SQLite `VACUUM INTO`), and exits. Restore: stop the server and put the copy
     /// in place of `<data dir>/teleconsult.sqlite3` (with the folder's secrets alongside).
+    /// PostgreSQL is backed up with its own tools (`pg_dump`, point-in-time recovery).
     Backup {
         /// The new file to write; must not exist.
         file: PathBuf,
@@ -73,6 +74,12 @@ pub struct Config {
     /// Folder for the SQLite database and generated secrets; created if missing.
     #[arg(long, env = "TELECONSULT_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+
+    /// The database: `postgres://user:password@host/db` for several instances on one PostgreSQL,
+    /// or `sqlite://path`. Unset: the SQLite file `<data dir>/teleconsult.sqlite3`. Each engine
+    /// has its own migrations, applied at start.
+    #[arg(long, env = "TELECONSULT_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<Secret>,
 
     /// Folder of the built app (Trunk's `dist/`), served with index.html as the SPA fallback.
     #[arg(long, env = "TELECONSULT_DIST_DIR", default_value = "./dist")]
@@ -258,6 +265,9 @@ impl Config {
                     "TELECONSULT_LIVEKIT_E2EE_SECRET must be at least 32 characters".into(),
                 );
             }
+        }
+        if let Some(url) = &self.database_url {
+            crate::db::Engine::of(url.expose())?;
         }
         if self.turn_secret.is_some() && self.turn_urls.is_empty() {
             return Err("TELECONSULT_TURN_SECRET is set but TELECONSULT_TURN_URLS is empty".into());

@@ -5,7 +5,7 @@
 //! back in their demo state and time on every start, so the demo is fresh on any day. Other
 //! appointments are never touched.
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 use time::{Duration, OffsetDateTime};
 
 use crate::{auth::hash_password, error::AppError};
@@ -52,17 +52,17 @@ pub const ACCOUNTS: [DemoAccount; 3] = [
 ///
 /// # Errors
 /// A database error.
-pub async fn seed(db: &SqlitePool, now: OffsetDateTime) -> Result<(), AppError> {
+pub async fn seed(db: &Db, now: OffsetDateTime) -> Result<(), AppError> {
     let ts = now.unix_timestamp();
     for a in &ACCOUNTS {
-        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE email = ?1")
+        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE email = $1")
             .bind(a.email)
             .fetch_optional(db)
             .await?;
         if exists.is_none() {
             let hash = hash_password(a.password)?;
             sqlx::query(
-                "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(a.email)
             .bind(a.name)
@@ -74,7 +74,7 @@ pub async fn seed(db: &SqlitePool, now: OffsetDateTime) -> Result<(), AppError> 
         }
     }
     let id_of = |email: &'static str| async move {
-        sqlx::query_as::<_, (i64,)>("SELECT id FROM users WHERE email = ?1")
+        sqlx::query_as::<_, (i64,)>("SELECT id FROM users WHERE email = $1")
             .bind(email)
             .fetch_one(db)
             .await
@@ -145,7 +145,7 @@ pub async fn seed(db: &SqlitePool, now: OffsetDateTime) -> Result<(), AppError> 
         sqlx::query(
             "INSERT INTO appointments
                 (patient_id, doctor_id, scheduled_at, duration_minutes, status, reason, demo_key, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 20, ?4, ?5, ?6, ?7, ?7)
+             VALUES ($1, $2, $3, 20, $4, $5, $6, $7, $7)
              ON CONFLICT (demo_key) DO UPDATE SET
                 scheduled_at = excluded.scheduled_at, status = excluded.status, updated_at = excluded.updated_at",
         )

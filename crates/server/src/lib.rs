@@ -33,6 +33,7 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
+use crate::db::Db;
 use axum::http::{header, HeaderValue};
 use axum::{
     extract::{DefaultBodyLimit, OriginalUri, State},
@@ -41,7 +42,6 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use sqlx::SqlitePool;
 use tower_http::{
     compression::CompressionLayer,
     cors::{AllowOrigin, CorsLayer},
@@ -69,7 +69,7 @@ pub struct AppState {
     /// The configuration the server started with.
     pub config: Arc<Config>,
     /// The SQLite pool.
-    pub db: SqlitePool,
+    pub db: Db,
     /// Access-token keys.
     pub keys: Arc<TokenKeys>,
     /// Source of "now".
@@ -126,7 +126,7 @@ impl AppState {
             source,
         };
         std::fs::create_dir_all(&config.data_dir).map_err(data_err)?;
-        let db = db::open(&config.data_dir).await?;
+        let db = db::open(&config.data_dir, config.database_url.as_ref()).await?;
         let secret = match &config.jwt_secret {
             Some(s) => s.expose().as_bytes().to_vec(),
             None => auth::load_or_create_secret(&config.data_dir).map_err(data_err)?,

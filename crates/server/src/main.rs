@@ -16,7 +16,15 @@ async fn main() -> std::process::ExitCode {
         .init();
     let config = Config::parse();
     if let Some(teleconsult_server::config::Command::Backup { file }) = &config.command {
-        return match teleconsult_server::db::backup(&config.data_dir, file).await {
+        let result = match &config.database_url {
+            Some(url) if !url.expose().starts_with("sqlite:") => Err(
+                "backup copies the SQLite file of the data folder; back up PostgreSQL with \
+                 pg_dump or its own point-in-time recovery"
+                    .to_string(),
+            ),
+            _ => teleconsult_server::db::backup(&config.data_dir, file).await,
+        };
+        return match result {
             Ok(()) => {
                 println!("database copied to {}", file.display());
                 std::process::ExitCode::SUCCESS

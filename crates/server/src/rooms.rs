@@ -99,7 +99,8 @@ pub async fn status(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let ids = parse_ids(&query.appointment_ids)?;
-    let placeholders = vec!["?"; ids.len()].join(",");
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let placeholders = placeholders.join(",");
     let sql =
         format!("SELECT id, patient_id, doctor_id FROM appointments WHERE id IN ({placeholders})");
     let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);

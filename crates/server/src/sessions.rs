@@ -74,7 +74,7 @@ async fn issue(
     let refresh_token = new_token();
     sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, family, user_id, issued_at, family_expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(hash(&refresh_token))
     .bind(family)
@@ -133,7 +133,7 @@ pub async fn refresh(
     let ts = now.unix_timestamp();
     let row: Option<TokenRow> = sqlx::query_as(
         "SELECT t.id, t.family, t.user_id, t.family_expires_at, t.used_at, t.revoked_at, u.name, u.role
-         FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
+         FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
     )
     .bind(hash(&req.refresh_token))
     .fetch_optional(&state.db)
@@ -157,7 +157,7 @@ pub async fn refresh(
         // Within the leeway: another successor; the first use's time is kept.
         Some(_) => {}
         None => {
-            sqlx::query("UPDATE refresh_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL")
+            sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
                 .bind(ts)
                 .bind(id)
                 .execute(&state.db)
@@ -177,7 +177,7 @@ pub async fn refresh(
 
 async fn revoke_family(state: &AppState, family: &str, ts: i64) -> Result<(), AppError> {
     sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = ?1 WHERE family = ?2 AND revoked_at IS NULL",
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL",
     )
     .bind(ts)
     .bind(family)
@@ -200,7 +200,7 @@ pub async fn logout(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> Result<StatusCode, AppError> {
     let family: Option<(String,)> =
-        sqlx::query_as("SELECT family FROM refresh_tokens WHERE token_hash = ?1")
+        sqlx::query_as("SELECT family FROM refresh_tokens WHERE token_hash = $1")
             .bind(hash(&req.refresh_token))
             .fetch_optional(&state.db)
             .await?;

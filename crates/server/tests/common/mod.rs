@@ -1,5 +1,10 @@
-//! Test harness: a real server state on a fresh SQLite file in a temp dir, the demo clinic,
-//! an injected clock, and requests sent through the whole router with `oneshot`.
+//! Test harness: a real server state on a fresh database, the demo clinic, an injected clock,
+//! and requests sent through the whole router with `oneshot`.
+//!
+//! The database is a fresh SQLite file in a temp dir, or — when `TELECONSULT_TEST_POSTGRES` holds
+//! the URL of a PostgreSQL server's maintenance database (`postgres://user@127.0.0.1:port/postgres`,
+//! as `scripts/test.sh` starts one) — a fresh database created on that server for each test, so
+//! the same tests prove both engines.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 use std::sync::Arc;
@@ -32,6 +37,35 @@ pub struct Reply {
     pub json: Value,
 }
 
+/// A new, empty database on the PostgreSQL server named by `TELECONSULT_TEST_POSTGRES`; `None`
+/// (SQLite) when that is unset.
+pub async fn fresh_postgres_database() -> Option<teleconsult_server::config::Secret> {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let admin = std::env::var("TELECONSULT_TEST_POSTGRES").ok()?;
+    let name = format!(
+        "tc_test_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("TELECONSULT_TEST_POSTGRES must reach a PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    Some(format!("{base}/{name}").parse().unwrap())
+}
+
+/// Whether the tests run on PostgreSQL (`TELECONSULT_TEST_POSTGRES` set) rather than SQLite.
+pub fn on_postgres() -> bool {
+    std::env::var_os("TELECONSULT_TEST_POSTGRES").is_some()
+}
+
 impl TestApp {
     /// The demo clinic at [`NOW`], P2P provider.
     pub async fn demo() -> TestApp {
@@ -43,6 +77,7 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::with_dirs(dir.path().join("data"), dir.path().join("dist"));
         config.demo = true;
+        config.database_url = fresh_postgres_database().await;
         tweak(&mut config);
         TestApp::open(dir, config).await
     }
