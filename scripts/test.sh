@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of Teleconsult, installing what is missing first:
 #   1. formatting and lints (rustfmt; clippy -D warnings on the host and on wasm32)
-#   2. host tests: core rules and the server (real SQLite files, real HTTP stack), then the
-#      server's tests again on a real PostgreSQL (a throwaway cluster on loopback)
+#   2. host tests: core rules and the server (real SQLite files, real HTTP stack, one instance),
+#      then the server's tests again in the scale-out configuration: a real PostgreSQL and a real
+#      Redis, both throwaway servers on loopback
 #   3. browser tests: components in headless Chromium (wasm-bindgen-test)
 #   4. the API contract: schemathesis, every check, against the real server's own OpenAPI
 #   5. fuzzing: each cargo-fuzz target of the core's decoders and rules for 10 s
@@ -14,6 +15,7 @@ SERVICES=$(mktemp -d)
 chmod 755 "$SERVICES" # PostgreSQL runs as its own user when the tests run as root
 cleanup() {
   [ -f "$SERVICES/pg/postmaster.pid" ] && scripts/postgres.sh stop "$SERVICES/pg" || true
+  [ -f "$SERVICES/redis.pid" ] && kill "$(cat "$SERVICES/redis.pid")" 2>/dev/null || true
   rm -rf "$RESULTS" "$SERVICES"
 }
 trap cleanup EXIT
@@ -40,11 +42,17 @@ step "host tests (core, server)"
 cargo test -p teleconsult-core -p teleconsult-server 2>&1 | tee -a "$RESULTS"
 done_step
 
-step "host tests (server on PostgreSQL: the same tests, each on a fresh database)"
-PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-PG_URL=$(scripts/postgres.sh start "$SERVICES/pg" "$PG_PORT")
-TELECONSULT_TEST_POSTGRES="$PG_URL" cargo test -p teleconsult-server 2>&1 | tee -a "$RESULTS"
+step "host tests (server on PostgreSQL and Redis: the same tests, each on a fresh database and Redis prefix)"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PG_URL=$(scripts/postgres.sh start "$SERVICES/pg" "$(free_port)")
+REDIS_PORT=$(free_port)
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+  --daemonize yes --pidfile "$SERVICES/redis.pid" --logfile "$SERVICES/redis.log"
+for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+TELECONSULT_TEST_POSTGRES="$PG_URL" TELECONSULT_TEST_REDIS="redis://127.0.0.1:$REDIS_PORT" \
+  cargo test -p teleconsult-server 2>&1 | tee -a "$RESULTS"
 scripts/postgres.sh stop "$SERVICES/pg"
+kill "$(cat "$SERVICES/redis.pid")"; rm -f "$SERVICES/redis.pid"
 done_step
 
 step "browser tests (wasm-bindgen-test in headless Chromium)"

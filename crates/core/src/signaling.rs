@@ -339,6 +339,33 @@ pub fn is_polite(role: Role) -> bool {
     role == Role::Patient
 }
 
+/// What the hub does when a person joins a room they are already in on another socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejoin {
+    /// Another page (tab or device) without `takeover`: answer `call:busy`, change nothing.
+    Busy,
+    /// Another page with `takeover`: the old socket gets `room:taken-over` and is closed; the
+    /// others see `room:peer-left` with reason `moved`.
+    TakeOver,
+    /// The same page (same `sessionId`) back on a new socket while its old one is still held
+    /// (the old connection has not timed out, or its server instance stopped): the old socket is
+    /// replaced quietly and the others see `room:peer-left` `disconnected`, as if it had closed
+    /// first.
+    SamePage,
+}
+
+/// The rule for a join of someone already in the room on another socket, from the page
+/// sessions (`Peer::session_id`) of the held socket and of the joining one.
+pub fn rejoin(held_session: &str, joining_session: &str, takeover: bool) -> Rejoin {
+    if held_session == joining_session {
+        Rejoin::SamePage
+    } else if takeover {
+        Rejoin::TakeOver
+    } else {
+        Rejoin::Busy
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,5 +446,13 @@ mod tests {
     #[test]
     fn exactly_one_side_is_polite() {
         assert_ne!(is_polite(Role::Doctor), is_polite(Role::Patient));
+    }
+
+    #[test]
+    fn the_same_page_is_never_busy_with_itself() {
+        assert_eq!(rejoin("a", "a", false), Rejoin::SamePage);
+        assert_eq!(rejoin("a", "a", true), Rejoin::SamePage);
+        assert_eq!(rejoin("a", "b", false), Rejoin::Busy);
+        assert_eq!(rejoin("a", "b", true), Rejoin::TakeOver);
     }
 }

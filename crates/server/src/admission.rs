@@ -27,6 +27,7 @@ use crate::{
     appointments::refusal_error,
     audit::{self, checked_load, Actor},
     auth::{AuthUser, ClientAddr},
+    cluster::Cluster,
     error::{AppError, ErrorBody},
     extract::ApiPath,
     AppState,
@@ -37,50 +38,117 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/appointments/{id}/admit", post(admit))
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Entry {
     participant: RoomParticipant,
+    #[serde(with = "time::serde::timestamp")]
     last_seen: OffsetDateTime,
 }
 
 /// Appointment id → patients in its waiting room, in arrival order. Shared by the join endpoint
-/// (writer) and room status (reader); never locked across an await.
+/// (writer) and room status (reader): in this process's memory (never locked across an await), or
+/// with Redis in the hash `{prefix}waiting:{appointment id}` (identity → entry) that every instance
+/// reads, so a patient's join requests may reach any instance.
 #[derive(Clone, Default)]
-pub struct WaitingRooms(Arc<Mutex<HashMap<i64, Vec<Entry>>>>);
+pub struct WaitingRooms {
+    local: Arc<Mutex<HashMap<i64, Vec<Entry>>>>,
+    cluster: Option<Cluster>,
+}
+
+fn waiting_key(cluster: &Cluster, appointment_id: i64) -> String {
+    cluster.key(&format!("waiting:{appointment_id}"))
+}
+
+/// How long a waiting room's Redis hash outlives its last renewal, in seconds (garbage
+/// collection only: freshness is judged by [`WAITING_ROOM_TTL_S`]).
+const WAITING_KEY_TTL_S: i64 = 60;
 
 impl WaitingRooms {
+    /// Waiting rooms in this process, or in `cluster`'s Redis.
+    pub fn new(cluster: Option<Cluster>) -> WaitingRooms {
+        WaitingRooms {
+            local: Arc::default(),
+            cluster,
+        }
+    }
+
     fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<Entry>>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.local.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Records that `identity` (of `role`) is in the waiting room of `appointment_id` at `now`,
     /// keeping their first arrival if they were still there; returns that arrival.
-    pub fn check_in(
+    ///
+    /// # Errors
+    /// Redis cannot be reached (503).
+    pub async fn check_in(
         &self,
         appointment_id: i64,
         identity: &str,
         role: Role,
         now: OffsetDateTime,
-    ) -> OffsetDateTime {
-        let mut rooms = self.rooms();
-        let list = rooms.entry(appointment_id).or_default();
-        list.retain(|e| is_fresh(e, now));
-        if let Some(e) = list.iter_mut().find(|e| e.participant.identity == identity) {
-            e.last_seen = now;
-            return e.participant.joined_at;
-        }
-        list.push(Entry {
+    ) -> Result<OffsetDateTime, AppError> {
+        let fresh_entry = || Entry {
             participant: RoomParticipant {
                 identity: identity.to_string(),
                 role: Some(role),
                 joined_at: now,
             },
             last_seen: now,
-        });
-        now
+        };
+        if let Some(cluster) = &self.cluster {
+            let mut redis = cluster.redis();
+            let key = waiting_key(cluster, appointment_id);
+            let old: Option<String> = redis::cmd("HGET")
+                .arg(&key)
+                .arg(identity)
+                .query_async(&mut redis)
+                .await?;
+            let mut entry = old
+                .and_then(|raw| serde_json::from_str::<Entry>(&raw).ok())
+                .filter(|e| is_fresh(e, now))
+                .unwrap_or_else(fresh_entry);
+            entry.last_seen = now;
+            let raw = serde_json::to_string(&entry).map_err(AppError::internal)?;
+            redis::pipe()
+                .cmd("HSET")
+                .arg(&key)
+                .arg(identity)
+                .arg(raw)
+                .ignore()
+                .cmd("EXPIRE")
+                .arg(&key)
+                .arg(WAITING_KEY_TTL_S)
+                .ignore()
+                .query_async::<()>(&mut redis)
+                .await?;
+            return Ok(entry.participant.joined_at);
+        }
+        let mut rooms = self.rooms();
+        let list = rooms.entry(appointment_id).or_default();
+        list.retain(|e| is_fresh(e, now));
+        if let Some(e) = list.iter_mut().find(|e| e.participant.identity == identity) {
+            e.last_seen = now;
+            return Ok(e.participant.joined_at);
+        }
+        list.push(fresh_entry());
+        Ok(now)
     }
 
     /// Takes `identity` out of the waiting room of `appointment_id` (they were let in).
-    pub fn remove(&self, appointment_id: i64, identity: &str) {
+    ///
+    /// # Errors
+    /// Redis cannot be reached (503).
+    pub async fn remove(&self, appointment_id: i64, identity: &str) -> Result<(), AppError> {
+        if let Some(cluster) = &self.cluster {
+            let mut redis = cluster.redis();
+            redis::cmd("HDEL")
+                .arg(waiting_key(cluster, appointment_id))
+                .arg(identity)
+                .query_async::<i64>(&mut redis)
+                .await?;
+            return Ok(());
+        }
         let mut rooms = self.rooms();
         if let Some(list) = rooms.get_mut(&appointment_id) {
             list.retain(|e| e.participant.identity != identity);
@@ -88,21 +156,54 @@ impl WaitingRooms {
                 rooms.remove(&appointment_id);
             }
         }
+        Ok(())
     }
 
-    /// Who is in the waiting room of `appointment_id` at `now`, in arrival order: entries renewed
-    /// within the last [`WAITING_ROOM_TTL_S`] seconds.
-    pub fn waiting(&self, appointment_id: i64, now: OffsetDateTime) -> Vec<RoomParticipant> {
-        let mut rooms = self.rooms();
-        let Some(list) = rooms.get_mut(&appointment_id) else {
-            return Vec::new();
-        };
-        list.retain(|e| is_fresh(e, now));
-        let people = list.iter().map(|e| e.participant.clone()).collect();
-        if list.is_empty() {
-            rooms.remove(&appointment_id);
+    /// Who is in the waiting room of each of `appointment_ids` at `now`, in arrival order:
+    /// entries renewed within the last [`WAITING_ROOM_TTL_S`] seconds.
+    ///
+    /// # Errors
+    /// Redis cannot be reached (503).
+    pub async fn waiting(
+        &self,
+        appointment_ids: &[i64],
+        now: OffsetDateTime,
+    ) -> Result<Vec<Vec<RoomParticipant>>, AppError> {
+        if let Some(cluster) = &self.cluster {
+            let mut pipe = redis::pipe();
+            for id in appointment_ids {
+                pipe.cmd("HVALS").arg(waiting_key(cluster, *id));
+            }
+            let mut redis = cluster.redis();
+            let lists: Vec<Vec<String>> = pipe.query_async(&mut redis).await?;
+            return Ok(lists
+                .into_iter()
+                .map(|raw| {
+                    let mut live: Vec<Entry> = raw
+                        .iter()
+                        .filter_map(|r| serde_json::from_str::<Entry>(r).ok())
+                        .filter(|e| is_fresh(e, now))
+                        .collect();
+                    live.sort_by_key(|e| (e.participant.joined_at, e.participant.identity.clone()));
+                    live.into_iter().map(|e| e.participant).collect()
+                })
+                .collect());
         }
-        people
+        let mut rooms = self.rooms();
+        Ok(appointment_ids
+            .iter()
+            .map(|id| {
+                let Some(list) = rooms.get_mut(id) else {
+                    return Vec::new();
+                };
+                list.retain(|e| is_fresh(e, now));
+                let people = list.iter().map(|e| e.participant.clone()).collect();
+                if list.is_empty() {
+                    rooms.remove(id);
+                }
+                people
+            })
+            .collect())
     }
 }
 
@@ -174,31 +275,40 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
-    #[test]
-    fn the_waiting_room_keeps_arrival_order_and_drops_who_stopped_asking() {
+    #[tokio::test]
+    async fn the_waiting_room_keeps_arrival_order_and_drops_who_stopped_asking() {
         let t = datetime!(2026-12-03 09:00 UTC);
         let rooms = WaitingRooms::default();
-        assert_eq!(rooms.check_in(1, "patient_2", Role::Patient, t), t);
-        let later = t + Duration::seconds(4);
-        rooms.check_in(1, "patient_3", Role::Patient, later);
+        let check_in = |id, who, at| rooms.check_in(id, who, Role::Patient, at);
+        assert_eq!(check_in(1, "patient_2", t).await.unwrap(), t);
+        check_in(1, "patient_3", t + Duration::seconds(4))
+            .await
+            .unwrap();
         // Asking again keeps the first arrival.
         assert_eq!(
-            rooms.check_in(1, "patient_2", Role::Patient, t + Duration::seconds(8)),
+            check_in(1, "patient_2", t + Duration::seconds(8))
+                .await
+                .unwrap(),
             t
         );
         let ids = |now| {
-            rooms
-                .waiting(1, now)
-                .into_iter()
-                .map(|p| p.identity)
-                .collect::<Vec<_>>()
+            let rooms = rooms.clone();
+            async move {
+                rooms.waiting(&[1], now).await.unwrap()[0]
+                    .iter()
+                    .map(|p| p.identity.clone())
+                    .collect::<Vec<_>>()
+            }
         };
-        assert_eq!(ids(t + Duration::seconds(10)), ["patient_2", "patient_3"]);
+        assert_eq!(
+            ids(t + Duration::seconds(10)).await,
+            ["patient_2", "patient_3"]
+        );
         // patient_3 last asked at +4 s: gone after +14 s; patient_2 (+8 s) stays until +18 s.
-        assert_eq!(ids(t + Duration::seconds(15)), ["patient_2"]);
-        assert!(ids(t + Duration::seconds(19)).is_empty());
-        rooms.check_in(2, "patient_4", Role::Patient, t);
-        rooms.remove(2, "patient_4");
-        assert!(rooms.waiting(2, t).is_empty());
+        assert_eq!(ids(t + Duration::seconds(15)).await, ["patient_2"]);
+        assert!(ids(t + Duration::seconds(19)).await.is_empty());
+        check_in(2, "patient_4", t).await.unwrap();
+        rooms.remove(2, "patient_4").await.unwrap();
+        assert!(rooms.waiting(&[2], t).await.unwrap()[0].is_empty());
     }
 }

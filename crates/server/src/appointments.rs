@@ -386,6 +386,7 @@ pub async fn complete(
         (status = 202, description = "A patient the doctor has not let in yet: in the waiting room, with no connection details; ask again after `retry_after_ms`", body = WaitingRoom),
         (status = 403, description = "`forbidden` (not a party), or the join window's reason: `not_confirmed`, `cancelled`, `completed`, `too_early` (with `opens_at`), `too_late` (with `closed_at`)", body = ErrorBody),
         (status = 404, description = "No such appointment", body = ErrorBody),
+        (status = 503, description = "`unavailable`: with several instances, their shared Redis did not answer; try again", body = ErrorBody),
     )
 )]
 pub async fn join(
@@ -401,7 +402,10 @@ pub async fn join(
     if state.config.waiting_room && user.role == Role::Patient {
         let admitted = admission::is_admitted(&state.db, id).await?;
         if must_wait(true, user.role, admitted) {
-            let waiting_since = state.waiting_rooms.check_in(id, &identity, user.role, now);
+            let waiting_since = state
+                .waiting_rooms
+                .check_in(id, &identity, user.role, now)
+                .await?;
             return Ok((
                 StatusCode::ACCEPTED,
                 Json(WaitingRoom {
@@ -412,7 +416,7 @@ pub async fn join(
             )
                 .into_response());
         }
-        state.waiting_rooms.remove(id, &identity);
+        state.waiting_rooms.remove(id, &identity).await?;
     }
     let connection = match state.config.provider {
         Provider::P2p => Connection::P2p {

@@ -182,23 +182,30 @@ fn dummy_hash() -> &'static str {
 /// Limits login attempts per e-mail address (guessing one account's password) and per client
 /// address (trying many accounts). Behind a reverse proxy every client shares the proxy's
 /// address, so the per-client limit then applies to all of them together.
+///
+/// In one process: a burst that refills over the minute (GCRA, `governor`). With Redis, counted
+/// for all instances together over the sliding last minute (`{prefix}login:…`, keyed by a SHA-256
+/// of the e-mail address so that no address is stored in Redis), so a guesser cannot multiply the
+/// limit by the number of instances.
 pub struct LoginLimiter {
     per_account: DefaultKeyedRateLimiter<String>,
     per_client: DefaultKeyedRateLimiter<std::net::IpAddr>,
+    cluster: Option<crate::cluster::Cluster>,
 }
 
 impl LoginLimiter {
     /// [`LOGIN_ATTEMPTS_PER_MINUTE`] per account and [`LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE`] per
-    /// client address, each as a burst that refills over the minute.
-    pub fn new() -> LoginLimiter {
+    /// client address, in this process or (with `cluster`) in its Redis.
+    pub fn new(cluster: Option<crate::cluster::Cluster>) -> LoginLimiter {
         let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         LoginLimiter {
             per_account: RateLimiter::keyed(quota(LOGIN_ATTEMPTS_PER_MINUTE)),
             per_client: RateLimiter::keyed(quota(LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE)),
+            cluster,
         }
     }
 
-    fn check(&self, email: &str, client: Option<std::net::IpAddr>) -> Result<(), AppError> {
+    async fn check(&self, email: &str, client: Option<std::net::IpAddr>) -> Result<(), AppError> {
         let limited = |who: &str| {
             AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -206,20 +213,42 @@ impl LoginLimiter {
                 format!("Too many sign-in attempts {who}. Wait a minute and try again."),
             )
         };
+        let account = email.trim().to_lowercase();
+        if let Some(cluster) = &self.cluster {
+            use sha2::{Digest, Sha256};
+            if let Some(ip) = client {
+                let n = crate::cluster::count_recent(cluster, &format!("login:ip:{ip}"), 60_000)
+                    .await?;
+                if n > i64::from(LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE) {
+                    return Err(limited("from this network"));
+                }
+            }
+            let digest: String = Sha256::digest(account.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let n =
+                crate::cluster::count_recent(cluster, &format!("login:account:{digest}"), 60_000)
+                    .await?;
+            if n > i64::from(LOGIN_ATTEMPTS_PER_MINUTE) {
+                return Err(limited("for this account"));
+            }
+            return Ok(());
+        }
         if let Some(ip) = client {
             self.per_client
                 .check_key(&ip)
                 .map_err(|_| limited("from this network"))?;
         }
         self.per_account
-            .check_key(&email.trim().to_lowercase())
+            .check_key(&account)
             .map_err(|_| limited("for this account"))
     }
 }
 
 impl Default for LoginLimiter {
     fn default() -> Self {
-        LoginLimiter::new()
+        LoginLimiter::new(None)
     }
 }
 
@@ -302,6 +331,7 @@ pub fn router() -> Router<AppState> {
         (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
         (status = 401, description = "`invalid_credentials`: wrong e-mail or password", body = crate::error::ErrorBody),
         (status = 429, description = "`rate_limited`: more than 10 attempts a minute for this account, or 100 from one client address", body = crate::error::ErrorBody),
+        (status = 503, description = "`unavailable`: with several instances, their shared Redis did not answer; try again", body = crate::error::ErrorBody),
     )
 )]
 pub async fn login(
@@ -309,7 +339,7 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
-    state.login_limiter.check(&req.email, client)?;
+    state.login_limiter.check(&req.email, client).await?;
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, name, role, password_hash FROM users WHERE lower(email) = lower($1)",
     )

@@ -81,6 +81,18 @@ pub struct Config {
     #[arg(long, env = "TELECONSULT_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<Secret>,
 
+    /// Redis shared by several instances (`redis://[:password@]host:port[/db]`): signaling frames
+    /// between participants on different instances travel over its pub/sub, room presence and
+    /// waiting rooms live in it with a TTL their instance refreshes, and the sign-in limits are
+    /// counted in it. Unset: all of that stays in this process (one instance).
+    #[arg(long, env = "TELECONSULT_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<Secret>,
+
+    /// Prefix of every Redis key and channel of this deployment, so that several may share one
+    /// Redis.
+    #[arg(long, env = "TELECONSULT_REDIS_PREFIX", default_value = "tc:")]
+    pub redis_prefix: String,
+
     /// Folder of the built app (Trunk's `dist/`), served with index.html as the SPA fallback.
     #[arg(long, env = "TELECONSULT_DIST_DIR", default_value = "./dist")]
     pub dist_dir: PathBuf,
@@ -268,6 +280,12 @@ impl Config {
         }
         if let Some(url) = &self.database_url {
             crate::db::Engine::of(url.expose())?;
+        }
+        if let Some(url) = &self.redis_url {
+            let u = url.expose();
+            if !(u.starts_with("redis://") || u.starts_with("rediss://")) {
+                return Err("TELECONSULT_REDIS_URL must start with redis:// or rediss://".into());
+            }
         }
         if self.turn_secret.is_some() && self.turn_urls.is_empty() {
             return Err("TELECONSULT_TURN_SECRET is set but TELECONSULT_TURN_URLS is empty".into());

@@ -97,6 +97,17 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<redis::RedisError> for AppError {
+    fn from(e: redis::RedisError) -> AppError {
+        tracing::error!(error = %e, "redis");
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The service is briefly unavailable. Please try again in a moment.",
+        )
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut error = Map::new();

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod calls;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod connectivity;
 pub mod csp;
@@ -84,8 +85,11 @@ pub struct AppState {
     pub livekit: Option<Arc<LiveKit>>,
     /// The Twilio client, when the provider is Twilio.
     pub twilio: Option<Arc<Twilio>>,
-    /// The P2P signaling hub's live rooms.
+    /// The P2P signaling hub's live rooms (this instance's sockets).
     pub hub: Arc<signal::Hub>,
+    /// Redis, when several instances share rooms, presence, waiting rooms and sign-in limits
+    /// (`TELECONSULT_REDIS_URL`); `None`: this process alone.
+    pub cluster: Option<cluster::Cluster>,
 }
 
 /// Why the server could not start.
@@ -111,6 +115,9 @@ pub enum StartError {
     /// The audit log's retention purge failed.
     #[error("audit log retention: {0}")]
     Audit(AppError),
+    /// Redis (`TELECONSULT_REDIS_URL`) cannot be used.
+    #[error("redis: {0}")]
+    Redis(String),
 }
 
 impl AppState {
@@ -169,18 +176,30 @@ impl AppState {
             }
             _ => None,
         };
-        Ok(AppState {
+        let (deliver, incoming) = tokio::sync::mpsc::unbounded_channel();
+        let cluster = match &config.redis_url {
+            Some(url) => Some(
+                cluster::Cluster::connect(url, &config.redis_prefix, deliver)
+                    .await
+                    .map_err(StartError::Redis)?,
+            ),
+            None => None,
+        };
+        let state = AppState {
             config: Arc::new(config),
             db,
             keys: Arc::new(TokenKeys::from_secret(&secret)),
             clock,
-            login_limiter: Arc::new(LoginLimiter::new()),
+            login_limiter: Arc::new(LoginLimiter::new(cluster.clone())),
             presence: Presence::default(),
-            waiting_rooms: admission::WaitingRooms::default(),
+            waiting_rooms: admission::WaitingRooms::new(cluster.clone()),
             livekit,
             twilio,
             hub: Arc::default(),
-        })
+            cluster,
+        };
+        signal::cluster::spawn(state.clone(), incoming);
+        Ok(state)
     }
 }
 

@@ -26,7 +26,7 @@ use crate::{
     config::Provider,
     error::{AppError, ErrorBody},
     extract::ApiQuery,
-    AppState,
+    signal, AppState,
 };
 
 /// Most appointments one status request may name (the app watches at most as many:
@@ -90,6 +90,7 @@ fn parse_ids(raw: &str) -> Result<Vec<i64>, AppError> {
         (status = 403, description = "An appointment belongs to someone else", body = ErrorBody),
         (status = 404, description = "An appointment does not exist", body = ErrorBody),
         (status = 502, description = "`livekit_unavailable` or `twilio_unavailable`: the video service did not answer", body = ErrorBody),
+        (status = 503, description = "`unavailable`: with several instances, their shared Redis did not answer; try again", body = ErrorBody),
     )
 )]
 pub async fn status(
@@ -124,10 +125,17 @@ pub async fn status(
 
     let rooms: Vec<String> = ids.iter().map(|id| room_name(*id)).collect();
     let mut participants = match state.config.provider {
-        Provider::P2p => rooms
-            .iter()
-            .map(|r| (r.clone(), state.presence.participants(r)))
-            .collect(),
+        Provider::P2p => match &state.cluster {
+            Some(cluster) => rooms
+                .iter()
+                .cloned()
+                .zip(signal::cluster::presence(cluster, &rooms).await?)
+                .collect(),
+            None => rooms
+                .iter()
+                .map(|r| (r.clone(), state.presence.participants(r)))
+                .collect(),
+        },
         Provider::Livekit => {
             let lk = state
                 .livekit
@@ -144,18 +152,20 @@ pub async fn status(
         }
     };
     let now = state.clock.now();
+    let mut waiting = state.waiting_rooms.waiting(&ids, now).await?;
     let body = RoomStatusList {
         rooms: ids
             .iter()
             .zip(rooms)
-            .map(|(id, room)| {
+            .zip(waiting.iter_mut())
+            .map(|((id, room), waiting_room)| {
                 let people = participants.remove(&room).unwrap_or_default();
                 RoomStatus {
                     appointment_id: *id,
                     active: !people.is_empty(),
                     participants: people,
                     room,
-                    waiting_room: state.waiting_rooms.waiting(*id, now),
+                    waiting_room: std::mem::take(waiting_room),
                 }
             })
             .collect(),

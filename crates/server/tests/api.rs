@@ -582,7 +582,10 @@ async fn passwords_and_tokens_never_reach_the_logs() {
 #[tokio::test]
 async fn p2p_room_status_follows_presence_with_etags() {
     use teleconsult_core::{api::RoomParticipant, Role};
-    let t = TestApp::demo().await;
+    // The in-process presence store, written directly; with Redis, presence is the hub's room
+    // hash, which `signaling::two_participants_meet_and_frames_are_relayed_with_from` drives
+    // through real sockets.
+    let t = TestApp::with_config(|c| c.redis_url = None).await;
     let open = t.appointment_id(Who::Adib, OPEN_NOW).await;
     let later = t.appointment_id(Who::Adib, LATER_TODAY).await;
     let path = format!("/api/rooms/status?appointment_ids={open},{later},{open}");

@@ -6,11 +6,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use common::*;
+use common::{ws::Client, *};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
-use tokio_tungstenite::{tungstenite::Message, MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::tungstenite::Message;
 
 struct Server {
     t: TestApp,
@@ -37,65 +36,9 @@ async fn serve_unadmitted() -> Server {
     Server { t, url }
 }
 
-struct Client(WebSocketStream<MaybeTlsStream<TcpStream>>);
-
 impl Client {
-    async fn connect(url: &str) -> Client {
-        Client(tokio_tungstenite::connect_async(url).await.unwrap().0)
-    }
-
     async fn authed(s: &Server, who: Who) -> Client {
-        let mut c = Client::connect(&s.url).await;
-        c.send(json!({"type": "auth", "token": s.t.token(who)}))
-            .await;
-        let ok = c.recv().await;
-        assert_eq!(ok["type"], "auth:ok", "{ok}");
-        c
-    }
-
-    async fn send(&mut self, v: Value) {
-        self.0.send(Message::text(v.to_string())).await.unwrap();
-    }
-
-    async fn send_raw(&mut self, text: String) {
-        self.0.send(Message::text(text)).await.unwrap();
-    }
-
-    /// The next JSON frame, within 2 s.
-    async fn recv(&mut self) -> Value {
-        loop {
-            let msg = tokio::time::timeout(Duration::from_secs(2), self.0.next())
-                .await
-                .expect("a frame within 2 s")
-                .expect("socket open")
-                .expect("no socket error");
-            match msg {
-                Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
-                Message::Close(_) => return json!({"type": "__closed"}),
-                _ => continue,
-            }
-        }
-    }
-
-    /// Whether the server closes the socket within `within`.
-    async fn closed_within(&mut self, within: Duration) -> bool {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            match tokio::time::timeout(deadline - Instant::now(), self.0.next()).await {
-                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
-                Ok(Some(Ok(_))) => continue,
-                Err(_) => return false,
-            }
-        }
-        false
-    }
-
-    async fn join(&mut self, appointment_id: i64, session: &str) -> Value {
-        self.send(
-            json!({"type": "room:join", "appointmentId": appointment_id, "sessionId": session}),
-        )
-        .await;
-        self.recv().await
+        Client::signed_in(&s.url, &s.t.token(who)).await
     }
 }
 
@@ -347,6 +290,52 @@ async fn same_person_in_two_tabs_is_busy_until_taking_over() {
     let rejoined = doctor.recv().await;
     assert_eq!(rejoined["type"], "room:peer-joined");
     assert_eq!(rejoined["peer"]["sessionId"], "tab-2");
+}
+
+#[tokio::test]
+async fn the_same_page_on_a_new_socket_replaces_its_old_one_without_busy() {
+    let s = serve().await;
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let mut doctor = Client::authed(&s, Who::Doctor).await;
+    doctor.join(id, "d").await;
+    let mut old = Client::authed(&s, Who::Adib).await;
+    let call_id = old.join(id, "page-1").await["callId"].clone();
+    doctor.recv().await; // peer-joined
+
+    // The page's old socket is still open (say its network switched): the new one gets the room.
+    let mut new = Client::authed(&s, Who::Adib).await;
+    let joined = new.join(id, "page-1").await;
+    assert_eq!(joined["type"], "room:joined", "{joined}");
+    assert_eq!(joined["callId"], call_id, "the call goes on");
+    assert!(
+        old.closed_within(Duration::from_secs(2)).await,
+        "the old socket is closed"
+    );
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "room:peer-left", "identity": "patient_2", "reason": "disconnected"})
+    );
+    let back = doctor.recv().await;
+    assert_eq!(back["type"], "room:peer-joined");
+    assert_eq!(back["peer"]["sessionId"], "page-1");
+    drop(old);
+    // Closing the old socket logged nothing more: one departure.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log =
+        s.t.get(
+            &format!("/api/appointments/{id}/calls"),
+            Some(&s.t.token(Who::Doctor)),
+        )
+        .await;
+    let left: Vec<&Value> = log
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["identity"] == "patient_2" && e["kind"] == "left")
+        .collect();
+    assert_eq!(left.len(), 1, "{}", log.json);
+    assert_eq!(left[0]["reason"], "disconnected");
 }
 
 #[tokio::test]

@@ -5,7 +5,13 @@
 //! the URL of a PostgreSQL server's maintenance database (`postgres://user@127.0.0.1:port/postgres`,
 //! as `scripts/test.sh` starts one) — a fresh database created on that server for each test, so
 //! the same tests prove both engines.
+//!
+//! With `TELECONSULT_TEST_REDIS` (`redis://127.0.0.1:port`), each test's server keeps its rooms,
+//! presence, waiting rooms and sign-in limits in that Redis, under a prefix of its own
+//! ([`fresh_redis_prefix`]): the same tests then prove the multi-instance mode.
 #![allow(dead_code)] // each test file uses a different part of the harness
+
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -61,6 +67,18 @@ pub async fn fresh_postgres_database() -> Option<teleconsult_server::config::Sec
     Some(format!("{base}/{name}").parse().unwrap())
 }
 
+/// A Redis key prefix no other test uses.
+pub fn fresh_redis_prefix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "tc_test_{}_{}_{}:",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000
+    )
+}
+
 /// Whether the tests run on PostgreSQL (`TELECONSULT_TEST_POSTGRES` set) rather than SQLite.
 pub fn on_postgres() -> bool {
     std::env::var_os("TELECONSULT_TEST_POSTGRES").is_some()
@@ -78,6 +96,10 @@ impl TestApp {
         let mut config = Config::with_dirs(dir.path().join("data"), dir.path().join("dist"));
         config.demo = true;
         config.database_url = fresh_postgres_database().await;
+        if let Ok(url) = std::env::var("TELECONSULT_TEST_REDIS") {
+            config.redis_url = Some(url.parse().unwrap());
+            config.redis_prefix = fresh_redis_prefix();
+        }
         tweak(&mut config);
         TestApp::open(dir, config).await
     }

@@ -33,13 +33,15 @@ use teleconsult_core::{
     call::{LeaveReason, Refusal},
     join_window::check_join,
     signaling::{
-        ClientFrame, Peer, ServerFrame, AUTH_TIMEOUT_SECS, CLOSE_RATE_LIMITED, CLOSE_TAKEN_OVER,
-        CLOSE_TOO_BIG, CLOSE_TOO_MANY_SOCKETS, CLOSE_UNAUTHORIZED, FRAME_BURST, FRAME_RATE_PER_SEC,
-        MAX_FRAME_BYTES, MAX_PARTICIPANTS, MAX_SOCKETS_PER_IDENTITY,
+        rejoin, ClientFrame, Peer, Rejoin, ServerFrame, AUTH_TIMEOUT_SECS, CLOSE_RATE_LIMITED,
+        CLOSE_TAKEN_OVER, CLOSE_TOO_BIG, CLOSE_TOO_MANY_SOCKETS, CLOSE_UNAUTHORIZED, FRAME_BURST,
+        FRAME_RATE_PER_SEC, MAX_FRAME_BYTES, MAX_PARTICIPANTS, MAX_SOCKETS_PER_IDENTITY,
     },
     Role,
 };
 use tokio::sync::mpsc;
+
+pub mod cluster;
 
 use crate::{
     admission, appointments,
@@ -68,6 +70,9 @@ struct Member {
     conn: u64,
     peer: Peer,
     tx: mpsc::Sender<Outgoing>,
+    /// Across instances only: frames kept for this socket until its `room:joined` is queued
+    /// (`None`: delivered at once).
+    held: Option<Vec<ServerFrame>>,
 }
 
 struct Room {
@@ -145,8 +150,8 @@ impl Hub {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Puts `member` into `room` unless the same identity is there on another connection
-    /// (without `takeover`) or the room is full. On success `room:joined` is queued to the
+    /// Puts `member` into `room` unless the same identity is there on another connection and
+    /// may not replace it ([`rejoin`]) or the room is full. On success `room:joined` is queued to the
     /// member *before* the others are sent `room:peer-joined`, both under the room lock, so no
     /// client ever sees a peer join a room it has not been told it entered (two participants
     /// joining in the same instant found that order reversed: the first then believed itself
@@ -166,13 +171,20 @@ impl Hub {
         });
         let call_id = entry.call_id.clone();
         let mut replaced = None;
+        let mut left = LeaveReason::Moved;
         if let Some(i) = entry
             .members
             .iter()
             .position(|m| m.peer.identity == member.peer.identity && m.conn != member.conn)
         {
-            if !takeover {
-                return (JoinOutcome::Busy, call_id, None);
+            match rejoin(
+                &entry.members[i].peer.session_id,
+                &member.peer.session_id,
+                takeover,
+            ) {
+                Rejoin::Busy => return (JoinOutcome::Busy, call_id, None),
+                Rejoin::TakeOver => {}
+                Rejoin::SamePage => left = LeaveReason::Disconnected,
             }
             replaced = Some(entry.members.remove(i));
         }
@@ -194,7 +206,7 @@ impl Hub {
                     &m.tx,
                     ServerFrame::PeerLeft {
                         identity: old.peer.identity.clone(),
-                        reason: LeaveReason::Moved,
+                        reason: left,
                     },
                 );
             }
@@ -252,10 +264,7 @@ impl Hub {
             .find(|m| m.conn == conn)
             .ok_or_else(not_in_room)?;
         if entry.call_id != call_id {
-            return Err(ServerFrame::error(
-                "wrong_call",
-                format!("callId {call_id:?} is not the call in this room; use the one from room:joined."),
-            ));
+            return Err(wrong_call(call_id));
         }
         for m in entry.members.iter().filter(|m| m.conn != conn) {
             send(&m.tx, frame(from.peer.identity.clone()));
@@ -272,6 +281,43 @@ impl Hub {
             .any(|m| m.conn == conn)
             .then(|| (r.appointment_id, r.call_id.clone()))
     }
+}
+
+/// Sends `frame(from)` to the others in `room`, if socket `conn` is in it with `call_id`: through
+/// this instance's hub, or across instances through Redis.
+async fn relay(
+    state: &AppState,
+    room: &str,
+    conn: u64,
+    call_id: &str,
+    frame: impl Fn(String) -> ServerFrame,
+) -> Result<(), ServerFrame> {
+    let Some(cluster) = &state.cluster else {
+        return state.hub.relay(room, conn, call_id, frame);
+    };
+    // The local hub knows this socket's room and call; the others may be anywhere.
+    let (from, current) = {
+        let rooms = state.hub.rooms();
+        let entry = rooms.get(room).ok_or_else(not_in_room)?;
+        let me = entry
+            .members
+            .iter()
+            .find(|m| m.conn == conn && m.held.is_none())
+            .ok_or_else(not_in_room)?;
+        (me.peer.identity.clone(), entry.call_id.clone())
+    };
+    if current != call_id {
+        return Err(wrong_call(call_id));
+    }
+    cluster::relay(cluster, room, conn, frame(from)).await;
+    Ok(())
+}
+
+fn wrong_call(call_id: &str) -> ServerFrame {
+    ServerFrame::error(
+        "wrong_call",
+        format!("callId {call_id:?} is not the call in this room; use the one from room:joined."),
+    )
 }
 
 fn not_in_room() -> ServerFrame {
@@ -562,31 +608,34 @@ async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Opt
             return None;
         }
         ClientFrame::Offer { call_id, sdp } => {
-            state
-                .hub
-                .relay(&room, session.conn, &call_id, |from| ServerFrame::Offer {
+            relay(state, &room, session.conn, &call_id, |from| {
+                ServerFrame::Offer {
                     from,
                     call_id: call_id.clone(),
                     sdp: sdp.clone(),
-                })
+                }
+            })
+            .await
         }
         ClientFrame::Answer { call_id, sdp } => {
-            state
-                .hub
-                .relay(&room, session.conn, &call_id, |from| ServerFrame::Answer {
+            relay(state, &room, session.conn, &call_id, |from| {
+                ServerFrame::Answer {
                     from,
                     call_id: call_id.clone(),
                     sdp: sdp.clone(),
-                })
+                }
+            })
+            .await
         }
         ClientFrame::Ice { call_id, candidate } => {
-            state
-                .hub
-                .relay(&room, session.conn, &call_id, |from| ServerFrame::Ice {
+            relay(state, &room, session.conn, &call_id, |from| {
+                ServerFrame::Ice {
                     from,
                     call_id: call_id.clone(),
                     candidate: candidate.clone(),
-                })
+                }
+            })
+            .await
         }
         ClientFrame::MediaState {
             call_id,
@@ -594,28 +643,34 @@ async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Opt
             video,
             screen,
             screen_stream_id,
-        } => state.hub.relay(&room, session.conn, &call_id, |from| {
-            ServerFrame::MediaState {
-                from,
-                call_id: call_id.clone(),
-                audio,
-                video,
-                screen,
-                screen_stream_id: screen_stream_id.clone(),
-            }
-        }),
+        } => {
+            relay(state, &room, session.conn, &call_id, |from| {
+                ServerFrame::MediaState {
+                    from,
+                    call_id: call_id.clone(),
+                    audio,
+                    video,
+                    screen,
+                    screen_stream_id: screen_stream_id.clone(),
+                }
+            })
+            .await
+        }
         ClientFrame::MediaQuality {
             call_id,
             level,
             video_paused,
-        } => state.hub.relay(&room, session.conn, &call_id, |from| {
-            ServerFrame::MediaQuality {
-                from,
-                call_id: call_id.clone(),
-                level,
-                video_paused,
-            }
-        }),
+        } => {
+            relay(state, &room, session.conn, &call_id, |from| {
+                ServerFrame::MediaQuality {
+                    from,
+                    call_id: call_id.clone(),
+                    level,
+                    video_paused,
+                }
+            })
+            .await
+        }
         ClientFrame::End { call_id, reason } => {
             // A client may say why it leaves, not that its connection dropped or that the call
             // is over for everyone: the hub alone observes those.
@@ -625,13 +680,14 @@ async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Opt
                     LeaveReason::Ended
                 }
             };
-            let result = state
-                .hub
-                .relay(&room, session.conn, &call_id, |from| ServerFrame::End {
+            let result = relay(state, &room, session.conn, &call_id, |from| {
+                ServerFrame::End {
                     from,
                     call_id: call_id.clone(),
                     reason,
-                });
+                }
+            })
+            .await;
             if result.is_ok() {
                 if let Some(room) = session.room.take() {
                     leave_room(state, session, &room, reason).await;
@@ -692,29 +748,40 @@ async fn join_room(
         name: session.user.name.clone(),
         session_id: session_id.chars().take(64).collect(),
     };
+    if state.cluster.is_some() {
+        return cluster::join_room(state, session, appointment_id, room, peer, takeover, now).await;
+    }
     let member = Member {
         conn: session.conn,
         peer: peer.clone(),
         tx: session.tx.clone(),
+        held: None,
     };
     let (outcome, call_id, replaced) = state.hub.join(&room, appointment_id, member, takeover);
     if let Some(old) = replaced {
-        send(
-            &old.tx,
-            ServerFrame::TakenOver {
-                call_id: call_id.clone(),
-            },
-        );
-        let _ = old
-            .tx
-            .try_send(Outgoing::Close(CLOSE_TAKEN_OVER, "taken over"));
+        let reason = if old.peer.session_id == peer.session_id {
+            // The same page on a new socket: the old one is closed without a word.
+            let _ = old.tx.try_send(Outgoing::Close(1000, "replaced"));
+            LeaveReason::Disconnected
+        } else {
+            send(
+                &old.tx,
+                ServerFrame::TakenOver {
+                    call_id: call_id.clone(),
+                },
+            );
+            let _ = old
+                .tx
+                .try_send(Outgoing::Close(CLOSE_TAKEN_OVER, "taken over"));
+            LeaveReason::Moved
+        };
         log_event(
             state,
             session.address,
             appointment_id,
             &peer.identity,
             CallEventKind::Left,
-            Some(LeaveReason::Moved),
+            Some(reason),
             &call_id,
         )
         .await;
@@ -754,6 +821,9 @@ async fn join_room(
 }
 
 async fn leave_room(state: &AppState, session: &Session, room: &str, reason: LeaveReason) {
+    if let Some(cluster) = &state.cluster {
+        return cluster::leave_room(state, cluster, session, room, reason).await;
+    }
     // Membership, appointment and call id in one look at the room.
     let Some((appointment_id, call_id)) = state.hub.member_of(room, session.conn) else {
         return;
@@ -823,7 +893,15 @@ mod tests {
             name: identity.into(),
             session_id: format!("s{conn}"),
         };
-        (Member { conn, peer, tx }, rx)
+        (
+            Member {
+                conn,
+                peer,
+                tx,
+                held: None,
+            },
+            rx,
+        )
     }
 
     fn next(rx: &mut mpsc::Receiver<Outgoing>) -> Option<ServerFrame> {
