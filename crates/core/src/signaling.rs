@@ -349,8 +349,9 @@ pub enum Rejoin {
     TakeOver,
     /// The same page (same `sessionId`) back on a new socket while its old one is still held
     /// (the old connection has not timed out, or its server instance stopped): the old socket is
-    /// replaced quietly and the others see `room:peer-left` `disconnected`, as if it had closed
-    /// first.
+    /// closed quietly and the others see only `room:peer-joined` with that same `sessionId`, which
+    /// tells them to keep their peer connection. The person never left the call, so the call log
+    /// records neither a departure nor a second arrival.
     SamePage,
 }
 

@@ -289,11 +289,14 @@ pub(super) async fn join_room(
         &peers,
     );
     session.room = Some(room.clone());
+    let mut same_page = false;
     if let Ok(old) = serde_json::from_str::<Entry>(&replaced) {
-        let same_page = old.peer.session_id == peer.session_id;
-        let reason = if same_page {
-            // The same page back through another instance: as if its socket had dropped. If
-            // that socket still lives, its instance closes it without a word.
+        same_page = old.peer.session_id == peer.session_id;
+        if same_page {
+            // The same page back (through this or another instance): if its old socket still
+            // lives, its instance closes it without a word; the person never left the call
+            // (signaling::Rejoin::SamePage), so nothing is logged and the others only see
+            // room:peer-joined with the same session.
             publish(
                 cluster,
                 &room,
@@ -305,7 +308,6 @@ pub(super) async fn join_room(
                 },
             )
             .await;
-            LeaveReason::Disconnected
         } else {
             publish(
                 cluster,
@@ -320,43 +322,44 @@ pub(super) async fn join_room(
                 },
             )
             .await;
-            LeaveReason::Moved
-        };
+            log_event(
+                state,
+                session.address,
+                appointment_id,
+                &peer.identity,
+                CallEventKind::Left,
+                Some(LeaveReason::Moved),
+                &call_id,
+            )
+            .await;
+            publish(
+                cluster,
+                &room,
+                &BusMessage {
+                    except: Some(me.clone()),
+                    to: None,
+                    frame: Some(ServerFrame::PeerLeft {
+                        identity: old.peer.identity,
+                        reason: LeaveReason::Moved,
+                    }),
+                    close: None,
+                },
+            )
+            .await;
+        }
+    }
+    if !same_page {
         log_event(
             state,
             session.address,
             appointment_id,
             &peer.identity,
-            CallEventKind::Left,
-            Some(reason),
+            CallEventKind::Joined,
+            None,
             &call_id,
         )
         .await;
-        publish(
-            cluster,
-            &room,
-            &BusMessage {
-                except: Some(me.clone()),
-                to: None,
-                frame: Some(ServerFrame::PeerLeft {
-                    identity: old.peer.identity,
-                    reason,
-                }),
-                close: None,
-            },
-        )
-        .await;
     }
-    log_event(
-        state,
-        session.address,
-        appointment_id,
-        &peer.identity,
-        CallEventKind::Joined,
-        None,
-        &call_id,
-    )
-    .await;
     publish(
         cluster,
         &room,

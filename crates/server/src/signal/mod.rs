@@ -171,7 +171,7 @@ impl Hub {
         });
         let call_id = entry.call_id.clone();
         let mut replaced = None;
-        let mut left = LeaveReason::Moved;
+        let mut same_page = false;
         if let Some(i) = entry
             .members
             .iter()
@@ -184,7 +184,7 @@ impl Hub {
             ) {
                 Rejoin::Busy => return (JoinOutcome::Busy, call_id, None),
                 Rejoin::TakeOver => {}
-                Rejoin::SamePage => left = LeaveReason::Disconnected,
+                Rejoin::SamePage => same_page = true,
             }
             replaced = Some(entry.members.remove(i));
         }
@@ -201,12 +201,12 @@ impl Hub {
             },
         );
         for m in &entry.members {
-            if let Some(old) = &replaced {
+            if let Some(old) = replaced.as_ref().filter(|_| !same_page) {
                 send(
                     &m.tx,
                     ServerFrame::PeerLeft {
                         identity: old.peer.identity.clone(),
-                        reason: left,
+                        reason: LeaveReason::Moved,
                     },
                 );
             }
@@ -758,11 +758,14 @@ async fn join_room(
         held: None,
     };
     let (outcome, call_id, replaced) = state.hub.join(&room, appointment_id, member, takeover);
+    let same_page = replaced
+        .as_ref()
+        .is_some_and(|old| old.peer.session_id == peer.session_id);
     if let Some(old) = replaced {
-        let reason = if old.peer.session_id == peer.session_id {
-            // The same page on a new socket: the old one is closed without a word.
+        if same_page {
+            // The same page on a new socket: the old one is closed without a word, and the
+            // person never left the call (signaling::Rejoin::SamePage).
             let _ = old.tx.try_send(Outgoing::Close(1000, "replaced"));
-            LeaveReason::Disconnected
         } else {
             send(
                 &old.tx,
@@ -773,18 +776,17 @@ async fn join_room(
             let _ = old
                 .tx
                 .try_send(Outgoing::Close(CLOSE_TAKEN_OVER, "taken over"));
-            LeaveReason::Moved
-        };
-        log_event(
-            state,
-            session.address,
-            appointment_id,
-            &peer.identity,
-            CallEventKind::Left,
-            Some(reason),
-            &call_id,
-        )
-        .await;
+            log_event(
+                state,
+                session.address,
+                appointment_id,
+                &peer.identity,
+                CallEventKind::Left,
+                Some(LeaveReason::Moved),
+                &call_id,
+            )
+            .await;
+        }
     }
     match outcome {
         JoinOutcome::Busy => send(&session.tx, ServerFrame::Busy { call_id }),
@@ -805,16 +807,18 @@ async fn join_room(
                     joined_at: now,
                 },
             );
-            log_event(
-                state,
-                session.address,
-                appointment_id,
-                &peer.identity,
-                CallEventKind::Joined,
-                None,
-                &call_id,
-            )
-            .await;
+            if !same_page {
+                log_event(
+                    state,
+                    session.address,
+                    appointment_id,
+                    &peer.identity,
+                    CallEventKind::Joined,
+                    None,
+                    &call_id,
+                )
+                .await;
+            }
             tracing::info!(appointment_id, identity = %peer.identity, "entered the room");
         }
     }
