@@ -5,11 +5,11 @@
 # release build in dist/ (what index.html references, as gzip -9 and brotli files written at build
 # time). A benchmark that fails is marked so and the others still run; each stops what it started.
 #
-#   bench/report.sh            # all of them, about 20 minutes on 2 cores
+#   bench/report.sh            # all of them, about 25 minutes on 2 cores
 #   BENCHES="signaling_relay room_status" bench/report.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
-BENCHES="${BENCHES:-signaling_relay room_status call_setup repeat_calls dashboard_polling livekit_call_setup}"
+BENCHES="${BENCHES:-signaling_relay room_status scale_out call_setup repeat_calls dashboard_polling livekit_call_setup}"
 logs="target/bench-logs"
 mkdir -p "$logs"
 

@@ -1,7 +1,7 @@
 // Shared pieces of the end-to-end tests: a real teleconsult-server on a free loopback port with
 // its own temporary data folder, and Debian's Chromium driven by playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, cpSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -66,6 +66,10 @@ export async function startServer({ distDir = DIST, args = [], env = {}, dataDir
       if (newArgs) currentArgs = [...room, ...newArgs];
       await new Promise((r) => setTimeout(r, downMs));
       await launch(url.replace('http://', ''));
+    },
+    /** Ends the process at once (SIGKILL), as a crashed machine would; `stop()` still cleans up. */
+    async kill() {
+      await stopChild('SIGKILL');
     },
     async stop() {
       await stopChild();
@@ -278,10 +282,11 @@ export const LIVEKIT_SECRET = 'e2e-secret-that-is-longer-than-32-characters';
 /**
  * Starts the real LiveKit server (scripts/setup.sh --livekit installs it) on 127.0.0.1 only,
  * with fixed ports chosen free (its signal port `port` when given), no external-IP lookup and the
- * test key; with `webhookUrl`, LiveKit posts its webhooks there, signed with that key. Resolves
+ * test key; with `webhookUrl`, LiveKit posts its webhooks there, signed with that key; with
+ * `redis` (host:port), it joins the other nodes on that Redis (multi-node). Resolves
  * to { url (ws://…), stop(), restart() } once it answers HTTP.
  */
-export async function startLivekit({ port: signalPort, webhookUrl } = {}) {
+export async function startLivekit({ port: signalPort, webhookUrl, redis } = {}) {
   const bin = process.env.LIVEKIT_SERVER_BIN;
   if (!bin) throw new Error('LIVEKIT_SERVER_BIN is unset: run through scripts/test.sh');
   const [port, tcpPort, udpPort] = [signalPort ?? await freePort(), await freePort(), await freePort()];
@@ -297,6 +302,8 @@ export async function startLivekit({ port: signalPort, webhookUrl } = {}) {
     'logging:',
     '  level: warn',
     ...(webhookUrl ? ['webhook:', `  api_key: ${LIVEKIT_KEY}`, '  urls:', `    - ${webhookUrl}`] : []),
+    // LiveKit's own multi-node mode: nodes sharing a Redis route each room to one node.
+    ...(redis ? ['redis:', `  address: ${redis}`] : []),
   ].join('\n');
   let child;
   let log = '';
@@ -448,4 +455,125 @@ export async function mediaPort(page) {
     const local = pair && stats.get(pair.localCandidateId);
     return local ? local.port : null;
   });
+}
+
+// ---------------------------------------------------------------- scale-out: real PostgreSQL,
+// Redis and nginx from Debian's packages (scripts/setup.sh --scale), each started here on
+// loopback in a temporary folder and stopped by the caller.
+
+/** A throwaway PostgreSQL (scripts/postgres.sh). Resolves to { url, stop() }. */
+export async function startPostgres() {
+  const dir = mkdtempSync(join(tmpdir(), 'teleconsult-pg-'));
+  execFileSync('chmod', ['755', dir]);
+  const url = execFileSync('scripts/postgres.sh', ['start', join(dir, 'pg'), String(await freePort())], { encoding: 'utf8' }).trim();
+  return {
+    url,
+    stop() {
+      try { execFileSync('scripts/postgres.sh', ['stop', join(dir, 'pg')]); } catch { /* already down */ }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A throwaway redis-server. Resolves to { url, address (host:port), stop() }. */
+export async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await waitFor(async () => {
+    const { connect } = await import('node:net');
+    return new Promise((r) => {
+      const sock = connect(port, '127.0.0.1', () => { sock.destroy(); r(true); });
+      sock.on('error', () => r(false));
+    });
+  }, 10_000);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    address: `127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+/**
+ * nginx as the load balancer, WebSocket upgrade on. `routes` maps a name to a list of upstream
+ * `host:port`s, the first ones primary and any after a `'backup'` marker used only when the
+ * primaries refuse (as a load balancer's health check would). Resolves to { urls: { name: url },
+ * stop() }.
+ */
+export async function startNginx(routes) {
+  const dir = mkdtempSync(join(tmpdir(), 'teleconsult-nginx-'));
+  execFileSync('chmod', ['777', dir]);
+  const urls = {};
+  const blocks = [];
+  for (const [name, servers] of Object.entries(routes)) {
+    const port = await freePort();
+    urls[name] = `http://127.0.0.1:${port}`;
+    let backup = false;
+    const lines = [];
+    for (const s of servers) {
+      if (s === 'backup') { backup = true; continue; }
+      lines.push(`    server ${s} max_fails=1 fail_timeout=2s${backup ? ' backup' : ''};`);
+    }
+    blocks.push(`  upstream ${name} {\n${lines.join('\n')}\n  }`);
+    blocks.push(`  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://${name};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $http_host;
+      proxy_read_timeout 1h;
+      proxy_connect_timeout 2s;
+      proxy_next_upstream error timeout http_502;
+    }
+  }`);
+  }
+  const conf = `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+${blocks.join('\n')}
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const bin = ['/usr/sbin/nginx', 'nginx'].find((b) => b === 'nginx' || existsSync(b));
+  const child = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (c) => { log += c; });
+  child.stderr.on('data', (c) => { log += c; });
+  const firstPort = Number(new URL(Object.values(urls)[0]).port);
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}):\n${log}`);
+    const { connect } = await import('node:net');
+    return new Promise((r) => {
+      const sock = connect(firstPort, '127.0.0.1', () => { sock.destroy(); r(true); });
+      sock.on('error', () => r(false));
+    });
+  }, 10_000);
+  return {
+    urls,
+    output: () => log + (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

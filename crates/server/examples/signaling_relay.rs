@@ -4,7 +4,8 @@
 //! The script starts the release server on an empty data folder and passes its address, folder
 //! and process id. This client then
 //! 1. writes the fixture into that folder's database: `rooms` doctors, `rooms` patients and one
-//!    confirmed appointment per pair starting now (so every join window is open), and signs one
+//!    confirmed appointment per pair starting now (so every join window is open), its patient
+//!    already admitted from the waiting room, and signs one
 //!    access token per person with the folder's `jwt-secret` (no sign-in: the limiter would
 //!    rightly refuse 1,000 sign-ins from one address);
 //! 2. reads the server's resident memory (`VmRSS` of `/proc/<pid>/status`), opens one socket per
@@ -36,15 +37,26 @@ use tokio_tungstenite::{connect_async, tungstenite::Message};
 
 #[derive(Parser)]
 struct Args {
-    /// The running server, host:port.
+    /// The running server, host:port (the doctors' sockets; everyone's without `--patients-addr`).
     #[arg(long)]
     addr: String,
+    /// Another instance of the same deployment (one database, one Redis) for the patients'
+    /// sockets: every relayed frame then crosses instances.
+    #[arg(long)]
+    patients_addr: Option<String>,
     /// The server's data folder (its database and `jwt-secret`).
     #[arg(long)]
     data_dir: PathBuf,
-    /// The server's process id, for its memory and CPU time.
+    /// The server's database when it is not the SQLite file of the data folder.
     #[arg(long)]
-    server_pid: u32,
+    database_url: Option<teleconsult_server::config::Secret>,
+    /// The servers' token secret when it is not the data folder's `jwt-secret`.
+    #[arg(long)]
+    jwt_secret: Option<String>,
+    /// The servers' process ids (repeat the flag for several instances), for their memory and
+    /// CPU time, summed.
+    #[arg(long, required = true)]
+    server_pid: Vec<u32>,
     /// Rooms; two sockets each.
     #[arg(long, default_value_t = 500)]
     rooms: usize,
@@ -77,14 +89,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let people = fixture(&args).await?;
     let sockets = people.len();
-    let rss_before = rss_kib(args.server_pid)?;
+    let pids = args.server_pid.clone();
+    let rss_before = rss_kib(&pids)?;
 
     let origin = Instant::now();
     let samples = Arc::new(Mutex::new(Samples::default()));
     let url = format!("ws://{}/api/signal", args.addr);
+    let patients_url = format!(
+        "ws://{}/api/signal",
+        args.patients_addr.as_deref().unwrap_or(&args.addr)
+    );
     let t0 = Instant::now();
     let joined: Vec<_> = stream::iter(people)
-        .map(|p| join(url.clone(), p))
+        .map(|p| {
+            let url = if p.role == Role::Patient {
+                patients_url.clone()
+            } else {
+                url.clone()
+            };
+            join(url, p)
+        })
         .buffer_unordered(64)
         .collect()
         .await;
@@ -99,8 +123,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let join_secs = t0.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_joined = rss_kib(args.server_pid)?;
-    let cpu_before = cpu_secs(args.server_pid)?;
+    let rss_joined = rss_kib(&pids)?;
+    let cpu_before = cpu_secs(&pids)?;
 
     let period = Duration::from_millis(args.period_ms);
     let run_for = Duration::from_secs(args.seconds);
@@ -120,13 +144,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let relay_start = Instant::now();
     // The server's peak resident memory while relaying, sampled every 500 ms.
-    let pid = args.server_pid;
+    let peak_pids = pids.clone();
     let peak = tokio::spawn(async move {
+        let pid = peak_pids;
         let mut peak = 0;
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         loop {
             tick.tick().await;
-            match rss_kib(pid) {
+            match rss_kib(&pid) {
                 Ok(kib) => peak = peak.max(kib),
                 Err(_) => return peak,
             }
@@ -139,7 +164,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.await??;
     }
     let relay_secs = relay_start.elapsed().as_secs_f64();
-    let cpu_used = cpu_secs(args.server_pid)? - cpu_before;
+    let cpu_used = cpu_secs(&pids)? - cpu_before;
     let rss_peak = peak.await?;
 
     let sent = *sent.lock().unwrap();
@@ -147,8 +172,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let received = (s.ice_us.len() + s.sdp_us.len()) as u64;
     let per_socket = (rss_joined as f64 - rss_before as f64) / sockets as f64;
     println!(
-        "sockets: {sockets} in {} rooms, all authenticated and joined in {join_secs:.1} s",
-        args.rooms
+        "sockets: {sockets} in {} rooms on {} instance(s), all authenticated and joined in {join_secs:.1} s",
+        args.rooms,
+        if args.patients_addr.is_some() { 2 } else { 1 }
     );
     println!(
         "server memory (VmRSS): {:.1} MiB before, {:.1} MiB with {sockets} sockets joined, \
@@ -194,8 +220,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Writes `rooms` doctor/patient pairs with one confirmed appointment each, starting now, and
 /// signs their tokens.
 async fn fixture(args: &Args) -> Result<Vec<Person>, Box<dyn std::error::Error>> {
-    let pool = db::open(&args.data_dir, None).await?;
-    let secret = std::fs::read_to_string(args.data_dir.join("jwt-secret"))?;
+    let pool = db::open(&args.data_dir, args.database_url.as_ref()).await?;
+    let secret = match &args.jwt_secret {
+        Some(s) => s.clone(),
+        None => std::fs::read_to_string(args.data_dir.join("jwt-secret"))?,
+    };
     let keys = TokenKeys::from_secret(secret.trim().as_bytes());
     let now = time::OffsetDateTime::now_utc();
     let ts = now.unix_timestamp();
@@ -207,7 +236,7 @@ async fn fixture(args: &Args) -> Result<Vec<Person>, Box<dyn std::error::Error>>
             let name = format!("{} {room}", role.as_str());
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO users (email, name, role, password_hash, created_at) \
-                 VALUES (?1, ?2, ?3, 'no sign-in: bench token only', ?4) RETURNING id",
+                 VALUES ($1, $2, $3, 'no sign-in: bench token only', $4) RETURNING id",
             )
             .bind(format!("bench-{}-{room}@example.com", role.as_str()))
             .bind(&name)
@@ -221,7 +250,8 @@ async fn fixture(args: &Args) -> Result<Vec<Person>, Box<dyn std::error::Error>>
         }
         let (appointment_id,): (i64,) = sqlx::query_as(
             "INSERT INTO appointments (patient_id, doctor_id, scheduled_at, duration_minutes, \
-             status, created_at, updated_at) VALUES (?1, ?2, ?3, 30, 'confirmed', ?3, ?3) RETURNING id",
+             status, created_at, updated_at, admitted_at) \
+             VALUES ($1, $2, $3, 30, 'confirmed', $3, $3, $3) RETURNING id",
         )
         .bind(ids[1])
         .bind(ids[0])
@@ -446,7 +476,11 @@ fn percentiles(us: &mut [u64]) -> (f64, f64, f64) {
 }
 
 /// Resident memory of `pid` in KiB.
-fn rss_kib(pid: u32) -> Result<u64, String> {
+fn rss_kib(pids: &[u32]) -> Result<u64, String> {
+    pids.iter().map(|pid| rss_kib_of(*pid)).sum()
+}
+
+fn rss_kib_of(pid: u32) -> Result<u64, String> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .map_err(|e| format!("server process {pid}: {e}"))?;
     status
@@ -458,7 +492,11 @@ fn rss_kib(pid: u32) -> Result<u64, String> {
 
 /// User + system CPU time of `pid` in seconds (`/proc/<pid>/stat` fields 14 and 15, in USER_HZ
 /// = 100 ticks per second on Linux).
-fn cpu_secs(pid: u32) -> Result<f64, String> {
+fn cpu_secs(pids: &[u32]) -> Result<f64, String> {
+    pids.iter().map(|pid| cpu_secs_of(*pid)).sum()
+}
+
+fn cpu_secs_of(pid: u32) -> Result<f64, String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map_err(|e| format!("server process {pid}: {e}"))?;
     // The command name (field 2) may hold spaces; fields are counted after its ')'.

@@ -176,6 +176,13 @@ impl AppState {
             }
             _ => None,
         };
+        if config.redis_url.is_some() && config.jwt_secret.is_none() {
+            tracing::warn!(
+                "TELECONSULT_REDIS_URL is set but TELECONSULT_JWT_SECRET is not: each instance \
+                 signs tokens with the secret of its own data folder, so a session started on one \
+                 instance is refused by the others unless they share that folder"
+            );
+        }
         let (deliver, incoming) = tokio::sync::mpsc::unbounded_channel();
         let cluster = match &config.redis_url {
             Some(url) => Some(
