@@ -163,7 +163,8 @@ impl Cluster {
         format!("{}{rest}", self.prefix)
     }
 
-    fn channel(&self, room: &str) -> String {
+    /// The pub/sub channel of `room`.
+    pub fn channel(&self, room: &str) -> String {
         self.key(&format!("signal:{room}"))
     }
 

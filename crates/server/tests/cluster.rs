@@ -336,27 +336,40 @@ async fn when_an_instance_dies_the_other_tells_the_room_and_takes_the_page_back(
     // C's tasks were dropped mid-flight, so this can only be B's sweep of the stale entry.
     println!("a dead instance's participant was swept after {took:?}");
 
-    // The call log has each departure once.
-    let log = t
-        .get(
-            &format!("/api/appointments/{}/calls", p.id),
-            Some(&t.token(Who::Doctor)),
-        )
-        .await;
-    let kinds: Vec<String> = log
-        .json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {} {}",
-                e["identity"].as_str().unwrap(),
-                e["kind"].as_str().unwrap(),
-                e["reason"].as_str().unwrap_or("")
+    // The call log has each departure once (the sweep's entry is written just after the
+    // room is told, so it is waited for).
+    let mut kinds: Vec<String> = Vec::new();
+    for _ in 0..50 {
+        let log = t
+            .get(
+                &format!("/api/appointments/{}/calls", p.id),
+                Some(&t.token(Who::Doctor)),
             )
-        })
-        .collect();
+            .await;
+        kinds = log
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {}",
+                    e["identity"].as_str().unwrap(),
+                    e["kind"].as_str().unwrap(),
+                    e["reason"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        if kinds
+            .iter()
+            .filter(|k| k.starts_with("patient_2 left"))
+            .count()
+            >= 2
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(
         kinds
             .iter()

@@ -33,9 +33,10 @@ pub(super) struct BusMessage {
     /// The connection (`{node}:{conn}`) that must not get it: the sender's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub except: Option<String>,
-    /// The one connection that gets it, when set.
+    /// Only the sockets of this identity get it, when set (with `except`: a person's other
+    /// socket, the one being replaced).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
+    pub to_identity: Option<String>,
     /// What the participants get, if anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frame: Option<ServerFrame>,
@@ -67,7 +68,12 @@ fn call_key(cluster: &Cluster, room: &str) -> String {
 }
 
 /// Enters a room. KEYS: room hash, call key. ARGV: identity, conn, entry JSON, takeover (1/0),
-/// max participants, now (ms), stale (ms), new call id, session id, ttl (ms).
+/// max participants, now (ms), stale (ms), new call id, session id, ttl (ms), the room's channel,
+/// and the [`BusMessage`]s it publishes: `room:peer-joined`, the quiet close of the same page's
+/// old socket, `room:taken-over` (with `__CALL__` for the call id), `room:peer-left` `moved`, and
+/// `room:peer-left` `disconnected` of a swept entry (with `__ID__` for its identity).
+/// They are published inside the script, so in the one order of all joins: a participant who
+/// joins later never gets the `room:peer-joined` of one its `room:joined` already lists.
 /// Returns {outcome, call id, [other entries], replaced entry or "", [swept entries]}: a
 /// participant of the same identity on another socket is replaced with takeover or when it is the
 /// same page (session id), and is otherwise "busy" — `teleconsult_core::signaling::rejoin`, which
@@ -83,6 +89,7 @@ for i = 1, #all, 2 do
   local e = cjson.decode(raw)
   if now - e.seen > stale then
     redis.call('HDEL', KEYS[1], id)
+    redis.call('PUBLISH', ARGV[11], (string.gsub(ARGV[16], '__ID__', id)))
     table.insert(swept, raw)
   elseif id == ARGV[1] then
     if e.conn ~= ARGV[2] then
@@ -99,12 +106,21 @@ end
 if #others >= tonumber(ARGV[5]) then
   return {'full', redis.call('GET', KEYS[2]) or '', {}, '', swept}
 end
-if replaced ~= '' then redis.call('HDEL', KEYS[1], ARGV[1]) end
 local call = redis.call('GET', KEYS[2])
 if not call then call = ARGV[8]; redis.call('SET', KEYS[2], call) end
+if replaced ~= '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  if cjson.decode(replaced).peer.sessionId == ARGV[9] then
+    redis.call('PUBLISH', ARGV[11], ARGV[13])
+  else
+    redis.call('PUBLISH', ARGV[11], (string.gsub(ARGV[14], '__CALL__', call)))
+    redis.call('PUBLISH', ARGV[11], ARGV[15])
+  end
+end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[10])
 redis.call('PEXPIRE', KEYS[2], ARGV[10])
+redis.call('PUBLISH', ARGV[11], ARGV[12])
 return {'joined', call, others, replaced, swept}
 ",
     )
@@ -131,8 +147,9 @@ return {1, 0}
     )
 });
 
-/// Renews this socket's entry and sweeps entries nobody renewed. KEYS: room hash, call key.
-/// ARGV: identity, conn, now (ms), stale (ms), ttl (ms). Returns the swept entries.
+/// Renews this socket's entry and sweeps entries nobody renewed, telling the room. KEYS: room
+/// hash, call key. ARGV: identity, conn, now (ms), stale (ms), ttl (ms), the room's channel, the
+/// `room:peer-left` notice with `__ID__` ([`swept_notice`]). Returns the swept entries.
 static HEARTBEAT_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
@@ -152,6 +169,7 @@ local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   if now - cjson.decode(all[i + 1]).seen > stale then
     redis.call('HDEL', KEYS[1], all[i])
+    redis.call('PUBLISH', ARGV[6], (string.gsub(ARGV[7], '__ID__', all[i])))
     table.insert(swept, all[i + 1])
   end
 end
@@ -180,7 +198,8 @@ fn entries(raw: Vec<String>) -> Vec<Entry> {
 }
 
 /// `room:join` across instances: the checks of [`super::join_room`] are done; this enters the
-/// room's hash, tells this socket `room:joined` and then everyone else `room:peer-joined`.
+/// room's hash (whose script tells the others), then tells this socket `room:joined` followed by
+/// what arrived for it meanwhile.
 pub(super) async fn join_room(
     state: &AppState,
     session: &mut Session,
@@ -223,6 +242,19 @@ pub(super) async fn join_room(
         joined: now.unix_timestamp(),
         arrived: wall_ms(),
     };
+    let payload = |m: BusMessage| serde_json::to_string(&m).unwrap_or_default();
+    let others_of_me = |frame| BusMessage {
+        except: Some(me.clone()),
+        to_identity: None,
+        frame: Some(frame),
+        close: None,
+    };
+    let my_old_socket = |frame, close| BusMessage {
+        except: Some(me.clone()),
+        to_identity: Some(peer.identity.clone()),
+        frame,
+        close: Some(close),
+    };
     let mut redis = cluster.redis();
     let answer: Result<JoinAnswer, _> = JOIN
         .key(room_key(cluster, &room))
@@ -237,6 +269,22 @@ pub(super) async fn join_room(
         .arg(new_call_id())
         .arg(&peer.session_id)
         .arg(ROOM_TTL_MS)
+        .arg(cluster.channel(&room))
+        .arg(payload(others_of_me(ServerFrame::PeerJoined {
+            peer: peer.clone(),
+        })))
+        .arg(payload(my_old_socket(None, 1000)))
+        .arg(payload(my_old_socket(
+            Some(ServerFrame::TakenOver {
+                call_id: "__CALL__".into(),
+            }),
+            CLOSE_TAKEN_OVER,
+        )))
+        .arg(payload(others_of_me(ServerFrame::PeerLeft {
+            identity: peer.identity.clone(),
+            reason: LeaveReason::Moved,
+        })))
+        .arg(swept_notice())
         .invoke_async(&mut redis)
         .await;
     let (outcome, call_id, others, replaced, swept) = match answer {
@@ -255,7 +303,7 @@ pub(super) async fn join_room(
         }
     };
     for gone in entries(swept) {
-        left_elsewhere(state, cluster, &room, appointment_id, &call_id, &gone).await;
+        left_elsewhere(state, appointment_id, &call_id, &gone).await;
     }
     match outcome.as_str() {
         "joined" => {}
@@ -289,39 +337,10 @@ pub(super) async fn join_room(
         &peers,
     );
     session.room = Some(room.clone());
-    let mut same_page = false;
-    if let Ok(old) = serde_json::from_str::<Entry>(&replaced) {
-        same_page = old.peer.session_id == peer.session_id;
-        if same_page {
-            // The same page back (through this or another instance): if its old socket still
-            // lives, its instance closes it without a word; the person never left the call
-            // (signaling::Rejoin::SamePage), so nothing is logged and the others only see
-            // room:peer-joined with the same session.
-            publish(
-                cluster,
-                &room,
-                &BusMessage {
-                    except: None,
-                    to: Some(old.conn.clone()),
-                    frame: None,
-                    close: Some(1000),
-                },
-            )
-            .await;
-        } else {
-            publish(
-                cluster,
-                &room,
-                &BusMessage {
-                    except: None,
-                    to: Some(old.conn.clone()),
-                    frame: Some(ServerFrame::TakenOver {
-                        call_id: call_id.clone(),
-                    }),
-                    close: Some(CLOSE_TAKEN_OVER),
-                },
-            )
-            .await;
+    // What the others were told went out inside the script; what is left is the call log.
+    let same_page = match serde_json::from_str::<Entry>(&replaced) {
+        Ok(old) if old.peer.session_id == peer.session_id => true,
+        Ok(_) => {
             log_event(
                 state,
                 session.address,
@@ -332,22 +351,10 @@ pub(super) async fn join_room(
                 &call_id,
             )
             .await;
-            publish(
-                cluster,
-                &room,
-                &BusMessage {
-                    except: Some(me.clone()),
-                    to: None,
-                    frame: Some(ServerFrame::PeerLeft {
-                        identity: old.peer.identity,
-                        reason: LeaveReason::Moved,
-                    }),
-                    close: None,
-                },
-            )
-            .await;
+            false
         }
-    }
+        Err(_) => false,
+    };
     if !same_page {
         log_event(
             state,
@@ -360,29 +367,27 @@ pub(super) async fn join_room(
         )
         .await;
     }
-    publish(
-        cluster,
-        &room,
-        &BusMessage {
-            except: Some(me),
-            to: None,
-            frame: Some(ServerFrame::PeerJoined { peer: peer.clone() }),
-            close: None,
-        },
-    )
-    .await;
     tracing::info!(appointment_id, identity = %peer.identity, "entered the room (cluster)");
 }
 
-/// Writes the departure of `gone` (swept: its instance stopped renewing it) and tells the room.
-async fn left_elsewhere(
-    state: &AppState,
-    cluster: &Cluster,
-    room: &str,
-    appointment_id: i64,
-    call_id: &str,
-    gone: &Entry,
-) {
+/// `room:peer-left` `disconnected` for a swept entry, to everyone in the room, with `__ID__` in
+/// place of its identity (the scripts fill it in as they sweep).
+fn swept_notice() -> String {
+    serde_json::to_string(&BusMessage {
+        except: None,
+        to_identity: None,
+        frame: Some(ServerFrame::PeerLeft {
+            identity: "__ID__".into(),
+            reason: LeaveReason::Disconnected,
+        }),
+        close: None,
+    })
+    .unwrap_or_default()
+}
+
+/// Writes the departure of `gone`, swept because its instance stopped renewing it (the room was
+/// told by the script that swept it).
+async fn left_elsewhere(state: &AppState, appointment_id: i64, call_id: &str, gone: &Entry) {
     log_event(
         state,
         None,
@@ -391,20 +396,6 @@ async fn left_elsewhere(
         CallEventKind::Left,
         Some(LeaveReason::Disconnected),
         call_id,
-    )
-    .await;
-    publish(
-        cluster,
-        room,
-        &BusMessage {
-            except: None,
-            to: None,
-            frame: Some(ServerFrame::PeerLeft {
-                identity: gone.peer.identity.clone(),
-                reason: LeaveReason::Disconnected,
-            }),
-            close: None,
-        },
     )
     .await;
     tracing::info!(identity = %gone.peer.identity, "swept from the room: its instance stopped");
@@ -459,7 +450,7 @@ pub(super) async fn leave_room(
         room,
         &BusMessage {
             except: Some(me),
-            to: None,
+            to_identity: None,
             frame: Some(ServerFrame::PeerLeft {
                 identity: identity.clone(),
                 reason,
@@ -490,7 +481,7 @@ pub(super) async fn relay(cluster: &Cluster, room: &str, conn: u64, frame: Serve
         room,
         &BusMessage {
             except: Some(conn_key(cluster, conn)),
-            to: None,
+            to_identity: None,
             frame: Some(frame),
             close: None,
         },
@@ -529,20 +520,14 @@ pub fn spawn(state: AppState, mut incoming: mpsc::UnboundedReceiver<Incoming>) {
                     .arg(wall_ms())
                     .arg(STALE_MS)
                     .arg(ROOM_TTL_MS)
+                    .arg(cluster.channel(&room))
+                    .arg(swept_notice())
                     .invoke_async(&mut redis)
                     .await;
                 match swept {
                     Ok(swept) => {
                         for gone in entries(swept) {
-                            left_elsewhere(
-                                &state,
-                                &cluster,
-                                &room,
-                                appointment_id,
-                                &call_id,
-                                &gone,
-                            )
-                            .await;
+                            left_elsewhere(&state, appointment_id, &call_id, &gone).await;
                         }
                     }
                     Err(e) => tracing::error!(error = %e, "Redis heartbeat failed"),
@@ -643,7 +628,10 @@ impl super::Hub {
         for m in &mut entry.members {
             let key = format!("{node}:{}", m.conn);
             if message.except.as_deref() == Some(key.as_str())
-                || message.to.as_deref().is_some_and(|to| to != key)
+                || message
+                    .to_identity
+                    .as_deref()
+                    .is_some_and(|to| to != m.peer.identity)
             {
                 continue;
             }
