@@ -1,7 +1,8 @@
-//! The app's two roots: [`App`] (sign-in, dashboards, pre-call check: `index.html`) and
-//! [`CallApp`] (the consultation: `consultation.html`), each its own wasm file (issue 13). Both
-//! load `config.json`, then route; a path of the other half loads it from the server
-//! ([`Elsewhere`]).
+//! The app's two roots: [`App`] (sign-in and dashboards: `index.html`) and [`CallApp`] (the
+//! consultation and the pre-call check, which need the camera, the microphone and the
+//! connection probes: `consultation.html`), each its own wasm file (issue 13: the first load
+//! carries no media code). Both load `config.json`, then route; a path of the other half loads it
+//! from the server ([`Elsewhere`]).
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -62,14 +63,15 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/patient") view=PatientDashboard />
                     <Route path=path!("/doctor") view=DoctorDashboard />
                     <Route path=path!("/consultation/:appointment_id") view=Elsewhere />
-                    <Route path=path!("/check") view=PrecallCheck />
+                    <Route path=path!("/check") view=Elsewhere />
                 </Routes>
             </ErrorBoundary>
         </Router>
     }
 }
 
-/// The consultation page's one route; any other path is the main app's.
+/// The consultation page's routes: the call and the pre-call check; any other path is the main
+/// app's.
 #[component]
 pub fn CallRoutes() -> impl IntoView {
     view! {
@@ -77,6 +79,7 @@ pub fn CallRoutes() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorScreen errors=errors /> }>
                 <Routes fallback=Elsewhere>
                     <Route path=path!("/consultation/:appointment_id") view=Consultation />
+                    <Route path=path!("/check") view=PrecallCheck />
                 </Routes>
             </ErrorBoundary>
         </Router>

@@ -1,5 +1,6 @@
-//! A path the other half of the app serves: the consultation page is its own wasm file
-//! (`consultation.html`), so the main app and it hand over to each other with a page load.
+//! A path the other half of the app serves: the consultation and the pre-call check are their own
+//! wasm file (`consultation.html`), so the main app and it hand over to each other with a page
+//! load.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -9,7 +10,7 @@ const HANDOVER_KEY: &str = "teleconsult.handover";
 
 /// A second hand-over to the same path within this many milliseconds means the server answered
 /// with the same half again: it is not set up to serve `consultation.html` for
-/// `/consultation/…` (README, "Deploying").
+/// `/consultation/…` and `/check` (README, "App").
 const LOOP_MS: f64 = 10_000.0;
 
 /// Loads the address being opened from the server (replacing this entry of the history), which
@@ -43,7 +44,7 @@ pub fn Elsewhere() -> impl IntoView {
         return view! {
             <main class="screen-message" role="alert">
                 <h1>"This page cannot load"</h1>
-                <p>"The clinic's web server answered this address with the wrong page. Tell the clinic: its server must answer /consultation/… with consultation.html."</p>
+                <p>"The clinic's web server answered this address with the wrong page. Tell the clinic: its server must answer /consultation/… and /check with consultation.html."</p>
                 <a href="/">"Go to the start page"</a>
             </main>
         }

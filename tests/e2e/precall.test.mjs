@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, openParty, waitFor, waitCallState, assertReleased, apiToken, appointmentId,
+  startServer, launchBrowser, openParty, waitFor, waitCallState, apiToken, appointmentId,
   axeViolations, freePort,
 } from './harness.mjs';
 
@@ -30,7 +30,7 @@ async function settled(page, line, timeout = 12_000) {
   }, timeout);
 }
 
-test('from the dashboard: each line says how it came out, the pass is remembered, the devices are released', async (t) => {
+test('from the dashboard: each line says how it came out, the pass is remembered, leaving ends the devices', async (t) => {
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   const offer = patient.page.getByTestId('precall-offer');
   assert.match(await offer.textContent(), /Before your consultation/);
@@ -51,10 +51,14 @@ test('from the dashboard: each line says how it came out, the pass is remembered
   await patient.page.getByRole('button', { name: 'Play test sound' }).click();
   assert.deepEqual(await axeViolations(patient.page), []);
 
+  // The check is the consultation page's half of the app (issue 13): going back loads the
+  // dashboard's page, so the check's document — with its camera, microphone and probes — is gone.
+  const checkDocument = await patient.page.evaluate(() => performance.timeOrigin);
   await patient.page.getByRole('link', { name: 'Back to your appointments' }).click();
   await patient.page.getByRole('heading', { name: 'Your appointments' }).waitFor();
   assert.match(await offer.textContent(), /passed the check today/);
-  await assertReleased(patient.page);
+  assert.notEqual(await patient.page.evaluate(() => performance.timeOrigin), checkDocument, 'a new document');
+  assert.deepEqual(await patient.page.evaluate(() => ({ tracks: window.__tracks.length, pcs: window.__pcs.length })), { tracks: 0, pcs: 0 });
   assert.deepEqual(patient.page.problems, []);
 });
 

@@ -80,16 +80,18 @@ pub const SECURITY_HEADERS: [(&str, &str); 4] = [
     ),
 ];
 
-/// The page of the built app that serves `path`: `consultation.html` for `/consultation/…` when
-/// the build has it (the consultation is a half of the app of its own, issue 13), the `.html` file
-/// itself when asked by name, else `index.html`.
+/// The page of the built app that serves `path`: `consultation.html` for `/consultation/…` and
+/// `/check` when the build has it (the consultation and the pre-call check are a half of the app
+/// of their own, issue 13), the `.html` file itself when asked by name, else `index.html`.
 pub fn page_for(dist: &Path, path: &str) -> PathBuf {
     let named = path
         .strip_prefix('/')
         .filter(|p| p.ends_with(".html") && !p.contains('/') && !p.contains(".."));
     let page = match named {
         Some(file) => file,
-        None if path.starts_with("/consultation/") => "consultation.html",
+        None if path.starts_with("/consultation/") || path.split('?').next() == Some("/check") => {
+            "consultation.html"
+        }
         None => "index.html",
     };
     let candidate = dist.join(page);

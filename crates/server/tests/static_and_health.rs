@@ -76,7 +76,7 @@ async fn deep_links_fall_back_to_index_html_uncached() {
 }
 
 #[tokio::test]
-async fn the_consultation_is_served_by_its_own_page_with_its_own_script_hash() {
+async fn the_consultation_and_the_check_are_served_by_their_own_page_with_its_own_script_hash() {
     let dir = tempfile::tempdir().unwrap();
     let app = test_app(dir.path()).await;
     let call = "<!doctype html><title>Consultation</title><script>boot('call')</script>";
@@ -85,6 +85,8 @@ async fn the_consultation_is_served_by_its_own_page_with_its_own_script_hash() {
         "/consultation/12",
         "/consultation/12?role=doctor",
         "/consultation.html",
+        "/check",
+        "/check?role=patient",
     ] {
         let (status, headers, body) = get(&app, path, None).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -99,6 +101,8 @@ async fn the_consultation_is_served_by_its_own_page_with_its_own_script_hash() {
         "/doctor",
         "/consultation",
         "/login?next=/consultation/12",
+        "/checkout",
+        "/check/more",
     ] {
         let (_, _, body) = get(&app, path, None).await;
         assert_eq!(body, INDEX.as_bytes(), "{path}");
