@@ -25,18 +25,33 @@ use teleconsult_server::{app, clock::ManualClock, AppState, Config};
 struct RedisServer {
     child: Option<Child>,
     url: String,
+    port: u16,
 }
 
 impl RedisServer {
+    /// `TELECONSULT_TEST_REDIS` when set, else one of our own.
     fn start() -> RedisServer {
         if let Ok(url) = std::env::var("TELECONSULT_TEST_REDIS") {
-            return RedisServer { child: None, url };
+            return RedisServer {
+                child: None,
+                url,
+                port: 0,
+            };
         }
+        RedisServer::start_own()
+    }
+
+    /// Always one of our own (it may be stopped and started again).
+    fn start_own() -> RedisServer {
         let port = StdListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
+        RedisServer::start_on(port)
+    }
+
+    fn start_on(port: u16) -> RedisServer {
         let child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .args(["--save", "", "--appendonly", "no"])
@@ -52,6 +67,15 @@ impl RedisServer {
         RedisServer {
             child: Some(child),
             url,
+            port,
+        }
+    }
+
+    /// Stops it dead (its data is lost, as in a restart without persistence).
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }
@@ -124,7 +148,11 @@ async fn pair() -> Pair {
 
 /// [`pair`], with Adib's open appointment admitted or not.
 async fn pair_admitted(admit: bool) -> Pair {
-    let redis = RedisServer::start();
+    pair_on(RedisServer::start(), admit).await
+}
+
+/// [`pair`] on `redis`.
+async fn pair_on(redis: RedisServer, admit: bool) -> Pair {
     let url = redis.url.clone();
     let prefix = fresh_redis_prefix();
     let b = TestApp::with_config(|c| {
@@ -383,4 +411,80 @@ async fn when_an_instance_dies_the_other_tells_the_room_and_takes_the_page_back(
         1,
         "the doctor never left the call: one arrival, {kinds:?}"
     );
+}
+
+#[tokio::test]
+async fn a_redis_restart_is_told_as_unavailable_then_rooms_rebuild_and_frames_cross_again() {
+    let mut p = pair_on(RedisServer::start_own(), true).await;
+    let t = &p.b;
+    let mut doctor = Client::signed_in(&p.url_a, &t.token(Who::Doctor)).await;
+    let call_id = doctor.join(p.id, "doc-page").await["callId"].clone();
+    let mut patient = Client::signed_in(&p.url_b, &t.token(Who::Adib)).await;
+    patient.join(p.id, "pat-page").await;
+    assert_eq!(doctor.recv().await["type"], "room:peer-joined");
+
+    // Redis goes away, with everything it held.
+    let port = p._redis.port;
+    p._redis.kill();
+    let path = format!("/api/rooms/status?appointment_ids={}", p.id);
+    let down = t.get(&path, Some(&t.token(Who::Doctor))).await;
+    assert_eq!(
+        down.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        down.json
+    );
+    assert_eq!(down.json["error"]["code"], "unavailable");
+    let login =
+        p.a.post(
+            "/api/auth/login",
+            None,
+            Some(json!({"email": "doctor@example.com", "password": "doctor-demo"})),
+        )
+        .await;
+    assert_eq!(
+        login.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        login.json
+    );
+
+    // It comes back empty: the instances write their sockets' entries again at their next
+    // heartbeat, and room status shows both participants.
+    p._redis = RedisServer::start_on(port);
+    let started = Instant::now();
+    loop {
+        let up = t.get(&path, Some(&t.token(Who::Doctor))).await;
+        if up.status == StatusCode::OK && identities(&up.json, "participants").len() == 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "rooms not rebuilt: {} {}",
+            up.status,
+            up.json
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "rooms rebuilt {:?} after Redis came back",
+        started.elapsed()
+    );
+
+    // The pub/sub connections are back: a frame crosses again (sent until it does, as frames
+    // sent while an instance resubscribes are lost).
+    let crossed = loop {
+        doctor
+            .send(json!({"type": "media:state", "callId": call_id, "audio": false, "video": true, "screen": false}))
+            .await;
+        if let Some(frame) = patient.recv_within(Duration::from_millis(500)).await {
+            break frame;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no frame crossed after Redis came back"
+        );
+    };
+    assert_eq!(crossed["type"], "media:state", "{crossed}");
+    assert_eq!(crossed["from"], "doctor_1");
 }

@@ -71,7 +71,8 @@ fn call_key(cluster: &Cluster, room: &str) -> String {
 /// max participants, now (ms), stale (ms), new call id, session id, ttl (ms), the room's channel,
 /// and the [`BusMessage`]s it publishes: `room:peer-joined`, the quiet close of the same page's
 /// old socket, `room:taken-over` (with `__CALL__` for the call id), `room:peer-left` `moved`, and
-/// `room:peer-left` `disconnected` of a swept entry (with `__ID__` for its identity).
+/// `room:peer-left` `disconnected` of a swept entry (with `__ID__` for its identity); and the
+/// prefix of the tombstones it leaves for the sockets it sweeps (see [`HEARTBEAT_SCRIPT`]).
 /// They are published inside the script, so in the one order of all joins: a participant who
 /// joins later never gets the `room:peer-joined` of one its `room:joined` already lists.
 /// Returns {outcome, call id, [other entries], replaced entry or "", [swept entries]}: a
@@ -89,6 +90,7 @@ for i = 1, #all, 2 do
   local e = cjson.decode(raw)
   if now - e.seen > stale then
     redis.call('HDEL', KEYS[1], id)
+    redis.call('SET', ARGV[17] .. e.conn, '1', 'PX', 60000)
     redis.call('PUBLISH', ARGV[11], (string.gsub(ARGV[16], '__ID__', id)))
     table.insert(swept, raw)
   elseif id == ARGV[1] then
@@ -147,33 +149,54 @@ return {1, 0}
     )
 });
 
-/// Renews this socket's entry and sweeps entries nobody renewed, telling the room. KEYS: room
-/// hash, call key. ARGV: identity, conn, now (ms), stale (ms), ttl (ms), the room's channel, the
-/// `room:peer-left` notice with `__ID__` ([`swept_notice`]). Returns the swept entries.
+/// Renews this socket's entry and sweeps entries nobody renewed, telling the room and leaving a
+/// tombstone (`{prefix}gone:{conn}`, 60 s) for each swept socket. KEYS: room hash, call key.
+/// ARGV: identity, conn, now (ms), stale (ms), ttl (ms), the room's channel, the `room:peer-left`
+/// notice with `__ID__` ([`swept_notice`]), the tombstones' prefix, this socket's entry, the call
+/// id. Returns {state, [swept entries]}, state being:
+/// - `renewed`;
+/// - `replaced`: another socket of the person holds the entry (its join closes this one);
+/// - `swept`: another instance declared this socket gone (its tombstone), and the room was told:
+///   the socket is closed so that its page comes back through a fresh join;
+/// - `restored`: the entry was missing without a tombstone — Redis lost its data (a restart, a
+///   failover) — and is written again, so rooms and presence rebuild within a heartbeat.
 static HEARTBEAT_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
 local now, stale = tonumber(ARGV[3]), tonumber(ARGV[4])
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local state = 'renewed'
 if raw then
   local e = cjson.decode(raw)
   if e.conn == ARGV[2] then
     e.seen = now
     redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(e))
-    redis.call('PEXPIRE', KEYS[1], ARGV[5])
-    redis.call('PEXPIRE', KEYS[2], ARGV[5])
+  else
+    state = 'replaced'
   end
+elseif redis.call('EXISTS', ARGV[8] .. ARGV[2]) == 1 then
+  state = 'swept'
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[9])
+  if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ARGV[10]) end
+  state = 'restored'
+end
+if state == 'renewed' or state == 'restored' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  redis.call('PEXPIRE', KEYS[2], ARGV[5])
 end
 local swept = {}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  if now - cjson.decode(all[i + 1]).seen > stale then
+  local e = cjson.decode(all[i + 1])
+  if now - e.seen > stale then
     redis.call('HDEL', KEYS[1], all[i])
+    redis.call('SET', ARGV[8] .. e.conn, '1', 'PX', 60000)
     redis.call('PUBLISH', ARGV[6], (string.gsub(ARGV[7], '__ID__', all[i])))
     table.insert(swept, all[i + 1])
   end
 end
-return swept
+return {state, swept}
 ",
     )
 });
@@ -285,6 +308,7 @@ pub(super) async fn join_room(
             reason: LeaveReason::Moved,
         })))
         .arg(swept_notice())
+        .arg(cluster.key("gone:"))
         .invoke_async(&mut redis)
         .await;
     let (outcome, call_id, others, replaced, swept) = match answer {
@@ -510,22 +534,43 @@ pub fn spawn(state: AppState, mut incoming: mpsc::UnboundedReceiver<Incoming>) {
         let mut tick = tokio::time::interval(HEARTBEAT);
         loop {
             tick.tick().await;
-            for (room, identity, conn, appointment_id, call_id) in state.hub.local_members() {
+            for (room, peer, conn, appointment_id, call_id) in state.hub.local_members() {
+                let me = conn_key(&cluster, conn);
+                let entry = Entry {
+                    peer: peer.clone(),
+                    conn: me.clone(),
+                    seen: wall_ms(),
+                    joined: state.clock.now().unix_timestamp(),
+                    arrived: wall_ms(),
+                };
                 let mut redis = cluster.redis();
-                let swept: Result<Vec<String>, _> = HEARTBEAT_SCRIPT
+                let answer: Result<(String, Vec<String>), _> = HEARTBEAT_SCRIPT
                     .key(room_key(&cluster, &room))
                     .key(call_key(&cluster, &room))
-                    .arg(&identity)
-                    .arg(conn_key(&cluster, conn))
+                    .arg(&peer.identity)
+                    .arg(&me)
                     .arg(wall_ms())
                     .arg(STALE_MS)
                     .arg(ROOM_TTL_MS)
                     .arg(cluster.channel(&room))
                     .arg(swept_notice())
+                    .arg(cluster.key("gone:"))
+                    .arg(serde_json::to_string(&entry).unwrap_or_default())
+                    .arg(&call_id)
                     .invoke_async(&mut redis)
                     .await;
-                match swept {
-                    Ok(swept) => {
+                match answer {
+                    Ok((outcome, swept)) => {
+                        match outcome.as_str() {
+                            "swept" => {
+                                tracing::warn!(identity = %peer.identity, "this socket was swept by another instance; closing it so that its page rejoins");
+                                state.hub.close_local(&room, conn);
+                            }
+                            "restored" => {
+                                tracing::warn!(identity = %peer.identity, "room entry missing in Redis (data lost?); written again");
+                            }
+                            _ => {}
+                        }
                         for gone in entries(swept) {
                             left_elsewhere(&state, appointment_id, &call_id, &gone).await;
                         }
@@ -650,8 +695,20 @@ impl super::Hub {
         }
     }
 
-    /// Every local socket in a room: (room, identity, conn, appointment id, call id).
-    fn local_members(&self) -> Vec<(String, String, u64, i64, String)> {
+    /// Closes local socket `conn` of `room` (code 1012, "service restart": its page reconnects and
+    /// joins again).
+    fn close_local(&self, room: &str, conn: u64) {
+        let rooms = self.rooms();
+        if let Some(m) = rooms
+            .get(room)
+            .and_then(|r| r.members.iter().find(|m| m.conn == conn))
+        {
+            let _ = m.tx.try_send(Outgoing::Close(1012, "rejoin"));
+        }
+    }
+
+    /// Every local socket in a room: (room, peer, conn, appointment id, call id).
+    fn local_members(&self) -> Vec<(String, Peer, u64, i64, String)> {
         let rooms = self.rooms();
         rooms
             .iter()
@@ -659,7 +716,7 @@ impl super::Hub {
                 r.members.iter().filter(|m| m.held.is_none()).map(move |m| {
                     (
                         name.clone(),
-                        m.peer.identity.clone(),
+                        m.peer.clone(),
                         m.conn,
                         r.appointment_id,
                         r.call_id.clone(),
