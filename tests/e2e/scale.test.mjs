@@ -183,4 +183,14 @@ test('LiveKit as a cluster: two nodes on one Redis, doctor on node 1, patient on
   const port = (n) => new URL(n.url).port;
   assert.ok(signalled.includes(`doctor ${port(node1)}`), `the doctor signals through node 1: ${signalled}`);
   assert.ok(signalled.includes(`patient ${port(node2)}`), `the patient signals through node 2: ${signalled}`);
+  // Room status through either node's RoomService sees the one room with both participants.
+  for (const instance of [one, two]) {
+    const token = await apiToken(instance.url, 'doctor@example.com', 'doctor-demo');
+    const people = await waitFor(async () => {
+      const res = await fetch(`${instance.url}/api/rooms/status?appointment_ids=${id}`, { headers: { authorization: `Bearer ${token}` } });
+      const list = (await res.json()).rooms?.[0]?.participants?.map((x) => x.identity).sort();
+      return list?.length === 2 ? list : null;
+    }, 10_000);
+    assert.deepEqual(people, ['doctor_1', 'patient_2']);
+  }
 });
