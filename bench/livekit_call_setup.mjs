@@ -109,7 +109,9 @@ async function oneCall(kind) {
     }, null, { timeout: 20_000 });
     await patient.go();
     await patient.page.waitForFunction(() => window.__firstFrame !== undefined && window.__joinAt !== undefined, null, { timeout: 20_000 });
-    return patient.page.evaluate(() => window.__firstFrame - window.__joinAt);
+    // Awaited here, before `finally` closes the contexts (a bare `return` of the promise let
+    // `finally` close the page under it: "Target page, context or browser has been closed").
+    return await patient.page.evaluate(() => window.__firstFrame - window.__joinAt);
   } finally {
     await doctor.context.close();
     await patient.context.close();
