@@ -40,6 +40,13 @@ function probe() {
 // Everything started is stopped at the end, also when a step fails (servers first registered,
 // so a failing browser launch or sign-in still stops them).
 const started = [];
+// A promise that rejects with no handler would end node before any `finally` runs (that is how
+// a failed call once left both servers running): stop what was started, then fail.
+process.once('unhandledRejection', async (e) => {
+  console.error(e);
+  for (const stop of started.reverse()) await stop().catch(() => {});
+  process.exit(1);
+});
 async function stopAll() {
   for (const stop of started.reverse()) await stop().catch(() => {});
 }

@@ -44,6 +44,13 @@ function probe() {
 }
 
 const started = [];
+// A promise that rejects with no handler would end node before any `finally` runs (that is how
+// a failed call once left both servers running): stop what was started, then fail.
+process.once('unhandledRejection', async (e) => {
+  console.error(e);
+  for (const stop of started.reverse()) await stop().catch(() => {});
+  process.exit(1);
+});
 let app;
 let baseline;
 let browser;

@@ -15,6 +15,13 @@ const CYCLES = Number(process.env.CYCLES ?? 20);
 const OPEN_NOW = 'Follow-up on blood pressure';
 
 const started = [];
+// A promise that rejects with no handler would end node before any `finally` runs (that is how
+// a failed call once left both servers running): stop what was started, then fail.
+process.once('unhandledRejection', async (e) => {
+  console.error(e);
+  for (const stop of started.reverse()) await stop().catch(() => {});
+  process.exit(1);
+});
 async function stopAll() {
   for (const stop of started.reverse()) await stop().catch(() => {});
 }
