@@ -48,13 +48,7 @@ export async function startServer({ distDir = DIST, args = [], env = {}, dataDir
     child.stderr.on('data', onData);
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${log}`)); });
   });
-  const stopChild = async (signal = 'SIGTERM') => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      await exited;
-    }
-  };
+  const stopChild = (signal = 'SIGTERM') => endProcess(child, signal);
   const url = await launch('127.0.0.1:0');
   return {
     url,
@@ -326,11 +320,7 @@ export async function startLivekit({ port: signalPort, webhookUrl, redis } = {})
     throw new Error(`livekit-server did not answer in 20 s:\n${log}`);
   };
   const stop = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    if (child) await endProcess(child, 'SIGKILL');
   };
   await launch();
   return { url: `ws://127.0.0.1:${port}`, stop, restart: launch, output: () => log };
@@ -457,6 +447,24 @@ export async function mediaPort(page) {
   });
 }
 
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+async function listening(port) {
+  const { connect } = await import('node:net');
+  return new Promise((r) => {
+    const sock = connect(port, '127.0.0.1', () => { sock.destroy(); r(true); });
+    sock.on('error', () => r(false));
+  });
+}
+
+/** Sends `signal` to `child` unless it has already ended, and waits until it has. */
+async function endProcess(child, signal) {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  }
+}
+
 // ---------------------------------------------------------------- scale-out: real PostgreSQL,
 // Redis and nginx from Debian's packages (scripts/setup.sh --scale), each started here on
 // loopback in a temporary folder and stopped by the caller.
@@ -479,22 +487,12 @@ export async function startPostgres() {
 export async function startRedis() {
   const port = await freePort();
   const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor(async () => {
-    const { connect } = await import('node:net');
-    return new Promise((r) => {
-      const sock = connect(port, '127.0.0.1', () => { sock.destroy(); r(true); });
-      sock.on('error', () => r(false));
-    });
-  }, 10_000);
+  await waitFor(() => listening(port), 10_000);
   return {
     url: `redis://127.0.0.1:${port}`,
     address: `127.0.0.1:${port}`,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await endProcess(child, 'SIGTERM');
     },
   };
 }
@@ -558,21 +556,13 @@ ${blocks.join('\n')}
   const firstPort = Number(new URL(Object.values(urls)[0]).port);
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}):\n${log}`);
-    const { connect } = await import('node:net');
-    return new Promise((r) => {
-      const sock = connect(firstPort, '127.0.0.1', () => { sock.destroy(); r(true); });
-      sock.on('error', () => r(false));
-    });
+    return listening(firstPort);
   }, 10_000);
   return {
     urls,
     output: () => log + (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await endProcess(child, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
