@@ -64,6 +64,13 @@ debs=()
 if [ "$BROWSER" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   debs+=(chromium chromium-driver)
 fi
+# Fonts for Bengali and Devanagari (issue 17): Debian's Chromium has none, and the pages in those
+# languages would show empty boxes. Small (Lohit, under 1 MB together).
+if [ "$BROWSER" = 1 ]; then
+  for font in fonts-lohit-beng-bengali fonts-lohit-deva; do
+    dpkg -s "$font" >/dev/null 2>&1 || debs+=("$font")
+  done
+fi
 if [ "$SCALE" = 1 ]; then
   compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || debs+=(postgresql)
   command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || debs+=(redis-server)

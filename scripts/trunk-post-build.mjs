@@ -52,10 +52,11 @@ if (page.includes('<meta name="teleconsult-livekit-sdk" content="" />')) {
 // Precompressed copies of every text and wasm asset, next to it: `<file>.br` (brotli, quality 11)
 // and `<file>.gz` (gzip -9). The reference server sends them to browsers that accept them
 // (tower-http ServeDir's precompressed_br/precompressed_gzip), so no request compresses the app
-// on the fly; a CDN can serve them the same way. Not config.json: it is edited per deployment, and
-// a stale compressed copy would be served instead of the edit.
+// on the fly; a CDN can serve them the same way. The language catalogues too (locales/*.json:
+// Bengali and Hindi). Not config.json: it is edited per deployment, and a stale compressed copy
+// would be served instead of the edit.
 for (const name of readdirSync(staging, { recursive: true })) {
-  if (!/\.(wasm|js|css|html|svg)$/.test(name)) continue;
+  if (!/\.(wasm|js|css|html|svg)$/.test(name) && !/^locales\/[a-z-]+\.json$/.test(name)) continue;
   const path = join(staging, name);
   const bytes = readFileSync(path);
   writeFileSync(`${path}.br`, brotliCompressSync(bytes, {

@@ -12,7 +12,10 @@ use std::{
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{expect_context, provide_context};
 
-use crate::session::{self, Session};
+use crate::{
+    i18n::{tr, tr_with},
+    session::{self, Session},
+};
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
 use teleconsult_core::{
@@ -50,21 +53,23 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// What to tell the person, in plain words, including what to do.
+    /// What to tell the person, in plain words in the page's language, including what to do
+    /// (inside a reactive closure it follows a language switch). A refusal below 500 is told in
+    /// the server's own words.
     pub fn user_message(&self) -> String {
         match self {
-            ApiError::Network(_) => "We can't reach the Teleconsult server. Check your internet \
-                connection; if it works, the service may be down — try again in a minute."
-                .to_string(),
-            ApiError::Unauthorized(_) => {
-                "Your session has ended. Please sign in again.".to_string()
+            ApiError::Network(_) => tr("api.network"),
+            ApiError::Unauthorized(_) => tr("api.session_ended"),
+            // No message of the server's own: only the status (see `error_parts`).
+            ApiError::Rejected { status, code, .. }
+                if *status < 500 && *code == format!("http_{status}") =>
+            {
+                tr_with("api.http_status", &[("status", status)])
             }
             ApiError::Rejected {
                 status, message, ..
             } if *status < 500 => message.clone(),
-            ApiError::Rejected { .. } | ApiError::Decode(_) => "The Teleconsult server had a \
-                problem. Please try again in a minute; if it keeps happening, contact your clinic."
-                .to_string(),
+            ApiError::Rejected { .. } | ApiError::Decode(_) => tr("api.server_problem"),
         }
     }
 }
@@ -152,7 +157,9 @@ async fn rejection(res: Response) -> ApiError {
     }
 }
 
-/// Status, code and message of a non-2xx answer, tolerating bodies not in the API's error shape.
+/// Status, code and message of a non-2xx answer, tolerating bodies not in the API's error shape
+/// (then the code is `http_<status>` and the message, for logs, English;
+/// [`ApiError::user_message`] words it in the page's language).
 async fn error_parts(res: Response) -> (u16, String, String) {
     let status = res.status();
     let text = res.text().await.unwrap_or_default();

@@ -11,8 +11,11 @@ use leptos_router::{
 };
 
 use crate::{
-    components::{config_error::ConfigErrorScreen, error_screen::ErrorScreen},
+    components::{
+        config_error::ConfigErrorScreen, error_screen::ErrorScreen, language_picker::LanguagePicker,
+    },
     config::{load_config, provide_app_config},
+    i18n::t,
     pages::{
         check::PrecallCheck, consultation::Consultation, doctor::DoctorDashboard,
         elsewhere::Elsewhere, login::Login, not_found::NotFound, patient::PatientDashboard,
@@ -31,22 +34,28 @@ pub fn CallApp() -> impl IntoView {
     with_config(|| view! { <CallRoutes /> }.into_any())
 }
 
-/// A loading line while `config.json` is fetched, the configuration error screen if it cannot be
-/// used, and otherwise `routes`.
+/// The language picker above everything; below it a loading line while `config.json` and the
+/// language's catalogue are fetched (both at once), the configuration error screen if the
+/// configuration cannot be used, and otherwise `routes`.
 fn with_config(routes: fn() -> AnyView) -> impl IntoView {
     let config = LocalResource::new(load_config);
-    move || match config.get() {
-        None => view! {
+    let language = LocalResource::new(crate::i18n::start);
+    let page = move || match (config.get(), language.get()) {
+        (None, _) | (_, None) => view! {
             <main class="screen-message" aria-busy="true">
-                <p role="status">"Loading Teleconsult…"</p>
+                <p role="status">{t("app.loading")}</p>
             </main>
         }
         .into_any(),
-        Some(Err(error)) => view! { <ConfigErrorScreen error=error /> }.into_any(),
-        Some(Ok(cfg)) => {
+        (Some(Err(error)), _) => view! { <ConfigErrorScreen error=error /> }.into_any(),
+        (Some(Ok(cfg)), _) => {
             provide_app_config(cfg);
             routes()
         }
+    };
+    view! {
+        <LanguagePicker />
+        {page}
     }
 }
 

@@ -69,10 +69,20 @@ pub fn expect_app_config() -> Arc<ClientConfig> {
     expect_context::<AppConfig>().0
 }
 
-/// Sets the document title to "`page` — clinic name" (WCAG 2.4.2: every page says what it is).
-pub fn set_page_title(page: &str) {
+/// The title "page — clinic name", `page` being the catalogue key of the page's name, in the
+/// page's language (it follows a language switch). Every page calls it as it is set up, so it
+/// also moves focus to the new page's heading ([`crate::a11y::focus_main_heading`]).
+pub fn page_title(page: &'static str) -> Signal<String> {
+    crate::a11y::focus_main_heading();
     let clinic = use_context::<AppConfig>()
         .map(|c| c.0.clinic_name.clone())
         .unwrap_or_else(|| "Teleconsult".to_string());
-    document().set_title(&format!("{page} — {clinic}"));
+    Signal::derive(move || format!("{} — {clinic}", crate::i18n::tr(page)))
+}
+
+/// Sets the document title to [`page_title`] and keeps it in the page's language (WCAG 2.4.2:
+/// every page says what it is).
+pub fn set_page_title(page: &'static str) {
+    let title = page_title(page);
+    Effect::new(move |_| document().set_title(&title.get()));
 }

@@ -5,7 +5,7 @@
 
 use wasm_bindgen::JsCast;
 
-/// Heading of the crash screen; tests look for it.
+/// Heading of the crash screen in English (`crash.heading`); tests look for it.
 pub const CRASH_HEADING: &str = "Teleconsult stopped unexpectedly";
 
 /// Installs a panic hook that logs the panic to the console (console_error_panic_hook) and then
@@ -27,15 +27,22 @@ pub fn show_crash_screen() {
     }
 }
 
-/// Replaces the content of `target` with a plain-language explanation and a reload button.
+/// Replaces the content of `target` with a plain-language explanation and a reload button, in
+/// the page's language. The words are read straight from the catalogues (not through the
+/// reactive `crate::i18n::tr`: the app's reactive state may be what broke).
 pub fn render_crash_screen(target: &web_sys::Element) {
+    let text = |key: &str| escape(&teleconsult_core::i18n::text(key));
     target.set_inner_html(&format!(
         r#"<main class="screen-message" role="alert">
-  <h1>{CRASH_HEADING}</h1>
-  <p>Something went wrong inside the app. Nothing you did caused it.</p>
-  <p>Reload the page to continue. If you were in a consultation, you can rejoin it from your dashboard.</p>
-  <button type="button" id="crash-reload">Reload the page</button>
-</main>"#
+  <h1>{}</h1>
+  <p>{}</p>
+  <p>{}</p>
+  <button type="button" id="crash-reload">{}</button>
+</main>"#,
+        text("crash.heading"),
+        text("crash.not_your_fault"),
+        text("crash.what_to_do"),
+        text("crash.reload"),
     ));
     if let Ok(Some(button)) = target.query_selector("#crash-reload") {
         let reload = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
@@ -47,4 +54,11 @@ pub fn render_crash_screen(target: &web_sys::Element) {
         // The page is being abandoned; the listener lives as long as it does.
         reload.forget();
     }
+}
+
+/// `text` safe to put between HTML tags.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

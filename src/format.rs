@@ -1,4 +1,5 @@
-//! Dates and times in the person's own time zone and language, through the browser's `Intl`.
+//! Dates and times in the person's own time zone and in the page's language (`crate::i18n`),
+//! through the browser's `Intl`.
 
 use time::OffsetDateTime;
 use wasm_bindgen::JsCast;
@@ -15,21 +16,27 @@ fn options(pairs: &[(&str, &str)]) -> js_sys::Object {
     o
 }
 
-/// Local time of day, e.g. "13:30" or "1:30 PM" by the browser's locale.
+/// The `Intl` locale: the page's language, with the browser's region for it. Read inside a
+/// reactive closure, the text follows a language switch.
+fn locale() -> String {
+    crate::i18n::intl_locale()
+}
+
+/// Local time of day, e.g. "13:30" or "1:30 PM" by the page's language.
 pub fn local_time(at: OffsetDateTime) -> String {
     js_date(at)
         .to_locale_time_string_with_options(
-            "default",
+            &locale(),
             &options(&[("hour", "2-digit"), ("minute", "2-digit")]),
         )
         .into()
 }
 
-/// Local date with the weekday, e.g. "Saturday 21 November".
+/// Local date with the weekday in the page's language, e.g. "Saturday 21 November".
 pub fn local_day(at: OffsetDateTime) -> String {
     js_date(at)
         .to_locale_date_string(
-            "default",
+            &locale(),
             &options(&[("weekday", "long"), ("day", "numeric"), ("month", "long")]),
         )
         .into()
@@ -41,12 +48,12 @@ pub fn local_day_key(at: OffsetDateTime) -> (u32, u32, u32) {
     (d.get_full_year(), d.get_month(), d.get_date())
 }
 
-/// `Intl.DateTimeFormat` for `locale` with `opts`, or `None` when the browser refuses the
+/// `Intl.DateTimeFormat` for the page's language with `opts`, or `None` when the browser refuses the
 /// options (an unknown `timeZone` is a `RangeError`).
 fn date_time_format(opts: &js_sys::Object) -> Option<js_sys::Intl::DateTimeFormat> {
     let intl = js_sys::Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
     let constructor = js_sys::Reflect::get(&intl, &"DateTimeFormat".into()).ok()?;
-    let args = js_sys::Array::of2(&"default".into(), opts);
+    let args = js_sys::Array::of2(&locale().into(), opts);
     js_sys::Reflect::construct(constructor.unchecked_ref::<js_sys::Function>(), &args)
         .ok()
         .map(JsCast::unchecked_into)
@@ -78,7 +85,8 @@ fn time_in(at: OffsetDateTime, zone: Option<&str>, name: &str) -> Option<String>
 
 /// An appointment's time for someone who may be elsewhere than the clinic: the local time alone
 /// when the clinic has no time zone set or the viewer's zone has the same offset at `at`;
-/// otherwise both, named, e.g. "13:30 your time (GMT+1) · 18:30 at the clinic (GMT+6)".
+/// otherwise both, named, e.g. "13:30 your time (GMT+1) · 18:30 at the clinic (GMT+6)"
+/// (`format.both_times`).
 pub fn appointment_time(at: OffsetDateTime, clinic_zone: Option<&str>) -> String {
     let Some(clinic_zone) = clinic_zone else {
         return local_time(at);
@@ -99,7 +107,15 @@ pub fn appointment_time(at: OffsetDateTime, clinic_zone: Option<&str>) -> String
                 None => (s, String::new()),
             };
             let ((my_time, my_zone), (clinic_time, clinic_zone)) = (split(mine), split(clinic));
-            format!("{my_time} your time ({my_zone}) · {clinic_time} at the clinic ({clinic_zone})")
+            crate::i18n::tr_with(
+                "format.both_times",
+                &[
+                    ("my_time", &my_time),
+                    ("my_zone", &my_zone),
+                    ("clinic_time", &clinic_time),
+                    ("clinic_zone", &clinic_zone),
+                ],
+            )
         }
         _ => local_time(at),
     }

@@ -2,9 +2,10 @@
 //!
 //! `app` holds the router; `pages/` one file per route; `components/` one per component;
 //! `api` is the only module that speaks HTTP; `config` loads the runtime `config.json`;
-//! `session` keeps the signed-in accounts; `crash` turns a panic into a readable screen;
+//! `i18n` the language the page is read in; `session` keeps the signed-in accounts; `crash` turns a panic into a readable screen;
 //! `call/` is the browser-side call engine and `bindings/` the only place with `extern` blocks.
 
+pub mod a11y;
 pub mod api;
 pub mod app;
 pub mod bindings;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod crash;
 pub mod format;
 pub mod hooks;
+pub mod i18n;
 pub mod pages;
 pub mod routes;
 pub mod session;

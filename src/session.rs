@@ -97,13 +97,11 @@ pub fn load(role: Role) -> Option<Session> {
 /// Stores `session` under its role's key.
 ///
 /// # Errors
-/// The browser refused to store it (private mode quota, storage disabled), in plain words.
+/// The browser refused to store it (private mode quota, storage disabled), in plain words in the
+/// page's language at the time of the call.
 pub fn save(session: &Session) -> Result<(), String> {
-    LocalStorage::set(storage_key(session.user.role), session).map_err(|_| {
-        "Your browser refused to keep you signed in (site storage is blocked or full). Allow site \
-         data for this page and try again."
-            .to_string()
-    })
+    LocalStorage::set(storage_key(session.user.role), session)
+        .map_err(|_| crate::i18n::tr("session.storage_refused"))
 }
 
 /// Removes `role`'s session (sign out, or a 401).

@@ -11,7 +11,10 @@ use teleconsult_core::{
 use web_sys::MediaStreamTrack;
 
 use super::sfu::{RoomEvent, SfuCall, SfuProvider, SfuPublication, SfuRoom, TrackSource};
-use crate::bindings::livekit::{ConnectFailure, Publication, Room, Sdk, SdkError};
+use crate::{
+    bindings::livekit::{ConnectFailure, Publication, Room, Sdk, SdkError},
+    i18n::tr,
+};
 
 /// How long joining the room may take before the person is told the video server cannot be
 /// reached: `room.connect()` retries for a long time against an unreachable or wrong URL.
@@ -65,11 +68,9 @@ impl SfuProvider for Livekit {
             Err(SdkError::E2eeUnsupported) => {
                 return Err(CallError::Refused {
                     reason: Refusal::ProviderUnsupported,
-                    message: "This clinic encrypts its consultations end to end, and this \
-                              browser cannot. Open the consultation in a current Chrome, Edge, \
-                              Firefox or Safari."
-                        .into(),
-                })
+                    // In the language of the moment: a refusal carries its words.
+                    message: tr("room.error.e2ee_unsupported"),
+                });
             }
             Err(e) => {
                 leptos::logging::warn!("could not create a LiveKit room: {e}");
@@ -172,9 +173,7 @@ fn connect_error(failure: &ConnectFailure) -> CallError {
         (Some(NOT_ALLOWED), Some(401)) => CallError::SessionExpired,
         (Some(NOT_ALLOWED), _) => CallError::Refused {
             reason: Refusal::Forbidden,
-            message: "The clinic's video server did not let you into this consultation. Try \
-                      again from your dashboard; if it keeps happening, contact the clinic."
-                .into(),
+            message: tr("room.error.media_server_refused"),
         },
         _ => CallError::MediaServerUnreachable,
     }

@@ -9,7 +9,7 @@ use teleconsult_core::media_error::MediaError;
 
 use leptos::prelude::*;
 
-use super::transport::CallSignals;
+use super::transport::{CallSignals, Notice};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -180,9 +180,7 @@ pub async fn open_camera_for_switch(
             Some(track)
         }
         Err(error) => {
-            signals
-                .notice
-                .try_set(Some(error.user_message().to_string()));
+            signals.notice.try_set(Some(Notice::Camera(error)));
             // Re-render the picker so it shows the camera still in use.
             signals.camera_id.try_update(|_| {});
             None
@@ -370,12 +368,13 @@ pub fn stop_all(stream: &MediaStream) {
 
 /// The video inputs: `(deviceId, label)`. Labels are empty until camera access was granted.
 pub async fn cameras() -> Vec<(String, String)> {
-    devices(web_sys::MediaDeviceKind::Videoinput, "Camera").await
+    devices(web_sys::MediaDeviceKind::Videoinput).await
 }
 
-/// The devices of `kind` as `(deviceId, label)`; unlabeled ones (before permission) are called
-/// `{unnamed} 1`, `{unnamed} 2`, ….
-pub async fn devices(kind: web_sys::MediaDeviceKind, unnamed: &str) -> Vec<(String, String)> {
+/// The devices of `kind` as `(deviceId, label)`. The label is empty while the browser does not
+/// tell it (before permission): the page names such a device by its place in the list, in the
+/// page's language ("Camera 1").
+pub async fn devices(kind: web_sys::MediaDeviceKind) -> Vec<(String, String)> {
     let Ok(devices) = media_devices() else {
         return Vec::new();
     };
@@ -389,15 +388,7 @@ pub async fn devices(kind: web_sys::MediaDeviceKind, unnamed: &str) -> Vec<(Stri
         .iter()
         .filter_map(|d| d.dyn_into::<web_sys::MediaDeviceInfo>().ok())
         .filter(|d| d.kind() == kind)
-        .enumerate()
-        .map(|(i, d)| {
-            let label = if d.label().is_empty() {
-                format!("{unnamed} {}", i + 1)
-            } else {
-                d.label()
-            };
-            (d.device_id(), label)
-        })
+        .map(|d| (d.device_id(), d.label()))
         .collect()
 }
 

@@ -187,10 +187,9 @@ fn call_error(e: ApiError) -> CallError {
             status,
             code,
             message,
-        } if status < 500 => CallError::Refused {
-            reason: Refusal::from_code(&code).unwrap_or(Refusal::Other),
-            message,
-        },
+        } if status < 500 => {
+            CallError::refused(Refusal::from_code(&code).unwrap_or(Refusal::Other), message)
+        }
         other => CallError::Refused {
             reason: Refusal::Other,
             message: other.user_message(),

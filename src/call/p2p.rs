@@ -36,7 +36,7 @@ use super::{
     media::{self, LocalMedia, ScreenShare, TrackKind},
     peer_link::{self, LinkEvent, PeerLink, StatsRound},
     signaling::{SignalingSocket, SocketStatus},
-    transport::{CallReporter, CallTransport, MediaFlags},
+    transport::{CallReporter, CallTransport, MediaFlags, Notice},
 };
 
 /// What a P2P call needs, from the join answer and the session.
@@ -534,11 +534,9 @@ fn on_frame(rc: &Rc<RefCell<Engine>>, frame: ServerFrame) {
                 // Refused while re-entering after a signaling outage (a token that outlived a
                 // long call, a window that closed meanwhile): the media still flows peer to
                 // peer, so the call goes on without signaling.
-                signals.notice.try_set(Some(format!(
-                    "The connection to the clinic's server could not be restored: {} The call \
-                     continues; if it drops, you may not be able to rejoin.",
-                    error.user_message()
-                )));
+                signals
+                    .notice
+                    .try_set(Some(Notice::SignalingNotRestored(error)));
             } else {
                 dispatch(rc, CallEvent::Failed(error));
             }

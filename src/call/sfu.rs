@@ -27,7 +27,7 @@ use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::{
     media::{self, LocalMedia, ScreenShare, TrackKind},
-    transport::{CallReporter, CallTransport, MediaFlags},
+    transport::{CallReporter, CallTransport, MediaFlags, Notice},
 };
 pub use crate::bindings::sfu::{ProviderQuality, RoomEvent, TrackSource};
 
@@ -527,12 +527,7 @@ fn on_event<P: SfuProvider>(rc: &Shared<P>, event: RoomEvent) {
             }
         }
         RoomEvent::EncryptionError => {
-            signals.notice.try_set(Some(
-                "The call's end-to-end encryption failed, so some of the other party's sound or \
-                 picture cannot be shown. Leave and join again; if it keeps happening, tell the \
-                 clinic."
-                    .into(),
-            ));
+            signals.notice.try_set(Some(Notice::EncryptionFailed));
         }
         RoomEvent::Disconnected { reason } => {
             if !rc.borrow().connected {

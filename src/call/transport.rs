@@ -14,8 +14,9 @@ use std::cell::RefCell;
 use leptos::prelude::*;
 use teleconsult_core::{
     api::WaitingRoom,
-    call::{CallEvent, CallState, Effect},
+    call::{CallError, CallEvent, CallState, Effect},
     chat::{ChatFrame, ChatLog},
+    media_error::MediaError,
     quality::QualityLevel,
     signaling::Peer,
 };
@@ -38,6 +39,37 @@ impl Default for MediaFlags {
             audio: true,
             video: true,
             screen: false,
+        }
+    }
+}
+
+/// A problem that does not end the call. Kept as what happened, not as words, so the page tells
+/// it in the language the person reads, and again in another if they switch ([`Notice::text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The camera the person switched to could not be opened (unplugged, in use).
+    Camera(MediaError),
+    /// P2P: the connection to the clinic's server could not be restored after an outage (the
+    /// server refused the re-entry); the media still flows peer to peer.
+    SignalingNotRestored(CallError),
+    /// The call's end-to-end encryption failed: some of the other party's media cannot be shown.
+    EncryptionFailed,
+}
+
+impl Notice {
+    /// The notice in plain words, in the page's language; inside a reactive closure it follows a
+    /// language switch.
+    pub fn text(&self) -> String {
+        use crate::i18n::{current, tr, tr_with};
+        // The words from core follow the language too.
+        current();
+        match self {
+            Notice::Camera(error) => error.user_message(),
+            Notice::SignalingNotRestored(error) => tr_with(
+                "room.notice.signaling_not_restored",
+                &[("reason", &error.user_message())],
+            ),
+            Notice::EncryptionFailed => tr("room.notice.encryption_failed"),
         }
     }
 }
@@ -90,12 +122,13 @@ pub struct CallSignals {
     pub signaling_connected: RwSignal<bool>,
     /// When media first flowed (ms since the epoch), for the call timer.
     pub active_since_ms: RwSignal<Option<f64>>,
-    /// Cameras to choose from: `(deviceId, label)`, known once camera access is granted.
+    /// Cameras to choose from: `(deviceId, label)`; labels are known once camera access is
+    /// granted (empty until then).
     pub cameras: RwSignal<Vec<(String, String)>>,
     /// The camera in use (`deviceId`).
     pub camera_id: RwSignal<Option<String>>,
-    /// A problem that does not end the call (e.g. the chosen camera is gone), in plain words.
-    pub notice: RwSignal<Option<String>>,
+    /// A problem that does not end the call (e.g. the chosen camera is gone).
+    pub notice: RwSignal<Option<Notice>>,
     /// Media is end-to-end encrypted beyond the transport's own encryption (LiveKit E2EE: the
     /// SFU cannot see it). P2P media is always end to end (DTLS-SRTP between the browsers).
     pub encrypted: RwSignal<bool>,
@@ -211,8 +244,8 @@ pub struct CallView {
     pub cameras: Signal<Vec<(String, String)>>,
     /// The camera in use (`deviceId`).
     pub camera_id: Signal<Option<String>>,
-    /// A problem that does not end the call, in plain words.
-    pub notice: Signal<Option<String>>,
+    /// A problem that does not end the call; [`Notice::text`] tells it.
+    pub notice: Signal<Option<Notice>>,
     /// Media is end-to-end encrypted through the SFU (LiveKit E2EE).
     pub encrypted: Signal<bool>,
     /// This person's connection quality, once measured.

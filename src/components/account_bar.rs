@@ -4,7 +4,11 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use teleconsult_core::Role;
 
-use crate::{config::expect_app_config, session::Session};
+use crate::{
+    config::expect_app_config,
+    i18n::{t, tr},
+    session::Session,
+};
 
 /// Page header with the clinic's name, the signed-in person and a sign-out button that clears
 /// only this role's session.
@@ -24,9 +28,9 @@ pub fn AccountBar(
         crate::session::clear(role);
         navigate("/login", Default::default());
     };
-    let role_label = match role {
-        Role::Patient => "Patient",
-        Role::Doctor => "Doctor",
+    let role_label = move || match role {
+        Role::Patient => tr("account.patient"),
+        Role::Doctor => tr("account.doctor"),
     };
     view! {
         <header class="account-bar">
@@ -36,7 +40,7 @@ pub fn AccountBar(
                 <span class="role">{role_label}</span>
             </span>
             <button type="button" class="secondary" on:click=sign_out>
-                "Sign out"
+                {t("account.sign_out")}
             </button>
         </header>
     }

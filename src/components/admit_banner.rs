@@ -3,9 +3,10 @@
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
-    api::expect_authorized_api,
+    api::{expect_authorized_api, ApiError},
     config::expect_app_config,
     hooks::room_status::{use_room_status, UseRoomStatusOptions},
+    i18n::t,
 };
 
 /// Watches the waiting room of `appointment_id` (the room-status poll, one request per interval)
@@ -21,7 +22,7 @@ pub fn AdmitBanner(appointment_id: i64) -> impl IntoView {
         },
     );
     let admitted = RwSignal::new(false);
-    let (error, set_error) = signal(None::<String>);
+    let (error, set_error) = signal(None::<ApiError>);
     let waiting = move || {
         !admitted.get()
             && status
@@ -35,7 +36,7 @@ pub fn AdmitBanner(appointment_id: i64) -> impl IntoView {
         spawn_local(async move {
             if let Err(e) = api.admit(appointment_id).await {
                 admitted.try_set(false);
-                set_error.try_set(Some(e.user_message()));
+                set_error.try_set(Some(e));
             }
         });
     });
@@ -45,11 +46,14 @@ pub fn AdmitBanner(appointment_id: i64) -> impl IntoView {
                 <div class="admit-banner">
                     <Show when=waiting>
                         <p>
-                            "Your patient is in the waiting room. "
-                            <button type="button" on:click=move |_| admit.run(())>"Admit"</button>
+                            {t("admit.patient_waiting")}
+                            " "
+                            <button type="button" on:click=move |_| admit.run(())>
+                                {t("admit.admit")}
+                            </button>
                         </p>
                     </Show>
-                    <p class="form-error">{move || error.get()}</p>
+                    <p class="form-error">{move || error.get().map(|e| e.user_message())}</p>
                 </div>
             </Show>
         </div>

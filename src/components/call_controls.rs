@@ -2,7 +2,10 @@
 
 use leptos::{ev, prelude::*};
 
-use crate::call::transport::MediaFlags;
+use crate::{
+    call::transport::MediaFlags,
+    i18n::{t, tr, tr_with},
+};
 
 /// Buttons with accessible names and pressed states, and keyboard shortcuts: Ctrl+D microphone,
 /// Ctrl+E camera (as in common meeting apps).
@@ -18,6 +21,7 @@ pub fn CallControls(
     /// Start or stop sharing the screen.
     on_screen: Callback<()>,
     /// Cameras to choose from, `(deviceId, label)`; the picker shows when there are two or more.
+    /// A camera without a label is named by its place in the list ("Camera 1").
     #[prop(into)]
     cameras: Signal<Vec<(String, String)>>,
     /// The camera in use.
@@ -47,14 +51,15 @@ pub fn CallControls(
     on_cleanup(move || shortcuts.remove());
 
     view! {
-        <div class="call-controls" role="toolbar" aria-label="Call controls">
+        <div class="call-controls" role="toolbar" aria-label=t("room.controls.label")>
             <button
                 type="button"
+                data-testid="mute"
                 aria-pressed=move || (!flags.get().audio).to_string()
                 aria-keyshortcuts="Control+D"
                 on:click=move |_| on_microphone.run(!flags.get_untracked().audio)
             >
-                {move || if flags.get().audio { "Mute microphone" } else { "Unmute microphone" }}
+                {move || tr(if flags.get().audio { "room.controls.mute" } else { "room.controls.unmute" })}
             </button>
             <button
                 type="button"
@@ -62,20 +67,20 @@ pub fn CallControls(
                 aria-keyshortcuts="Control+E"
                 on:click=move |_| on_camera.run(!flags.get_untracked().video)
             >
-                {move || if flags.get().video { "Turn camera off" } else { "Turn camera on" }}
+                {move || tr(if flags.get().video { "room.controls.camera_off" } else { "room.controls.camera_on" })}
             </button>
             <button
                 type="button"
                 aria-pressed=move || flags.get().screen.to_string()
                 on:click=move |_| on_screen.run(())
             >
-                {move || if flags.get().screen { "Stop sharing" } else { "Share screen" }}
+                {move || tr(if flags.get().screen { "room.controls.stop_sharing" } else { "room.controls.share_screen" })}
             </button>
             <Show when=move || { cameras.with(|c| c.len() > 1) }>
                 <label class="camera-picker">
-                    <span class="visually-hidden">"Camera"</span>
+                    <span class="visually-hidden">{t("room.controls.camera")}</span>
                     <select
-                        aria-label="Camera"
+                        aria-label=t("room.controls.camera")
                         prop:value=move || camera_id.get().unwrap_or_default()
                         on:change=move |ev| on_switch_camera.run(event_target_value(&ev))
                     >
@@ -84,8 +89,14 @@ pub fn CallControls(
                             cameras
                                 .get()
                                 .into_iter()
-                                .map(|(id, label)| {
+                                .enumerate()
+                                .map(|(i, (id, label))| {
                                     let selected = current.as_deref() == Some(id.as_str());
+                                    let label = if label.is_empty() {
+                                        tr_with("room.controls.camera_n", &[("n", &(i + 1))])
+                                    } else {
+                                        label
+                                    };
                                     view! { <option value=id selected=selected>{label}</option> }
                                 })
                                 .collect_view()
@@ -93,8 +104,8 @@ pub fn CallControls(
                     </select>
                 </label>
             </Show>
-            <button type="button" class="danger" on:click=move |_| on_leave.run(())>
-                "Leave consultation"
+            <button type="button" class="danger" data-testid="leave" on:click=move |_| on_leave.run(())>
+                {t("room.controls.leave")}
             </button>
         </div>
     }

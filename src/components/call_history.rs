@@ -7,7 +7,11 @@ use teleconsult_core::{
     Role,
 };
 
-use crate::{format::local_time, hooks::call_log::use_call_log};
+use crate::{
+    format::local_time,
+    hooks::call_log::use_call_log,
+    i18n::{t, tr, tr_with},
+};
 
 /// A `<details>` that loads `GET /api/appointments/{id}/calls` when opened and lists who joined
 /// and left when, and why the call ended.
@@ -31,12 +35,12 @@ pub fn CallHistory(
                 set_open.set(open_now);
             }
         >
-            <summary>"Call history"</summary>
+            <summary>{t("history.summary")}</summary>
             {move || match log.get() {
-                None => view! { <p class="hint">"Loading…"</p> }.into_any(),
+                None => view! { <p class="hint">{tr("history.loading")}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="form-error">{e.user_message()}</p> }.into_any(),
                 Some(Ok(events)) if events.is_empty() => {
-                    view! { <p class="hint">"No call yet."</p> }.into_any()
+                    view! { <p class="hint">{tr("history.empty")}</p> }.into_any()
                 }
                 Some(Ok(events)) => view! {
                     <ul class="history-list">
@@ -49,29 +53,29 @@ pub fn CallHistory(
     }
 }
 
-fn who(identity: &str) -> &'static str {
+fn who(identity: &str) -> String {
     match Role::parse_identity(identity) {
-        Some((Role::Doctor, _)) => "The doctor",
-        Some((Role::Patient, _)) => "The patient",
-        None => "Someone",
+        Some((Role::Doctor, _)) => tr("history.who.doctor"),
+        Some((Role::Patient, _)) => tr("history.who.patient"),
+        None => tr("history.who.someone"),
     }
 }
 
+/// One line of the log in the page's language (called inside the log's reactive closure, so it
+/// follows a language switch).
 fn describe(e: &CallEvent) -> String {
     let at = local_time(e.at);
     let who = who(&e.identity);
+    let args: [(&str, &dyn std::fmt::Display); 2] = [("at", &at), ("who", &who)];
     match e.kind {
-        CallEventKind::JoinGranted => format!("{at} — {who} opened the consultation"),
-        CallEventKind::Joined => format!("{at} — {who} joined the call"),
-        CallEventKind::Left => {
-            let how = match e.reason {
-                Some(LeaveReason::Disconnected) => "lost the connection",
-                Some(LeaveReason::Moved) => "moved the call to another device",
-                Some(LeaveReason::ConnectionFailed) => "could not connect",
-                _ => "left the call",
-            };
-            format!("{at} — {who} {how}")
-        }
-        CallEventKind::Ended => format!("{at} — The call ended"),
+        CallEventKind::JoinGranted => tr_with("history.opened", &args),
+        CallEventKind::Joined => tr_with("history.joined", &args),
+        CallEventKind::Left => match e.reason {
+            Some(LeaveReason::Disconnected) => tr_with("history.lost_connection", &args),
+            Some(LeaveReason::Moved) => tr_with("history.moved", &args),
+            Some(LeaveReason::ConnectionFailed) => tr_with("history.could_not_connect", &args),
+            _ => tr_with("history.left", &args),
+        },
+        CallEventKind::Ended => tr_with("history.ended", &[("at", &at)]),
     }
 }

@@ -7,7 +7,10 @@ use teleconsult_core::{
     quality::{self, QualityLevel},
 };
 
-use crate::call::transport::CallView;
+use crate::{
+    call::transport::CallView,
+    i18n::{current, t, tr, tr_with},
+};
 
 /// Both parties' connection quality while the call is active: bars and a word each.
 #[component]
@@ -19,14 +22,12 @@ pub fn QualityIndicator(
     other_name: Signal<String>,
 ) -> impl IntoView {
     let active = move || call.state.get() == CallState::Active;
-    let chip = move |who: Option<&'static str>,
-                     level: Signal<Option<QualityLevel>>,
-                     test_id: &'static str| {
+    // `own`: this person's connection, else the other party's.
+    let chip = move |own: bool, level: Signal<Option<QualityLevel>>, test_id: &'static str| {
         view! {
             <Show when=move || active() && level.get().is_some()>
                 {move || {
                     let level = level.get().unwrap_or(QualityLevel::Good);
-                    let who = who.map_or_else(|| other_name.get(), str::to_string);
                     view! {
                         <span
                             class=format!("quality quality-{}", level.word())
@@ -38,7 +39,21 @@ pub fn QualityIndicator(
                                     .map(|n| view! { <span class:on=move || n <= level.bars()></span> })
                                     .collect_view()}
                             </span>
-                            {format!("{who}: {}", level.word())}
+                            {move || {
+                                let word = tr(match level {
+                                    QualityLevel::Good => "room.quality.good",
+                                    QualityLevel::Fair => "room.quality.fair",
+                                    QualityLevel::Poor => "room.quality.poor",
+                                });
+                                if own {
+                                    tr_with("room.quality.own", &[("level", &word)])
+                                } else {
+                                    tr_with(
+                                        "room.quality.other",
+                                        &[("name", &other_name.get()), ("level", &word)],
+                                    )
+                                }
+                            }}
                         </span>
                     }
                 }}
@@ -46,9 +61,9 @@ pub fn QualityIndicator(
         }
     };
     view! {
-        <div class="call-quality" role="group" aria-label="Connection quality">
-            {chip(Some("Your connection"), call.local_quality, "quality-local")}
-            {chip(None, call.remote_quality, "quality-remote")}
+        <div class="call-quality" role="group" aria-label=t("room.quality.label")>
+            {chip(true, call.local_quality, "quality-local")}
+            {chip(false, call.remote_quality, "quality-remote")}
         </div>
     }
 }
@@ -67,11 +82,13 @@ pub fn QualityMessage(
 ) -> impl IntoView {
     let active = move || call.state.get() == CallState::Active;
     let message = move || {
+        // The words are core's: follow a language switch too.
+        current();
         if !active() {
             return None;
         }
         if call.video_paused.get() {
-            return Some(quality::OWN_VIDEO_PAUSED.to_string());
+            return Some(quality::own_video_paused_words());
         }
         if call.local_quality.get() == Some(QualityLevel::Poor) {
             return Some(quality::poor_connection_words(true, &other_name.get()));
@@ -87,7 +104,7 @@ pub fn QualityMessage(
             {move || message().map(|m| view! { <p>{m}</p> })}
             <Show when=move || active() && call.video_paused.get()>
                 <button type="button" on:click=move |_| on_resume_video.run(())>
-                    "Turn video back on"
+                    {t("room.quality.resume_video")}
                 </button>
             </Show>
         </div>

@@ -5,6 +5,8 @@ use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use teleconsult_core::chat::{Author, ChatLog, Delivery, MAX_CHAT_CHARS};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::i18n::{t, tr, tr_with};
+
 /// The chat of the call, shown once the call has a data path for it (P2P and LiveKit, not
 /// Twilio, not in the waiting room) or holds messages. `sending` is false once the call is over
 /// (the conversation stays readable and copyable).
@@ -28,7 +30,8 @@ pub fn ChatPanel(
     let open = Memo::new(move |_| chat.with(ChatLog::is_open));
     let unread = Memo::new(move |_| chat.with(ChatLog::unread));
     let draft = RwSignal::new(String::new());
-    let copied = RwSignal::new(None::<&'static str>);
+    // Whether the last copy worked, told in the view.
+    let copied = RwSignal::new(None::<bool>);
     let input = NodeRef::<leptos::html::Textarea>::new();
     let send = move || {
         let text = draft.get_untracked();
@@ -56,21 +59,17 @@ pub fn ChatPanel(
         let promise = window().navigator().clipboard().write_text(&text);
         spawn_local(async move {
             let done = JsFuture::from(promise).await.is_ok();
-            copied.try_set(Some(if done {
-                "Copied."
-            } else {
-                "Your browser did not allow copying."
-            }));
+            copied.try_set(Some(done));
         });
     });
     let toggle_label = move || match unread.get() {
-        0 => "Chat".to_string(),
-        n => format!("Chat ({n} unread)"),
+        0 => tr("room.chat.toggle"),
+        n => tr_with("room.chat.toggle_unread", &[("n", &n)]),
     };
     let shown = move || available.get() || chat.with(|c| !c.entries().is_empty());
     view! {
         <Show when=shown>
-        <section class="chat" aria-label="Chat" data-testid="chat">
+        <section class="chat" aria-label=t("room.chat.label") data-testid="chat">
             <button
                 type="button"
                 class="chat-toggle"
@@ -84,36 +83,49 @@ pub fn ChatPanel(
             <span class="visually-hidden" role="status">
                 {move || match unread.get() {
                     0 => String::new(),
-                    1 => format!("New message from {}", other_name.get()),
-                    n => format!("{n} new messages from {}", other_name.get()),
+                    1 => tr_with("room.chat.new_message", &[("name", &other_name.get())]),
+                    n => tr_with(
+                        "room.chat.new_messages",
+                        &[("n", &n), ("name", &other_name.get())],
+                    ),
                 }}
             </span>
             <div id="chat-panel" class="chat-panel" hidden=move || !open.get()>
-                <div role="log" aria-label="Messages" data-testid="chat-log">
+                <div role="log" aria-label=t("room.chat.messages") data-testid="chat-log">
                     <ol class="chat-log">
                         <For
                             each=move || chat.with(|c| c.entries().to_vec())
                             key=|e| (e.id.clone(), e.author == Author::Me, e.delivery)
                             children=move |e| {
                                 let mine = e.author == Author::Me;
-                                let who = if mine { "You".to_string() } else { other_name.get_untracked() };
+                                let who = move || {
+                                    if mine { tr("room.chat.you") } else { other_name.get_untracked() }
+                                };
                                 let state = match (mine, e.delivery) {
                                     (false, _) => "",
-                                    (true, Delivery::Sending) => "Sending…",
-                                    (true, Delivery::Sent) => "Sent",
-                                    (true, Delivery::Delivered) => "Delivered",
+                                    (true, Delivery::Sending) => "sending",
+                                    (true, Delivery::Sent) => "sent",
+                                    (true, Delivery::Delivered) => "delivered",
+                                };
+                                let delivery = e.delivery;
+                                let state_words = move || {
+                                    tr(match delivery {
+                                        Delivery::Sending => "room.chat.sending",
+                                        Delivery::Sent => "room.chat.sent",
+                                        Delivery::Delivered => "room.chat.delivered",
+                                    })
                                 };
                                 view! {
                                     <li
                                         class=if mine { "mine" } else { "theirs" }
                                         data-testid="chat-message"
-                                        data-delivery=state.to_lowercase().trim_end_matches('…').to_string()
+                                        data-delivery=state
                                     >
                                         <span class="who">{who}</span>
                                         " "
                                         <span class="at">{clock_time(e.at_ms)}</span>
                                         <p class="text">{e.text.clone()}</p>
-                                        {mine.then(|| view! { <span class="delivery">{state}</span> })}
+                                        {mine.then(|| view! { <span class="delivery">{state_words}</span> })}
                                     </li>
                                 }
                             }
@@ -122,7 +134,9 @@ pub fn ChatPanel(
                 </div>
                 <Show when=move || available.get() && sending.get()>
                     <form class="chat-form" on:submit=on_submit>
-                        <label for="chat-input">{move || format!("Message to {}", other_name.get())}</label>
+                        <label for="chat-input">
+                            {move || tr_with("room.chat.message_to", &[("name", &other_name.get())])}
+                        </label>
                         <textarea
                             id="chat-input"
                             node_ref=input
@@ -132,14 +146,18 @@ pub fn ChatPanel(
                             on:input=move |ev| draft.set(event_target_value(&ev))
                             on:keydown=on_keydown
                         ></textarea>
-                        <button type="submit">"Send"</button>
+                        <button type="submit">{t("room.chat.send")}</button>
                     </form>
                 </Show>
                 <Show when=move || chat.with(|c| !c.entries().is_empty())>
                     <button type="button" class="secondary" on:click=move |_| copy.run(())>
-                        "Copy conversation"
+                        {t("room.chat.copy")}
                     </button>
-                    <span role="status" data-testid="chat-copied">{move || copied.get()}</span>
+                    <span role="status" data-testid="chat-copied">{move || {
+                        copied.get().map(|done| {
+                            tr(if done { "room.chat.copied" } else { "room.chat.copy_refused" })
+                        })
+                    }}</span>
                 </Show>
             </div>
         </section>

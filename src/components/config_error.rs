@@ -2,10 +2,11 @@
 
 use leptos::prelude::*;
 
-use crate::config::ConfigLoadError;
+use crate::{config::ConfigLoadError, i18n::t};
 
 /// Explains, in plain words, that the deployment's `config.json` is missing or wrong: the detail
-/// (naming the file and the problem) for the clinic's engineer, and what a patient or doctor can do.
+/// (naming the file and the problem, in English) for the clinic's engineer, and what a patient or
+/// doctor can do, in the page's language.
 #[component]
 pub fn ConfigErrorScreen(
     /// The problem found while loading `config.json`.
@@ -13,18 +14,12 @@ pub fn ConfigErrorScreen(
 ) -> impl IntoView {
     view! {
         <main class="screen-message" role="alert">
-            <h1>"Teleconsult can't start"</h1>
-            <p>
-                "This site's settings file could not be used, so the app cannot connect to your clinic."
-            </p>
+            <h1>{t("config.heading")}</h1>
+            <p>{t("config.lead")}</p>
             <p class="detail" data-testid="config-error-detail">{error.to_string()}</p>
-            <p>
-                "If you are a patient or a doctor: please try again in a few minutes, and contact "
-                "your clinic if this page stays. If you run this site: fix config.json next to "
-                "index.html (see the configuration table in the README)."
-            </p>
+            <p>{t("config.what_to_do")}</p>
             <button type="button" on:click=|_| reload()>
-                "Try again"
+                {t("config.try_again")}
             </button>
         </main>
     }

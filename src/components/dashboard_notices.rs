@@ -9,6 +9,7 @@ use crate::{
         waiting_notice::{NotificationOptIn, WaitingNotice},
     },
     hooks::dashboard::UseDashboardReturn,
+    i18n::tr,
 };
 
 /// The waiting notices, the "notify me" button, "reconnecting…" while polling fails, and the
@@ -19,10 +20,10 @@ pub fn DashboardNotices(
     dash: UseDashboardReturn,
     /// Whose dashboard this is.
     role: Role,
-    /// The page title without a count.
-    base_title: String,
+    /// The page title without a count, in the page's language.
+    base_title: Signal<String>,
 ) -> impl IntoView {
-    document().set_title(&base_title);
+    document().set_title(&base_title.get_untracked());
     let waiting = match role {
         Role::Doctor => {
             view! { <LiveQueue waiting=dash.waiting now=dash.now base_title=base_title /> }
@@ -40,11 +41,11 @@ pub fn DashboardNotices(
             {move || {
                 dash.reconnecting
                     .get()
-                    .then_some("Reconnecting to the clinic… the page will update by itself.")
+                    .then(|| tr("notice.reconnecting"))
             }}
         </p>
         {move || match dash.appointments.get() {
-            None => view! { <p role="status">"Loading appointments…"</p> }.into_any(),
+            None => view! { <p role="status">{tr("notice.loading_appointments")}</p> }.into_any(),
             Some(Err(e)) => view! { <p class="form-error" role="alert">{e.user_message()}</p> }.into_any(),
             Some(Ok(_)) => ().into_any(),
         }}

@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-/// Shows the errors caught by an `ErrorBoundary` in readable form, with a way back.
+use crate::i18n::t;
+
+/// Shows the errors caught by an `ErrorBoundary` (their own words, as detail) with an
+/// explanation and a way back in the page's language.
 #[component]
 pub fn ErrorScreen(
     /// The errors the boundary caught.
@@ -17,10 +20,10 @@ pub fn ErrorScreen(
     };
     view! {
         <main class="screen-message" role="alert">
-            <h1>"Something went wrong"</h1>
+            <h1>{t("error_screen.heading")}</h1>
             <ul class="detail">{messages}</ul>
-            <p>"Go back to the start page and try again. If it keeps happening, contact your clinic."</p>
-            <a href="/">"Back to the start page"</a>
+            <p>{t("error_screen.what_to_do")}</p>
+            <a href="/">{t("error_screen.start_page")}</a>
         </main>
     }
 }

@@ -8,7 +8,11 @@ use teleconsult_core::{
 };
 use time::OffsetDateTime;
 
-use crate::{format::local_time, routes};
+use crate::{
+    format::local_time,
+    i18n::{tr, tr_with},
+    routes,
+};
 
 /// "Join consultation" (patient) / "Start consultation" (doctor) inside the join window;
 /// otherwise why not and when: "Opens at 13:30", "Waiting for the doctor to confirm",
@@ -26,13 +30,9 @@ pub fn JoinButton(
 ) -> impl IntoView {
     let id = appointment.id;
     let href = routes::consultation(id, role);
-    let label = match role {
-        Role::Patient => "Join consultation",
-        Role::Doctor => "Start consultation",
-    };
-    let other = match role {
-        Role::Patient => "the doctor",
-        Role::Doctor => "you",
+    let label = move || match role {
+        Role::Patient => tr("join.join"),
+        Role::Doctor => tr("join.start"),
     };
     move || match join_availability(appointment.status, appointment.scheduled_at, now.get()) {
         JoinAvailability::Open { .. } => view! {
@@ -42,12 +42,15 @@ pub fn JoinButton(
         availability => {
             let text = match availability {
                 JoinAvailability::OpensAt { opens_at } => {
-                    format!("Opens at {}", local_time(opens_at))
+                    tr_with("join.opens_at", &[("time", &local_time(opens_at))])
                 }
-                JoinAvailability::Closed => "The consultation window has closed".to_string(),
-                JoinAvailability::AwaitingConfirmation => format!("Waiting for {other} to confirm"),
-                JoinAvailability::Cancelled => "This appointment was cancelled".to_string(),
-                JoinAvailability::Completed => "This consultation has taken place".to_string(),
+                JoinAvailability::Closed => tr("join.closed"),
+                JoinAvailability::AwaitingConfirmation => match role {
+                    Role::Patient => tr("join.awaiting_doctor"),
+                    Role::Doctor => tr("join.awaiting_you"),
+                },
+                JoinAvailability::Cancelled => tr("join.cancelled"),
+                JoinAvailability::Completed => tr("join.completed"),
                 JoinAvailability::Open { .. } => String::new(),
             };
             view! { <p class="join-note" data-testid=format!("join-note-{id}")>{text}</p> }

@@ -10,11 +10,12 @@ use teleconsult_core::{
 use time::OffsetDateTime;
 
 use crate::{
-    api::expect_authorized_api,
+    api::{expect_authorized_api, ApiError},
     hooks::{
         dashboard::WaitingEntry,
         waiting_alerts::{notice_text, use_waiting_alerts},
     },
+    i18n::{t, tr_with},
     routes,
 };
 
@@ -30,16 +31,17 @@ pub fn LiveQueue(
     waiting: Signal<Vec<WaitingEntry>>,
     /// Now on the server's clock.
     now: Signal<OffsetDateTime>,
-    /// The page title without a count.
-    base_title: String,
+    /// The page title without a count, in the page's language.
+    #[prop(into)]
+    base_title: Signal<String>,
 ) -> impl IntoView {
     use_waiting_alerts(waiting, Role::Doctor, base_title);
     view! {
         <section class="live-queue" aria-labelledby="queue-heading" data-testid="live-queue">
-            <h2 id="queue-heading">"Waiting now"</h2>
+            <h2 id="queue-heading">{t("queue.heading")}</h2>
             <div role="status" aria-live="polite" data-testid="waiting-notices">
                 <Show when=move || waiting.with(Vec::is_empty)>
-                    <p class="hint">"Nobody is waiting."</p>
+                    <p class="hint">{t("queue.nobody")}</p>
                 </Show>
                 <ol class="queue">
                     <For
@@ -58,7 +60,7 @@ fn QueueEntry(entry: WaitingEntry, now: Signal<OffsetDateTime>) -> impl IntoView
     let id = entry.appointment_id;
     let since = entry.since;
     let href = routes::consultation(id, Role::Doctor);
-    let (error, set_error) = signal(None::<String>);
+    let (error, set_error) = signal(None::<ApiError>);
     let admitting = RwSignal::new(false);
     let api = expect_authorized_api();
     let navigate = use_navigate();
@@ -70,36 +72,38 @@ fn QueueEntry(entry: WaitingEntry, now: Signal<OffsetDateTime>) -> impl IntoView
                 Ok(()) => navigate(&routes::consultation(id, Role::Doctor), Default::default()),
                 Err(e) => {
                     admitting.try_set(false);
-                    set_error.try_set(Some(e.user_message()));
+                    set_error.try_set(Some(e));
                 }
             }
         });
     };
+    let name = entry.name.clone();
     let action = match entry.place {
         Place::WaitingRoom => view! {
             <button type="button" disabled=move || admitting.get() on:click=admit>
-                {format!("Admit {}", entry.name)}
+                {move || tr_with("queue.admit", &[("name", &name)])}
             </button>
         }
         .into_any(),
         Place::CallRoom => view! {
-            <a class="button" href=href>{format!("Start with {}", entry.name)}</a>
+            <a class="button" href=href>{move || tr_with("queue.start_with", &[("name", &name)])}</a>
         }
         .into_any(),
     };
+    let (name, place) = (entry.name, entry.place);
     view! {
         <li class="waiting-notice" data-testid=format!("waiting-{id}") data-place=match entry.place {
             Place::WaitingRoom => "waiting-room",
             Place::CallRoom => "call-room",
         }>
-            <span class="who">{notice_text(Role::Doctor, &entry.name, entry.place)}</span>
+            <span class="who">{move || notice_text(Role::Doctor, &name, place)}</span>
             " · "
             <span class="waited" data-testid=format!("waited-{id}")>
                 {move || waited(since, now.get())}
             </span>
             " "
             {action}
-            <p class="form-error" role="alert">{move || error.get()}</p>
+            <p class="form-error" role="alert">{move || error.get().map(|e| e.user_message())}</p>
         </li>
     }
 }

@@ -10,6 +10,7 @@ pub mod config_error;
 pub mod dashboard_notices;
 pub mod error_screen;
 pub mod join_button;
+pub mod language_picker;
 pub mod live_queue;
 pub mod precall_lines;
 pub mod precall_offer;

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use teleconsult_core::precall::{Status, Verdict};
 
-use crate::hooks::precall::UsePrecallReturn;
+use crate::{hooks::precall::UsePrecallReturn, i18n::tr};
 
 /// Each line says how it came out, what it means and what to do; a live region, so each result
 /// is announced as it arrives.
@@ -23,33 +23,36 @@ pub fn PrecallLines(check: UsePrecallReturn) -> impl IntoView {
     } = check;
     view! {
         <ul class="check-lines" aria-live="polite">
-            <CheckLine name="camera" title="Camera" verdict=camera />
-            <CheckLine name="microphone" title="Microphone" verdict=microphone />
-            <CheckLine name="api" title="Clinic's server" verdict=api />
-            <CheckLine name="path" title="Call connection" verdict=path />
+            <CheckLine name="camera" title=|| tr("check.line.camera") verdict=camera />
+            <CheckLine name="microphone" title=|| tr("check.line.microphone") verdict=microphone />
+            <CheckLine name="api" title=|| tr("check.line.api") verdict=api />
+            <CheckLine name="path" title=|| tr("check.line.path") verdict=path />
             {move || network.get().map(|v| view! {
-                <CheckLine name="network" title="Network" verdict=Signal::derive(move || network.get().unwrap_or(v.clone())) />
+                <CheckLine name="network" title=|| tr("check.line.network") verdict=Signal::derive(move || network.get().unwrap_or(v.clone())) />
             })}
-            <CheckLine name="session" title="Sign-in" verdict=session />
+            <CheckLine name="session" title=|| tr("check.line.session") verdict=session />
         </ul>
         <p role="status" data-testid="check-result">
-            {move || if passed.get() {
-                "All set: you are ready for your consultation."
-            } else {
-                "Fix the lines marked “Problem” above; the check updates as you do."
-            }}
+            {move || tr(if passed.get() { "check.passed" } else { "check.not_passed" })}
         </p>
     }
 }
 
 #[component]
-fn CheckLine(name: &'static str, title: &'static str, verdict: Signal<Verdict>) -> impl IntoView {
+fn CheckLine(
+    name: &'static str,
+    /// The line's name, in the page's language.
+    title: fn() -> String,
+    verdict: Signal<Verdict>,
+) -> impl IntoView {
     let status = move || verdict.get().status;
-    let word = move || match status() {
-        Status::Checking => "Checking",
-        Status::Good => "Good",
-        Status::Warning => "Note",
-        Status::Problem => "Problem",
+    let word = move || {
+        tr(match status() {
+            Status::Checking => "check.status.checking",
+            Status::Good => "check.status.good",
+            Status::Warning => "check.status.warning",
+            Status::Problem => "check.status.problem",
+        })
     };
     let key = move || match status() {
         Status::Checking => "checking",

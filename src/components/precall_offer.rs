@@ -2,9 +2,14 @@
 //! your camera, microphone and connection"; once passed today, a quieter "check again".
 
 use leptos::prelude::*;
+use teleconsult_core::i18n::{pieces, Piece};
 use teleconsult_core::Role;
 
-use crate::{hooks::precall::passed_today, routes};
+use crate::{
+    hooks::precall::passed_today,
+    i18n::{t, tr},
+    routes,
+};
 
 /// The offer for `role`'s dashboard.
 #[component]
@@ -13,17 +18,29 @@ pub fn PrecallOffer(role: Role) -> impl IntoView {
     if passed_today() {
         view! {
             <p class="precall-offer passed" data-testid="precall-offer">
-                "Your camera, microphone and connection passed the check today. "
-                <a href=href>"Check again"</a>
+                {t("precall_offer.passed")}
+                " "
+                <a href=href>{t("precall_offer.check_again")}</a>
             </p>
         }
         .into_any()
     } else {
+        // One sentence with the link inside it, wherever the language puts it (`%{link}`).
+        let sentence = move || {
+            pieces(&tr("precall_offer.before_consultation"))
+                .into_iter()
+                .map(|piece| match piece {
+                    Piece::Text(words) => words.into_any(),
+                    Piece::Arg(_) => view! {
+                        <a href=href.clone()>{tr("precall_offer.check_link")}</a>
+                    }
+                    .into_any(),
+                })
+                .collect_view()
+        };
         view! {
             <p class="precall-offer" data-testid="precall-offer">
-                "Before your consultation, take a few seconds to "
-                <a href=href>"check your camera, microphone and connection"</a>
-                "."
+                {sentence}
             </p>
         }
         .into_any()

@@ -4,6 +4,8 @@ use leptos::{html, prelude::*};
 use wasm_bindgen::JsCast;
 use web_sys::MediaStream;
 
+use crate::i18n::t;
+
 /// Plays `stream` in a `<video>`; shows `placeholder` instead while there is no stream or the
 /// camera is off.
 #[component]
@@ -20,7 +22,7 @@ pub fn VideoTile(
     /// Mirror the picture (one's own preview, as people expect).
     #[prop(optional)]
     mirrored: bool,
-    /// Accessible name, e.g. "Dr. Amina Rahman's video".
+    /// Accessible name, e.g. "Video of Dr. Amina Rahman".
     #[prop(into)]
     label: Signal<String>,
     /// Text shown while there is no picture.
@@ -91,7 +93,7 @@ pub fn VideoTile(
             </div>
             <Show when=move || blocked.get() && showing()>
                 <button type="button" class="play-blocked" on:click=unblock>
-                    "Your browser paused the call's sound and picture. Turn them on"
+                    {t("room.video.play_blocked")}
                 </button>
             </Show>
         </div>

@@ -8,6 +8,7 @@ use crate::{
         dashboard::WaitingEntry,
         waiting_alerts::{notice_text, use_waiting_alerts},
     },
+    i18n::t,
     routes,
 };
 
@@ -22,8 +23,9 @@ pub fn WaitingNotice(
     waiting: Signal<Vec<WaitingEntry>>,
     /// Whose dashboard this is.
     role: Role,
-    /// The page title without a count.
-    base_title: String,
+    /// The page title without a count, in the page's language.
+    #[prop(into)]
+    base_title: Signal<String>,
 ) -> impl IntoView {
     use_waiting_alerts(waiting, role, base_title);
 
@@ -34,11 +36,12 @@ pub fn WaitingNotice(
                 key=|w| w.appointment_id
                 children=move |w| {
                     let href = routes::consultation(w.appointment_id, role);
+                    let (name, place) = (w.name, w.place);
                     view! {
                         <p class="waiting-notice" data-testid=format!("waiting-{}", w.appointment_id)>
-                            <span>{notice_text(role, &w.name, w.place)}</span>
+                            <span>{move || notice_text(role, &name, place)}</span>
                             " — "
-                            <a class="button" href=href>"Join now"</a>
+                            <a class="button" href=href>{t("waiting.join_now")}</a>
                         </p>
                     }
                 }
@@ -72,16 +75,16 @@ pub fn NotificationOptIn() -> impl IntoView {
         }
         match permission.get() {
             web_sys::NotificationPermission::Granted => view! {
-                <p class="hint">"Desktop notifications are on."</p>
+                <p class="hint">{t("waiting.notifications_on")}</p>
             }
             .into_any(),
             web_sys::NotificationPermission::Denied => view! {
-                <p class="hint">"Desktop notifications are blocked for this site; you will still see notices on this page."</p>
+                <p class="hint">{t("waiting.notifications_blocked")}</p>
             }
             .into_any(),
             _ => view! {
                 <button type="button" class="secondary" on:click=ask>
-                    "Notify me when the other party is waiting"
+                    {t("waiting.notify_me")}
                 </button>
             }
             .into_any(),

@@ -5,7 +5,9 @@
 //! (`devicechange`), plays a test sound on the chosen speaker, and tests the paths a consultation
 //! of this clinic uses (`GET /api/connectivity`): the API, the signaling socket (P2P) or the video
 //! service (LiveKit, Twilio), and, for P2P, which ICE candidates this network allows with the
-//! clinic's STUN/TURN servers. The verdicts and their words are `teleconsult_core::precall`.
+//! clinic's STUN/TURN servers. The verdicts and their words are `teleconsult_core::precall`;
+//! each line keeps what it found ([`Finding`]) and says it in the page's language, again in
+//! another if the person switches.
 //!
 //! Ownership: the preview's media and meter are one [`Preview`] (tracks stopped and the
 //! `AudioContext` closed on drop); the probes' socket and peer connection are closed when their
@@ -16,6 +18,7 @@ use std::{cell::RefCell, rc::Rc};
 use leptos::prelude::*;
 use teleconsult_core::{
     api::{ConnectivityInfo, ProviderKind},
+    media_error::MediaError,
     precall::{self, CandidateType, Status, Verdict},
 };
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
@@ -23,11 +26,12 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{MediaDeviceKind, MediaStream};
 
 use crate::{
-    api::AuthorizedApi,
+    api::{ApiError, AuthorizedApi},
     call::{
         media::{self, DeviceChoice, LocalMedia},
         signaling,
     },
+    i18n::{current, tr},
     session::{self, Session},
 };
 
@@ -65,6 +69,93 @@ pub fn passed_today() -> bool {
     teleconsult_core::precall::pass_is_current(passed.as_deref(), &today())
 }
 
+/// What one line of the check found, kept as facts so that [`Finding::verdict`] says it in the
+/// page's language.
+#[derive(Debug, Clone, PartialEq)]
+enum Finding {
+    /// Still being checked.
+    Checking,
+    /// The camera opened.
+    CameraWorks,
+    /// The microphone opened but has heard nothing yet.
+    MicrophoneSilent,
+    /// The microphone heard something.
+    MicrophoneHeard,
+    /// The camera and microphone could not be opened.
+    Media(MediaError),
+    /// The clinic's server could not tell what to test.
+    Api(ApiError),
+    /// Whether a connection the call needs could be opened: `Ok(())` or `Err(timed_out)`.
+    Reach(Target, Result<(), bool>),
+    /// The ICE candidates this network allows, and whether the clinic has STUN and TURN servers.
+    Ice {
+        gathered: Vec<CandidateType>,
+        stun: bool,
+        turn: bool,
+    },
+}
+
+/// A connection the check tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// The clinic's API.
+    Api,
+    /// The P2P signaling socket.
+    Signaling,
+    /// The clinic's video service (LiveKit, Twilio).
+    VideoServer,
+}
+
+impl Finding {
+    /// The line's status and words in the page's language; inside a reactive closure it follows
+    /// a language switch.
+    fn verdict(&self) -> Verdict {
+        // The words are mostly core's: follow a language switch too.
+        current();
+        match self {
+            Finding::Checking => Verdict::checking(),
+            Finding::CameraWorks => Verdict {
+                status: Status::Good,
+                meaning: tr("check.camera_works"),
+                fix: None,
+            },
+            Finding::MicrophoneSilent => Verdict {
+                status: Status::Warning,
+                meaning: tr("check.microphone_silent"),
+                fix: Some(tr("check.microphone_silent_fix")),
+            },
+            Finding::MicrophoneHeard => Verdict {
+                status: Status::Good,
+                meaning: tr("check.microphone_heard"),
+                fix: None,
+            },
+            Finding::Media(error) => Verdict {
+                status: Status::Problem,
+                meaning: error.user_message(),
+                fix: None,
+            },
+            Finding::Api(error) => Verdict {
+                status: Status::Problem,
+                meaning: error.user_message(),
+                fix: None,
+            },
+            Finding::Reach(target, result) => {
+                let what = tr(match target {
+                    Target::Api => "check.target.api",
+                    Target::Signaling => "check.target.signaling",
+                    Target::VideoServer => "check.target.video_server",
+                });
+                precall::reachability_verdict(&what, *result)
+            }
+            Finding::Ice {
+                gathered,
+                stun,
+                turn,
+            } => precall::ice_verdict(gathered, *stun, *turn),
+        }
+    }
+}
+
 /// The check's lines and controls, for the page.
 #[derive(Clone, Copy)]
 pub struct UsePrecallReturn {
@@ -84,7 +175,8 @@ pub struct UsePrecallReturn {
     pub network: Signal<Option<Verdict>>,
     /// How long this sign-in lasts.
     pub session: Signal<Verdict>,
-    /// Cameras, microphones and speakers: `(deviceId, label)`.
+    /// Cameras, microphones and speakers: `(deviceId, label)`; the label is empty while the
+    /// browser does not tell it (before permission).
     pub cameras: Signal<Vec<(String, String)>>,
     /// Microphones.
     pub microphones: Signal<Vec<(String, String)>>,
@@ -124,15 +216,17 @@ impl Drop for Preview {
 /// Starts the check for the signed-in `session` with `api`.
 pub fn use_precall(api: AuthorizedApi, session: &Session) -> UsePrecallReturn {
     let preview = RwSignal::new_local(None::<MediaStream>);
-    let camera = RwSignal::new(Verdict::checking());
-    let microphone = RwSignal::new(Verdict::checking());
+    let camera = RwSignal::new(Finding::Checking);
+    let microphone = RwSignal::new(Finding::Checking);
     let level = RwSignal::new(0.0);
-    let api_line = RwSignal::new(Verdict::checking());
-    let path = RwSignal::new(Verdict::checking());
-    let network = RwSignal::new(Some(Verdict::checking()));
-    let session_line = RwSignal::new(precall::session_verdict(
-        session.ends_at() - session::now_s(),
-    ));
+    let api_line = RwSignal::new(Finding::Checking);
+    let path = RwSignal::new(Finding::Checking);
+    let network = RwSignal::new(Some(Finding::Checking));
+    let remaining_s = session.ends_at() - session::now_s();
+    let session_line = Signal::derive(move || {
+        current();
+        precall::session_verdict(remaining_s)
+    });
     let cameras = RwSignal::new(Vec::new());
     let microphones = RwSignal::new(Vec::new());
     let speakers = RwSignal::new(Vec::new());
@@ -142,10 +236,10 @@ pub fn use_precall(api: AuthorizedApi, session: &Session) -> UsePrecallReturn {
 
     let refresh_devices = move || {
         spawn_local(async move {
-            cameras.try_set(media::devices(MediaDeviceKind::Videoinput, "Camera").await);
-            microphones.try_set(media::devices(MediaDeviceKind::Audioinput, "Microphone").await);
+            cameras.try_set(media::devices(MediaDeviceKind::Videoinput).await);
+            microphones.try_set(media::devices(MediaDeviceKind::Audioinput).await);
             if speaker_choice_supported() {
-                speakers.try_set(media::devices(MediaDeviceKind::Audiooutput, "Speaker").await);
+                speakers.try_set(media::devices(MediaDeviceKind::Audiooutput).await);
             }
         });
     };
@@ -154,21 +248,13 @@ pub fn use_precall(api: AuthorizedApi, session: &Session) -> UsePrecallReturn {
         // Release the devices before opening others.
         held.try_update_value(|h| h.take());
         preview.try_set(None);
-        camera.try_set(Verdict::checking());
-        microphone.try_set(Verdict::checking());
+        camera.try_set(Finding::Checking);
+        microphone.try_set(Finding::Checking);
         spawn_local(async move {
             match LocalMedia::acquire_with(&choice).await {
                 Ok(media) => {
-                    camera.try_set(Verdict {
-                        status: Status::Good,
-                        meaning: "Your camera works: you should see yourself.".into(),
-                        fix: None,
-                    });
-                    microphone.try_set(Verdict {
-                            status: Status::Warning,
-                            meaning: "We cannot hear anything yet.".into(),
-                            fix: Some("Say a few words. If the bar does not move, choose another microphone or check that it is not muted.".into()),
-                        });
+                    camera.try_set(Finding::CameraWorks);
+                    microphone.try_set(Finding::MicrophoneSilent);
                     preview.try_set(Some(media.stream()));
                     let stream = media.stream();
                     let mut p = Preview {
@@ -183,13 +269,8 @@ pub fn use_precall(api: AuthorizedApi, session: &Session) -> UsePrecallReturn {
                     refresh_devices(); // labels appear once access is granted
                 }
                 Err(error) => {
-                    let words = Verdict {
-                        status: Status::Problem,
-                        meaning: error.user_message().to_string(),
-                        fix: None,
-                    };
-                    camera.try_set(words.clone());
-                    microphone.try_set(words);
+                    camera.try_set(Finding::Media(error.clone()));
+                    microphone.try_set(Finding::Media(error));
                 }
             }
         });
@@ -229,6 +310,14 @@ pub fn use_precall(api: AuthorizedApi, session: &Session) -> UsePrecallReturn {
             leptos::logging::warn!("test sound: {e:?}");
         }
     });
+    let verdict = |line: RwSignal<Finding>| Signal::derive(move || line.with(Finding::verdict));
+    let (camera, microphone, api_line, path) = (
+        verdict(camera),
+        verdict(microphone),
+        verdict(api_line),
+        verdict(path),
+    );
+    let network = Signal::derive(move || network.with(|n| n.as_ref().map(Finding::verdict)));
     let passed = Signal::derive(move || {
         let mut lines = vec![
             camera.get(),
@@ -245,13 +334,13 @@ pub fn use_precall(api: AuthorizedApi, session: &Session) -> UsePrecallReturn {
     });
     UsePrecallReturn {
         preview: preview.into(),
-        camera: camera.into(),
-        microphone: microphone.into(),
+        camera,
+        microphone,
         level: level.into(),
-        api: api_line.into(),
-        path: path.into(),
-        network: network.into(),
-        session: session_line.into(),
+        api: api_line,
+        path,
+        network,
+        session: session_line,
         cameras: cameras.into(),
         microphones: microphones.into(),
         speakers: speakers.into(),
@@ -276,7 +365,7 @@ fn start_meter(
     p: &mut Preview,
     stream: &MediaStream,
     level: RwSignal<f64>,
-    microphone: RwSignal<Verdict>,
+    microphone: RwSignal<Finding>,
 ) {
     let Ok(ctx) = web_sys::AudioContext::new() else {
         return;
@@ -298,13 +387,9 @@ fn start_meter(
         if rms > HEARD_LEVEL
             && microphone
                 .try_get_untracked()
-                .is_some_and(|v| v.status != Status::Good)
+                .is_some_and(|f| f != Finding::MicrophoneHeard)
         {
-            microphone.try_set(Verdict {
-                status: Status::Good,
-                meaning: "Your microphone works: we can hear you.".into(),
-                fix: None,
-            });
+            microphone.try_set(Finding::MicrophoneHeard);
         }
     });
     p.timer = leptos::prelude::window()
@@ -341,24 +426,19 @@ fn test_tone(speaker: Option<String>) -> Result<(), JsValue> {
 
 async fn run_connectivity(
     api: AuthorizedApi,
-    api_line: RwSignal<Verdict>,
-    path: RwSignal<Verdict>,
-    network: RwSignal<Option<Verdict>>,
+    api_line: RwSignal<Finding>,
+    path: RwSignal<Finding>,
+    network: RwSignal<Option<Finding>>,
 ) {
     let info: ConnectivityInfo = match api.connectivity().await {
         Ok(info) => {
-            api_line.try_set(precall::reachability_verdict("The clinic's server", Ok(())));
+            api_line.try_set(Finding::Reach(Target::Api, Ok(())));
             info
         }
         Err(e) => {
-            let words = Verdict {
-                status: Status::Problem,
-                meaning: e.user_message(),
-                fix: None,
-            };
-            api_line.try_set(words.clone());
-            path.try_set(words.clone());
-            network.try_set(Some(words));
+            api_line.try_set(Finding::Api(e.clone()));
+            path.try_set(Finding::Api(e.clone()));
+            network.try_set(Some(Finding::Api(e)));
             return;
         }
     };
@@ -384,13 +464,14 @@ async fn run_connectivity(
             let servers = info.ice_servers.clone();
             spawn_local(async move {
                 let gathered = gather_candidates(&servers).await;
-                network.try_set(Some(precall::ice_verdict(&gathered, stun, turn)));
+                network.try_set(Some(Finding::Ice {
+                    gathered,
+                    stun,
+                    turn,
+                }));
             });
             let opened = probe_socket(&url).await;
-            path.try_set(precall::reachability_verdict(
-                "The call's connection server",
-                opened,
-            ));
+            path.try_set(Finding::Reach(Target::Signaling, opened));
         }
         ProviderKind::Livekit | ProviderKind::Twilio => {
             network.try_set(None);
@@ -398,10 +479,7 @@ async fn run_connectivity(
                 Some(url) => probe_http(url).await,
                 None => Err(false),
             };
-            path.try_set(precall::reachability_verdict(
-                "The clinic's video server",
-                result,
-            ));
+            path.try_set(Finding::Reach(Target::VideoServer, result));
         }
     }
 }

@@ -9,29 +9,40 @@ use std::{cell::RefCell, rc::Rc};
 use leptos::prelude::*;
 use teleconsult_core::{admission::Place, Role};
 
-use crate::hooks::dashboard::WaitingEntry;
+use crate::{
+    hooks::dashboard::WaitingEntry,
+    i18n::{tr, tr_with},
+};
 
-/// The notice for `name` waiting at `place`, as the dashboard and the OS notification word it.
+/// The notice for `name` waiting at `place`, as the dashboard and the OS notification word it,
+/// in the page's language (inside a reactive closure it follows a language switch).
 pub fn notice_text(role: Role, name: &str, place: Place) -> String {
     match (role, place) {
-        (_, Place::WaitingRoom) => format!("{name} is in the waiting room"),
-        (Role::Patient, Place::CallRoom) => format!("{name} is waiting in your consultation room"),
-        (Role::Doctor, Place::CallRoom) => format!("{name} is waiting in the consultation room"),
+        (_, Place::WaitingRoom) => tr_with("waiting.in_waiting_room", &[("name", &name)]),
+        (Role::Patient, Place::CallRoom) => tr_with("waiting.in_your_room", &[("name", &name)]),
+        (Role::Doctor, Place::CallRoom) => tr_with("waiting.in_the_room", &[("name", &name)]),
     }
 }
 
-/// Keeps the title at `"({count}) {base_title}"` while anyone waits (`base_title` otherwise),
-/// and chimes and notifies once for each newly arrived entry of `waiting` (not for those already
-/// there when the dashboard opened). No reset on unmount: the next page sets its own title.
-pub fn use_waiting_alerts(waiting: Signal<Vec<WaitingEntry>>, role: Role, base_title: String) {
+/// Keeps the title at `"({count}) {base_title}"` while anyone waits (`base_title` otherwise,
+/// which may change with the page's language), and chimes and notifies once for each newly
+/// arrived entry of `waiting` (not for those already there when the dashboard opened). No reset
+/// on unmount: the next page sets its own title.
+pub fn use_waiting_alerts(
+    waiting: Signal<Vec<WaitingEntry>>,
+    role: Role,
+    base_title: impl Into<Signal<String>>,
+) {
+    let base_title = base_title.into();
     let chime = Rc::new(Chime::default());
     Effect::new({
         let chime = chime.clone();
         move |previous: Option<Vec<i64>>| {
             let now = waiting.get();
             let ids: Vec<i64> = now.iter().map(|w| w.appointment_id).collect();
+            let base_title = base_title.get();
             document().set_title(&if ids.is_empty() {
-                base_title.clone()
+                base_title
             } else {
                 format!("({}) {base_title}", ids.len())
             });
@@ -103,5 +114,5 @@ fn os_notification(text: &str) {
     let options = web_sys::NotificationOptions::new();
     options.set_body(text);
     options.set_tag("teleconsult-waiting");
-    let _ = web_sys::Notification::new_with_options("Teleconsult", &options);
+    let _ = web_sys::Notification::new_with_options(&tr("waiting.notification_title"), &options);
 }

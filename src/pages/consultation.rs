@@ -22,6 +22,7 @@ use crate::{
         call::{use_call, UseCallReturn},
         precall::{passed_today, remember_pass, use_precall},
     },
+    i18n::{current, t, tr, tr_with},
     pages::with_session,
     routes,
     session::{self, Session},
@@ -50,9 +51,9 @@ pub fn Consultation() -> impl IntoView {
     let Some(appointment_id) = appointment_id else {
         return view! {
             <main class="screen-message" role="alert">
-                <h1>"No such consultation"</h1>
-                <p>"The address does not name an appointment. Open the consultation from your dashboard."</p>
-                <a href="/">"Go to the start page"</a>
+                <h1>{t("room.no_such.heading")}</h1>
+                <p>{t("room.no_such.text")}</p>
+                <a href="/">{t("room.no_such.start_page")}</a>
             </main>
         }
         .into_any();
@@ -63,9 +64,9 @@ pub fn Consultation() -> impl IntoView {
             let href = routes::login(role, &routes::consultation(appointment_id, role));
             return view! {
                 <main class="screen-message" role="alert">
-                    <h1>"Please sign in again"</h1>
-                    <p>"Your session is about to expire, so the call could not stay connected. Sign in again and you will come straight back to this consultation."</p>
-                    <a href=href>"Sign in again"</a>
+                    <h1>{t("room.expiring.heading")}</h1>
+                    <p>{t("room.expiring.text")}</p>
+                    <a href=href>{t("room.expiring.sign_in")}</a>
                 </main>
             }
             .into_any();
@@ -78,44 +79,42 @@ pub fn Consultation() -> impl IntoView {
 /// transport: the provider is the server's choice.
 #[component]
 fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
-    crate::config::set_page_title("Consultation");
+    crate::config::set_page_title("room.title");
     let role = session.user.role;
     let controls = use_call(appointment_id);
     let signals = controls.call;
 
-    let other = match role {
-        Role::Doctor => "the patient",
-        Role::Patient => "the doctor",
-    };
+    // Follows a language switch while the other party is not known yet: read it in closures
+    // that only render text, never in one that decides which components exist.
     let other_name = move || {
         signals
             .remote_peer
             .get()
             .map(|p| p.name)
-            .unwrap_or_else(|| other.to_string())
+            .unwrap_or_else(|| match role {
+                Role::Doctor => tr("room.other.patient"),
+                Role::Patient => tr("room.other.doctor"),
+            })
     };
     let dashboard = routes::dashboard(role);
     let state_name = move || signals.state.get().key();
 
     view! {
         <main class="call" data-testid="call" data-state=state_name>
-            <h1 class="visually-hidden">"Consultation"</h1>
+            <h1 class="visually-hidden">{t("room.heading")}</h1>
             <div class="call-top">
                 <StatusPill signals=signals />
                 <span class="who" data-testid="remote-name">
                     {move || {
-                        signals.remote_peer.get().map(|p| {
-                            let role = match p.role {
-                                Role::Doctor => "Doctor",
-                                Role::Patient => "Patient",
-                            };
-                            format!("{} · {role}", p.name)
+                        signals.remote_peer.get().map(|p| match p.role {
+                            Role::Doctor => tr_with("room.remote_doctor", &[("name", &p.name)]),
+                            Role::Patient => tr_with("room.remote_patient", &[("name", &p.name)]),
                         })
                     }}
                 </span>
                 <Show when=move || signals.encrypted.get()>
-                    <span class="pill" data-testid="e2ee" title="Only you and the other party can see and hear this call; the video server cannot.">
-                        "End-to-end encrypted"
+                    <span class="pill" data-testid="e2ee" title=t("room.e2ee.title")>
+                        {t("room.e2ee.label")}
                     </span>
                 </Show>
                 <QualityIndicator call=signals other_name=Signal::derive(other_name) />
@@ -127,12 +126,12 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                     video_on=Signal::derive(move || {
                         signals.remote_media.get().video && !signals.remote_video_paused.get()
                     })
-                    label=Signal::derive(move || format!("Video of {}", other_name()))
+                    label=Signal::derive(move || tr_with("room.video.remote", &[("name", &other_name())]))
                     placeholder=Signal::derive(move || {
                         if signals.remote_video_paused.get() {
-                            format!("{}'s video is paused: their connection is too slow", other_name())
+                            tr_with("room.video.remote_paused", &[("name", &other_name())])
                         } else if signals.remote_stream.with(|s| s.is_some()) {
-                            format!("{} turned their camera off", other_name())
+                            tr_with("room.video.remote_camera_off", &[("name", &other_name())])
                         } else {
                             String::new()
                         }
@@ -143,7 +142,7 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                     <VideoTile
                         stream=signals.remote_screen
                         video_on=true
-                        label=Signal::derive(move || format!("Screen shared by {}", other_name()))
+                        label=Signal::derive(move || tr_with("room.video.remote_screen", &[("name", &other_name())]))
                         placeholder=String::new()
                         test_id="remote-screen"
                     />
@@ -154,8 +153,8 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                         video_on=Signal::derive(move || signals.local_media.get().video)
                         muted=true
                         mirrored=true
-                        label="Your own video"
-                        placeholder="Your camera is off"
+                        label=Signal::derive(|| tr("room.video.own"))
+                        placeholder=Signal::derive(|| tr("room.video.own_camera_off"))
                         test_id="local-video"
                     />
                 </div>
@@ -163,12 +162,13 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                     {move || {
                         let m = signals.remote_media.get();
                         let present = signals.remote_stream.with(|s| s.is_some());
-                        (present && !m.audio).then(|| format!("{} muted their microphone", other_name()))
+                        (present && !m.audio)
+                            .then(|| tr_with("room.remote_muted", &[("name", &other_name())]))
                     }}
                 </p>
                 <div class="stage-notices">
                     <p class="call-notice" role="alert" data-testid="call-notice">
-                        {move || signals.notice.get()}
+                        {move || signals.notice.get().map(|n| n.text())}
                     </p>
                     <QualityMessage
                         call=signals
@@ -209,20 +209,20 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
 fn StatusPill(signals: CallView) -> impl IntoView {
     let text = move || {
         let state = signals.state.get();
-        match state {
+        tr(match state {
             CallState::Active if !signals.signaling_connected.get() => {
-                "Connected (reconnecting to the server…)"
+                "room.status.active_signaling_down"
             }
-            CallState::Active => "Connected",
-            CallState::Reconnecting => "Reconnecting…",
-            CallState::Connecting => "Connecting…",
-            CallState::Waiting | CallState::PeerLeft { .. } => "Waiting",
-            CallState::Joining | CallState::Idle => "Starting…",
-            CallState::WaitingRoom => "In the waiting room",
-            CallState::Busy => "Open elsewhere",
-            CallState::Ended { .. } => "Call ended",
-            CallState::Failed { .. } => "Not connected",
-        }
+            CallState::Active => "room.status.active",
+            CallState::Reconnecting => "room.status.reconnecting",
+            CallState::Connecting => "room.status.connecting",
+            CallState::Waiting | CallState::PeerLeft { .. } => "room.status.waiting",
+            CallState::Joining | CallState::Idle => "room.status.starting",
+            CallState::WaitingRoom => "room.status.waiting_room",
+            CallState::Busy => "room.status.busy",
+            CallState::Ended { .. } => "room.status.ended",
+            CallState::Failed { .. } => "room.status.failed",
+        })
     };
     view! {
         <span class="pill" data-testid="status-pill" role="status">{text}</span>
@@ -250,7 +250,7 @@ fn CallTimer(signals: CallView) -> impl IntoView {
         let secs = ((now.get() - since) / 1000.0).max(0.0) as u64;
         Some(format!("{:02}:{:02}", secs / 60, secs % 60))
     };
-    view! { <span class="timer" role="timer" aria-label="Call duration">{text}</span> }
+    view! { <span class="timer" role="timer" aria-label=t("room.timer_label")>{text}</span> }
 }
 
 /// The waiting room: who lets this patient in, and — unless the pre-call check passed today —
@@ -258,13 +258,7 @@ fn CallTimer(signals: CallView) -> impl IntoView {
 /// shown: the page's self-view is the same camera).
 #[component]
 fn WaitingRoomPanel(signals: CallView, session: Session) -> impl IntoView {
-    let doctor = Memo::new(move |_| {
-        signals
-            .waiting_room
-            .get()
-            .map(|w| w.doctor_name)
-            .unwrap_or_else(|| "The doctor".to_string())
-    });
+    let doctor = Memo::new(move |_| signals.waiting_room.get().map(|w| w.doctor_name));
     let check = (!passed_today()).then(|| {
         let check = use_precall(expect_authorized_api(), &session);
         Effect::new(move |_| {
@@ -273,16 +267,21 @@ fn WaitingRoomPanel(signals: CallView, session: Session) -> impl IntoView {
             }
         });
         view! {
-            <section class="waiting-room-check" aria-label="Check camera, microphone and connection">
-                <h2>"While you wait: camera, microphone and connection"</h2>
+            <section class="waiting-room-check" aria-label=t("room.waiting_room.check_label")>
+                <h2>{t("room.waiting_room.check_heading")}</h2>
                 <PrecallLines check=check />
             </section>
         }
     });
     view! {
         <div class="state-panel" role="status" data-testid="waiting-room">
-            <p>{move || format!("You are in the waiting room. {} will let you in.", doctor.get())}</p>
-            <p class="hint">"Keep this page open: the call starts as soon as you are let in."</p>
+            <p>
+                {move || match doctor.get() {
+                    Some(doctor) => tr_with("room.waiting_room.let_in", &[("doctor", &doctor)]),
+                    None => tr("room.waiting_room.let_in_unnamed"),
+                }}
+            </p>
+            <p class="hint">{t("room.waiting_room.hint")}</p>
         </div>
         {check}
     }
@@ -297,81 +296,91 @@ fn StatePanel(
     controls: UseCallReturn,
     session: Session,
 ) -> impl IntoView {
+    // Rebuilt when the state changes, never when the language does: the texts are closures of
+    // their own (the waiting room's check must not restart on a language switch).
+    let back = move || view! { <a href=dashboard>{t("room.back_to_dashboard")}</a> };
     move || {
         let state = signals.state.get();
-        let name = other_name.get();
         match state {
             CallState::Active => ().into_any(),
             CallState::Idle | CallState::Joining => view! {
                 <div class="state-panel" role="status">
-                    <p>"Getting your camera and microphone ready…"</p>
-                    <p class="hint">"If your browser asks, allow the camera and microphone."</p>
+                    <p>{t("room.state.starting")}</p>
+                    <p class="hint">{t("room.state.starting_hint")}</p>
                 </div>
             }
             .into_any(),
             CallState::WaitingRoom => view! { <WaitingRoomPanel signals=signals session=session.clone() /> }.into_any(),
             CallState::Waiting => view! {
                 <div class="state-panel" role="status">
-                    <p>{format!("Waiting for {name} to join…")}</p>
-                    <p class="hint">"Keep this page open. The call starts as soon as they arrive."</p>
+                    <p>{move || tr_with("room.state.waiting", &[("name", &other_name.get())])}</p>
+                    <p class="hint">{t("room.state.waiting_hint")}</p>
                 </div>
             }
             .into_any(),
             CallState::Connecting => view! {
-                <div class="state-panel" role="status"><p>{format!("Connecting to {name}…")}</p></div>
+                <div class="state-panel" role="status">
+                    <p>{move || tr_with("room.state.connecting", &[("name", &other_name.get())])}</p>
+                </div>
             }
             .into_any(),
             CallState::Reconnecting => view! {
                 <div class="state-panel" role="status">
-                    <p>"The connection was interrupted. Reconnecting…"</p>
-                    <p class="hint">"If this lasts, check your internet connection."</p>
+                    <p>{t("room.state.reconnecting")}</p>
+                    <p class="hint">{t("room.state.reconnecting_hint")}</p>
                 </div>
             }
             .into_any(),
             CallState::PeerLeft { reason } => {
-                let text = if reason == LeaveReason::Disconnected {
-                    format!("{name}'s connection dropped. Stay here: the call resumes when they rejoin.")
-                } else {
-                    format!("{name} left the consultation. Stay here if they are coming back.")
+                let text = move || {
+                    let name = other_name.get();
+                    if reason == LeaveReason::Disconnected {
+                        tr_with("room.state.peer_dropped", &[("name", &name)])
+                    } else {
+                        tr_with("room.state.peer_left", &[("name", &name)])
+                    }
                 };
                 view! {
                     <div class="state-panel" role="status" data-testid="peer-left">
                         <p>{text}</p>
-                        <a href=dashboard>"Back to your dashboard"</a>
+                        {back()}
                     </div>
                 }
                 .into_any()
             }
             CallState::Busy => view! {
                 <div class="state-panel" role="alert">
-                    <p>"You are already in this consultation in another tab or on another device."</p>
+                    <p>{t("room.state.busy")}</p>
                     <button type="button" on:click=move |_| controls.take_over.run(())>
-                        "Continue the call here"
+                        {t("room.state.take_over")}
                     </button>
-                    <a href=dashboard>"Back to your dashboard"</a>
+                    {back()}
                 </div>
             }
             .into_any(),
             CallState::Ended { reason } => {
-                let text = match reason {
-                    EndReason::Hangup => "You left the consultation.",
-                    EndReason::Moved => "This consultation continued in another tab or on another device.",
+                let text = move || {
+                    tr(match reason {
+                        EndReason::Hangup => "room.state.ended_hangup",
+                        EndReason::Moved => "room.state.ended_moved",
+                    })
                 };
                 view! {
                     <div class="state-panel" role="status" data-testid="ended">
                         <p>{text}</p>
-                        <a href=dashboard>"Back to your dashboard"</a>
+                        {back()}
                     </div>
                 }
                 .into_any()
             }
             CallState::Failed { error } => view! {
                 <div class="state-panel" role="alert" data-testid="call-error">
-                    <p>{error.user_message()}</p>
+                    // Core's words: follow a language switch too.
+                    <p>{move || { current(); error.user_message() }}</p>
                     <button type="button" on:click=|_| { let _ = window().location().reload(); }>
-                        "Try again"
+                        {t("room.state.try_again")}
                     </button>
-                    <a href=dashboard>"Back to your dashboard"</a>
+                    {back()}
                 </div>
             }
             .into_any(),

@@ -5,14 +5,15 @@ use teleconsult_core::{api::Appointment, appointment::available_actions, Appoint
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    api::expect_authorized_api,
+    api::{expect_authorized_api, ApiError},
     components::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
         join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
     },
-    config::expect_app_config,
+    config::{expect_app_config, page_title},
     format::{appointment_time, local_day, local_day_key},
     hooks::dashboard::use_dashboard,
+    i18n::{t, tr, tr_with},
     pages::with_session,
     session::Session,
 };
@@ -32,9 +33,8 @@ pub fn DoctorDashboard() -> impl IntoView {
 
 #[component]
 fn DoctorHome(session: Session) -> impl IntoView {
-    let config = expect_app_config();
     let dash = use_dashboard(&session.user);
-    let base_title = format!("This week's consultations — {}", config.clinic_name);
+    let base_title = page_title("doctor.title");
     let now = dash.now;
     // Appointments from the start of today (local) for 7 days, grouped by local day.
     let days = move || {
@@ -55,7 +55,7 @@ fn DoctorHome(session: Session) -> impl IntoView {
             }
             match days.iter_mut().find(|d| d.0 == key) {
                 Some(day) => day.2.push(a),
-                None => days.push((key, local_day(a.scheduled_at), vec![a])),
+                None => days.push((key, a.scheduled_at, vec![a])),
             }
         }
         days
@@ -69,20 +69,20 @@ fn DoctorHome(session: Session) -> impl IntoView {
     });
     view! {
         <main class="page dashboard">
-            <h1>"This week's consultations"</h1>
+            <h1>{t("doctor.title")}</h1>
             <DashboardNotices dash=dash role=Role::Doctor base_title=base_title />
             <PrecallOffer role=Role::Doctor />
             <Show when=move || matches!(dash.appointments.get(), Some(Ok(_))) && days().is_empty()>
-                <p class="hint">"No appointments this week."</p>
+                <p class="hint">{t("doctor.no_appointments")}</p>
             </Show>
             <For
                 each=days
                 key=|d| (d.0, d.2.iter().map(|a| (a.id, a.status)).collect::<Vec<_>>())
                 children={
-                    move |(_, label, list)| {
+                    move |(_, day, list)| {
                         view! {
                             <section class="day">
-                                <h2>{label}</h2>
+                                <h2>{move || local_day(day)}</h2>
                                 <ul class="appointments">
                                     {list
                                         .into_iter()
@@ -116,7 +116,7 @@ fn DoctorAppointment(
 ) -> impl IntoView {
     let a = appointment.clone();
     let id = a.id;
-    let (error, set_error) = signal(None::<String>);
+    let (error, set_error) = signal(None::<ApiError>);
     let api = expect_authorized_api();
     let change = Action::new_local(move |action: &AppointmentAction| {
         let (api, action) = (api.clone(), *action);
@@ -124,7 +124,7 @@ fn DoctorAppointment(
     });
     Effect::new(move |_| match change.value().get() {
         Some(Ok(_)) => reload.run(()),
-        Some(Err(e)) => set_error.set(Some(e.user_message())),
+        Some(Err(e)) => set_error.set(Some(e)),
         None => {}
     });
     let (status, scheduled_at) = (a.status, a.scheduled_at);
@@ -145,7 +145,10 @@ fn DoctorAppointment(
             <Show when=move || waiting.get().contains(&id)>
                 <p class="live-marker" data-testid=format!("live-{id}")>
                     <span class="dot" aria-hidden="true"></span>
-                    {format!("{patient} is waiting")}
+                    {
+                        let patient = patient.clone();
+                        move || tr_with("doctor.is_waiting", &[("name", &patient)])
+                    }
                 </p>
             </Show>
             <JoinButton appointment=appointment.clone() now=now role=Role::Doctor />
@@ -156,7 +159,7 @@ fn DoctorAppointment(
                         disabled=move || change.pending().get()
                         on:click=move |_| { change.dispatch(AppointmentAction::Confirm); }
                     >
-                        "Confirm"
+                        {t("doctor.confirm")}
                     </button>
                 </Show>
                 <Show when=move || allows(AppointmentAction::Complete)>
@@ -166,7 +169,7 @@ fn DoctorAppointment(
                         disabled=move || change.pending().get()
                         on:click=move |_| { change.dispatch(AppointmentAction::Complete); }
                     >
-                        "Mark as completed"
+                        {t("doctor.complete")}
                     </button>
                 </Show>
                 <Show when=move || allows(AppointmentAction::Cancel)>
@@ -176,22 +179,23 @@ fn DoctorAppointment(
                         disabled=move || change.pending().get()
                         on:click=move |_| {
                             let ok = window()
-                                .confirm_with_message("Cancel this appointment?")
+                                .confirm_with_message(&tr("doctor.cancel_confirm"))
                                 .unwrap_or(false);
                             if ok {
                                 change.dispatch(AppointmentAction::Cancel);
                             }
                         }
                     >
-                        "Cancel"
+                        {t("doctor.cancel")}
                     </button>
                 </Show>
             </div>
-            <p class="form-error" role="alert">{move || error.get()}</p>
+            <p class="form-error" role="alert">{move || error.get().map(|e| e.user_message())}</p>
             <CallHistory appointment_id=id />
         </li>
     }
 }
 
-/// One local calendar day of appointments: (day key, heading, appointments).
-type Day = ((u32, u32, u32), String, Vec<Appointment>);
+/// One local calendar day of appointments: (day key, an instant of that day for its heading,
+/// appointments).
+type Day = ((u32, u32, u32), OffsetDateTime, Vec<Appointment>);

@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
+use crate::i18n::t;
+
 /// sessionStorage key: the path this tab last loaded from the server to change halves, and when.
 const HANDOVER_KEY: &str = "teleconsult.handover";
 
@@ -40,12 +42,12 @@ pub fn Elsewhere() -> impl IntoView {
             path == here && at.parse::<f64>().is_ok_and(|at| now - at < LOOP_MS)
         });
     if looping {
-        crate::config::set_page_title("This page cannot load");
+        crate::config::set_page_title("elsewhere.title");
         return view! {
             <main class="screen-message" role="alert">
-                <h1>"This page cannot load"</h1>
-                <p>"The clinic's web server answered this address with the wrong page. Tell the clinic: its server must answer /consultation/… and /check with consultation.html."</p>
-                <a href="/">"Go to the start page"</a>
+                <h1>{t("elsewhere.title")}</h1>
+                <p>{t("elsewhere.wrong_page")}</p>
+                <a href="/">{t("elsewhere.start_page")}</a>
             </main>
         }
         .into_any();
@@ -56,7 +58,7 @@ pub fn Elsewhere() -> impl IntoView {
     let _ = window.location().replace(&here);
     view! {
         <main class="screen-message" aria-busy="true">
-            <p role="status">"Loading…"</p>
+            <p role="status">{t("elsewhere.loading")}</p>
         </main>
     }
     .into_any()

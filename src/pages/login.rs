@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::{
     api,
     config::expect_app_config,
+    i18n::{t, tr},
     routes,
     session::{self, Session},
 };
@@ -15,7 +16,7 @@ use crate::{
 #[component]
 pub fn Login() -> impl IntoView {
     let config = expect_app_config();
-    crate::config::set_page_title("Sign in");
+    crate::config::set_page_title("login.title");
     let query = use_query_map();
     let navigate = use_navigate();
     let (email, set_email) = signal(String::new());
@@ -56,10 +57,10 @@ pub fn Login() -> impl IntoView {
 
     view! {
         <main class="login">
-            <h1>"Sign in to Teleconsult"</h1>
-            <p class="lead">"Patients and doctors sign in here to see appointments and join video consultations."</p>
+            <h1>{t("login.heading")}</h1>
+            <p class="lead">{t("login.lead")}</p>
             <form on:submit=on_submit novalidate>
-                <label for="email">"E-mail"</label>
+                <label for="email">{t("login.email")}</label>
                 <input
                     id="email"
                     type="email"
@@ -68,7 +69,7 @@ pub fn Login() -> impl IntoView {
                     prop:value=email
                     on:input=move |ev| set_email.set(event_target_value(&ev))
                 />
-                <label for="password">"Password"</label>
+                <label for="password">{t("login.password")}</label>
                 <input
                     id="password"
                     type="password"
@@ -81,7 +82,7 @@ pub fn Login() -> impl IntoView {
                     {move || error.get()}
                 </p>
                 <button type="submit" disabled=move || sign_in.pending().get()>
-                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                    {move || tr(if sign_in.pending().get() { "login.signing_in" } else { "login.submit" })}
                 </button>
             </form>
         </main>

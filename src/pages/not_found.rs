@@ -2,15 +2,17 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::t;
+
 /// "Page not found" with a way back.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    crate::config::set_page_title("Page not found");
+    crate::config::set_page_title("notfound.title");
     view! {
         <main class="screen-message">
-            <h1>"Page not found"</h1>
-            <p>"This address does not lead anywhere in Teleconsult. It may have been mistyped or be out of date."</p>
-            <a href="/">"Go to the start page"</a>
+            <h1>{t("notfound.title")}</h1>
+            <p>{t("notfound.body")}</p>
+            <a href="/">{t("notfound.start_page")}</a>
         </main>
     }
 }

@@ -3,19 +3,21 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use teleconsult_core::{
     api::{Appointment, CreateAppointment},
+    i18n::{pieces, Piece},
     AppointmentAction, AppointmentStatus, Role,
 };
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    api::expect_authorized_api,
+    api::{expect_authorized_api, ApiError},
     components::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
         join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
     },
-    config::expect_app_config,
+    config::{expect_app_config, page_title},
     format::{appointment_time, local_day},
     hooks::dashboard::use_dashboard,
+    i18n::{t, tr},
     pages::with_session,
     session::Session,
 };
@@ -34,9 +36,8 @@ pub fn PatientDashboard() -> impl IntoView {
 
 #[component]
 fn PatientHome(session: Session) -> impl IntoView {
-    let config = expect_app_config();
     let dash = use_dashboard(&session.user);
-    let base_title = format!("Your appointments — {}", config.clinic_name);
+    let base_title = page_title("patient.title");
     let now = dash.now;
     let split = move |upcoming: bool| {
         let list = dash
@@ -54,21 +55,21 @@ fn PatientHome(session: Session) -> impl IntoView {
     };
     view! {
         <main class="page dashboard">
-            <h1>"Your appointments"</h1>
+            <h1>{t("patient.title")}</h1>
             <DashboardNotices dash=dash role=Role::Patient base_title=base_title />
             <PrecallOffer role=Role::Patient />
             <section aria-labelledby="upcoming-heading">
-                <h2 id="upcoming-heading">"Upcoming"</h2>
+                <h2 id="upcoming-heading">{t("patient.upcoming")}</h2>
                 <ul class="appointments">
                     <For each=move || split(true) key=|a| (a.id, a.status) children=card />
                 </ul>
                 <Show when=move || split(true).is_empty()>
-                    <p class="hint">"No upcoming appointments. Book one below."</p>
+                    <p class="hint">{t("patient.no_upcoming")}</p>
                 </Show>
             </section>
             <BookingForm reload=dash.reload />
             <section aria-labelledby="past-heading">
-                <h2 id="past-heading">"Past and cancelled"</h2>
+                <h2 id="past-heading">{t("patient.past")}</h2>
                 <ul class="appointments">
                     <For each=move || split(false) key=|a| (a.id, a.status) children=card />
                 </ul>
@@ -99,7 +100,7 @@ fn PatientAppointment(
             .check(Role::Patient, status, scheduled_at, now.get())
             .is_ok()
     };
-    let (error, set_error) = signal(None::<String>);
+    let (error, set_error) = signal(None::<ApiError>);
     let api = expect_authorized_api();
     let cancel = Action::new_local(move |_: &()| {
         let api = api.clone();
@@ -107,18 +108,33 @@ fn PatientAppointment(
     });
     Effect::new(move |_| match cancel.value().get() {
         Some(Ok(_)) => reload.run(()),
-        Some(Err(e)) => set_error.set(Some(e.user_message())),
+        Some(Err(e)) => set_error.set(Some(e)),
         None => {}
     });
+    // "<day> at <time>", both in bold, in the order the language puts them.
+    let when = {
+        let (day_at, clinic_zone) = (a.scheduled_at, expect_app_config().clinic_time_zone.clone());
+        move || {
+            pieces(&tr("patient.when"))
+                .into_iter()
+                .map(|piece| match piece {
+                    Piece::Text(words) => words.into_any(),
+                    Piece::Arg(arg) if arg == "day" => {
+                        view! { <strong>{local_day(day_at)}</strong> }.into_any()
+                    }
+                    Piece::Arg(_) => view! {
+                        <strong data-testid=format!("time-{id}")>
+                            {appointment_time(day_at, clinic_zone.as_deref())}
+                        </strong>
+                    }
+                    .into_any(),
+                })
+                .collect_view()
+        }
+    };
     view! {
         <li class="appointment" data-testid=format!("appointment-{id}")>
-            <div class="when">
-                <strong>{local_day(a.scheduled_at)}</strong>
-                " at "
-                <strong data-testid=format!("time-{id}")>
-                    {appointment_time(a.scheduled_at, expect_app_config().clinic_time_zone.as_deref())}
-                </strong>
-            </div>
+            <div class="when">{when}</div>
             <div class="with">{a.doctor.name.clone()}</div>
             <StatusBadge status=a.status />
             <p class="reason">{a.reason.clone()}</p>
@@ -130,19 +146,48 @@ fn PatientAppointment(
                     disabled=move || cancel.pending().get()
                     on:click=move |_| {
                         let ok = window()
-                            .confirm_with_message("Cancel this appointment?")
+                            .confirm_with_message(&tr("patient.cancel_confirm"))
                             .unwrap_or(false);
                         if ok {
                             cancel.dispatch(());
                         }
                     }
                 >
-                    "Cancel appointment"
+                    {t("patient.cancel")}
                 </button>
             </Show>
-            <p class="form-error" role="alert">{move || error.get()}</p>
+            <p class="form-error" role="alert">{move || error.get().map(|e| e.user_message())}</p>
             <CallHistory appointment_id=id />
         </li>
+    }
+}
+
+/// What the booking form says under its fields.
+#[derive(Debug, Clone)]
+enum BookingMessage {
+    /// The request went through.
+    Requested,
+    /// No doctor chosen.
+    NoDoctor,
+    /// No date or no time.
+    NoDateTime,
+    /// The server refused or could not be reached.
+    Failed(ApiError),
+}
+
+impl BookingMessage {
+    fn is_error(&self) -> bool {
+        !matches!(self, BookingMessage::Requested)
+    }
+
+    /// The words, in the page's language.
+    fn text(&self) -> String {
+        match self {
+            BookingMessage::Requested => tr("patient.booking.requested"),
+            BookingMessage::NoDoctor => tr("patient.booking.no_doctor"),
+            BookingMessage::NoDateTime => tr("patient.booking.no_date_time"),
+            BookingMessage::Failed(e) => e.user_message(),
+        }
     }
 }
 
@@ -161,31 +206,28 @@ fn BookingForm(reload: Callback<()>) -> impl IntoView {
     let (date, set_date) = signal(String::new());
     let (time_of_day, set_time) = signal(String::new());
     let (note, set_note) = signal(String::new());
-    let (message, set_message) = signal(None::<(bool, String)>);
+    let (message, set_message) = signal(None::<BookingMessage>);
     let book = Action::new_local(move |req: &CreateAppointment| {
         let (api, req) = (api.clone(), req.clone());
         async move { api.request_appointment(&req).await }
     });
     Effect::new(move |_| match book.value().get() {
         Some(Ok(_)) => {
-            set_message.set(Some((
-                true,
-                "Requested. The doctor will confirm it.".into(),
-            )));
+            set_message.set(Some(BookingMessage::Requested));
             set_note.set(String::new());
             reload.run(());
         }
-        Some(Err(e)) => set_message.set(Some((false, e.user_message()))),
+        Some(Err(e)) => set_message.set(Some(BookingMessage::Failed(e))),
         None => {}
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let Ok(doctor_id) = doctor.get_untracked().parse::<i64>() else {
-            set_message.set(Some((false, "Choose a doctor.".into())));
+            set_message.set(Some(BookingMessage::NoDoctor));
             return;
         };
         let Some(at) = local_datetime(&date.get_untracked(), &time_of_day.get_untracked()) else {
-            set_message.set(Some((false, "Choose a date and a time.".into())));
+            set_message.set(Some(BookingMessage::NoDateTime));
             return;
         };
         book.dispatch(CreateAppointment {
@@ -197,11 +239,11 @@ fn BookingForm(reload: Callback<()>) -> impl IntoView {
     };
     view! {
         <section aria-labelledby="book-heading" class="booking">
-            <h2 id="book-heading">"Book an appointment"</h2>
+            <h2 id="book-heading">{t("patient.booking.heading")}</h2>
             <form on:submit=submit>
-                <label for="book-doctor">"Doctor"</label>
+                <label for="book-doctor">{t("patient.booking.doctor")}</label>
                 <select id="book-doctor" on:change=move |ev| set_doctor.set(event_target_value(&ev))>
-                    <option value="">"Choose a doctor"</option>
+                    <option value="">{t("patient.booking.choose_doctor")}</option>
                     {move || {
                         doctors
                             .get()
@@ -212,21 +254,32 @@ fn BookingForm(reload: Callback<()>) -> impl IntoView {
                             .collect_view()
                     }}
                 </select>
-                <label for="book-date">"Date"</label>
+                <label for="book-date">{t("patient.booking.date")}</label>
                 <input id="book-date" type="date" on:input=move |ev| set_date.set(event_target_value(&ev)) />
-                <label for="book-time">"Time"</label>
+                <label for="book-time">{t("patient.booking.time")}</label>
                 <input id="book-time" type="time" on:input=move |ev| set_time.set(event_target_value(&ev)) />
-                <label for="book-note">"What is it about? (optional)"</label>
+                <label for="book-note">{t("patient.booking.note")}</label>
                 <textarea
                     id="book-note"
                     maxlength="500"
                     prop:value=note
                     on:input=move |ev| set_note.set(event_target_value(&ev))
                 ></textarea>
-                <p role="status" class=move || match message.get() { Some((false, _)) => "form-error", _ => "hint" }>
-                    {move || message.get().map(|(_, m)| m)}
+                <p
+                    role="status"
+                    class=move || {
+                        if message.with(|m| m.as_ref().is_some_and(BookingMessage::is_error)) {
+                            "form-error"
+                        } else {
+                            "hint"
+                        }
+                    }
+                >
+                    {move || message.get().map(|m| m.text())}
                 </p>
-                <button type="submit" disabled=move || book.pending().get()>"Request appointment"</button>
+                <button type="submit" disabled=move || book.pending().get()>
+                    {t("patient.booking.submit")}
+                </button>
             </form>
         </section>
     }

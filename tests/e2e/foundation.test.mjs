@@ -74,8 +74,13 @@ test('hashed assets are immutable, index.html and config.json are revalidated, w
   // page and the dashboards. The call engine, the provider bindings, the chat and the
   // consultation page are a wasm file of their own (consultation.html): 510,847 B before that
   // split, 359,880 B after it; the pre-call check (camera, microphone, connection probes) moved
-  // there too: 312,139 B (2026-12-03). Byte counts are stable, unlike times.
-  const FIRST_LOAD_GZIP_CEILING = 316_000;
+  // there too: 312,139 B (2026-12-03). Every visible text then became a catalogue lookup that
+  // follows a language switch (issue 17): 351,396 B. Of the main wasm's growth (+95,755 B raw,
+  // +37,935 B gzip), the code is +73,487 B (a reactive text node per text instead of a static
+  // template, rust-i18n's backend) and the data +21,033 B (the English catalogue, the source).
+  // Bengali and Hindi are not in the wasm: a page read in them fetches its catalogue alone
+  // (about 7 KB gzip). Byte counts are stable, unlike times.
+  const FIRST_LOAD_GZIP_CEILING = 354_000;
   assert.ok(total('.gz') <= FIRST_LOAD_GZIP_CEILING,
     `the first load grew to ${total('.gz')} B gzip (ceiling ${FIRST_LOAD_GZIP_CEILING} B; goal 200 KB)`);
   // The main app holds no call code: no provider SDK is named, no LiveKit binding is linked.

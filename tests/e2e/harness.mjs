@@ -192,13 +192,13 @@ export async function inboundStats(page, { all = false } = {}) {
   }, all);
 }
 
-/** Runs axe-core (WCAG 2.x A/AA rules) on the page; returns the violations, summarized. */
+/** Runs axe-core with the WCAG 2.0, 2.1 and 2.2 A/AA rules on the page; returns the violations, summarized. */
 export async function axeViolations(page) {
   // Evaluated through DevTools, not added as a <script>: the app's CSP rightly refuses inline
   // scripts it does not know.
   await page.evaluate(readFileSync('node_modules/axe-core/axe.min.js', 'utf8'));
   const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
   }));
   return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
@@ -426,6 +426,36 @@ export function limitUdpFrom(port, kbit) {
   return lift;
 }
 
+/**
+ * A media path cut off: the UDP packets sent from any of local `ports` over loopback go through a
+ * Linux traffic-control class of 8 bit/s with a one-packet queue, so all but one every few
+ * minutes are dropped, as when a network starts blocking the path (this kernel has no `drop`
+ * action or netem). Returns `lift()`, which removes it; call it also when the test fails. Needs
+ * CAP_NET_ADMIN, like [`limitUdpFrom`].
+ */
+export function dropUdpFrom(ports) {
+  if (!ports?.length) throw new Error('no media port to cut off');
+  const tc = (...args) => execFileSync('tc', args, { stdio: 'pipe' });
+  const lift = () => { try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* none */ } };
+  lift();
+  try {
+    tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '100000');
+    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit');
+    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', '8bit', 'ceil', '8bit');
+    tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:20', 'handle', '20:', 'pfifo', 'limit', '1');
+    for (const port of ports) {
+      for (const [protocol, match, prio] of [['ip', 'ip', '1'], ['ipv6', 'ip6', '2']]) {
+        tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', protocol, 'prio', prio, 'u32',
+          'match', match, 'protocol', '17', '0xff', 'match', match, 'sport', String(port), '0xffff', 'flowid', '1:20');
+      }
+    }
+  } catch (e) {
+    lift();
+    throw new Error(`could not cut the media path with tc (needs root / CAP_NET_ADMIN): ${e.stderr ?? e.message}`);
+  }
+  return lift;
+}
+
 /** Bytes the rate limit of [`limitUdpFrom`] let through and dropped so far. */
 export function limitCounters() {
   const out = execFileSync('tc', ['-s', 'class', 'show', 'dev', 'lo', 'classid', '1:20'], { encoding: 'utf8' });
@@ -444,6 +474,22 @@ export async function mediaPort(page) {
     const pair = pairId && stats.get(pairId);
     const local = pair && stats.get(pair.localCandidateId);
     return local ? local.port : null;
+  });
+}
+
+/**
+ * Every local UDP port the page's live peer connection gathered (its host candidates): ICE moves
+ * to another of them when one path is cut, so a test cutting the media path cuts them all.
+ */
+export async function candidatePorts(page) {
+  return page.evaluate(async () => {
+    const pc = window.__pcs.filter((p) => p.connectionState === 'connected').at(-1);
+    if (!pc) return [];
+    const ports = new Set();
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'local-candidate' && r.protocol === 'udp' && r.port) ports.add(r.port);
+    });
+    return [...ports];
   });
 }
 

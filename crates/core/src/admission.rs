@@ -7,7 +7,10 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::Role;
+use crate::{
+    i18n::{text, text_with},
+    Role,
+};
 
 /// How often a patient in the waiting room asks again whether they were let in (the join
 /// request), in milliseconds: Admit reaches them within this time.
@@ -33,15 +36,21 @@ pub enum Place {
     CallRoom,
 }
 
-/// How long someone has waited since `since`, for the doctor's queue: `just arrived` under a
-/// minute, `waiting 4 min`, `waiting 1 h 05 min`. A `since` in the future (clocks a little
-/// apart) reads as just arrived.
+/// How long someone has waited since `since`, for the doctor's queue, in the current language
+/// ([`crate::i18n`]): in English `just arrived` under a minute, `waiting 4 min`,
+/// `waiting 1 h 05 min`. A `since` in the future (clocks a little apart) reads as just arrived.
 pub fn waited(since: OffsetDateTime, now: OffsetDateTime) -> String {
     let minutes = (now - since).max(Duration::ZERO).whole_minutes();
     match minutes {
-        0 => "just arrived".to_string(),
-        1..=59 => format!("waiting {minutes} min"),
-        _ => format!("waiting {} h {:02} min", minutes / 60, minutes % 60),
+        0 => text("admission.waited.just_arrived"),
+        1..=59 => text_with("admission.waited.minutes", &[("minutes", &minutes)]),
+        _ => text_with(
+            "admission.waited.hours",
+            &[
+                ("hours", &(minutes / 60)),
+                ("minutes", &format!("{:02}", minutes % 60)),
+            ],
+        ),
     }
 }
 

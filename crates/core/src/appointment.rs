@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::Role;
+use crate::{
+    i18n::{text, text_with},
+    Role,
+};
 
 /// Where an appointment stands. Serialized in lower case, as in the API's `status` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -131,30 +134,39 @@ impl AppointmentAction {
         Ok(())
     }
 
-    /// The refusal in plain words, for the API's error `message`.
+    /// The refusal in plain words, for the API's error `message`, in the current language
+    /// ([`crate::i18n`]; English on the server).
     pub fn refusal_message(self, refusal: ActionRefusal) -> String {
         match (self, refusal) {
             (AppointmentAction::Confirm, ActionRefusal::NotPermitted) => {
-                "Only the doctor can confirm an appointment.".to_string()
+                text("appointment.refusal.confirm_not_permitted")
             }
-            (_, ActionRefusal::NotPermitted) => {
-                "Only the doctor can mark a consultation completed.".to_string()
-            }
-            (AppointmentAction::Confirm, ActionRefusal::WrongStatus(s)) => format!(
-                "Only requested appointments can be confirmed; this one is {}.",
-                s.as_str()
+            (_, ActionRefusal::NotPermitted) => text("appointment.refusal.complete_not_permitted"),
+            (AppointmentAction::Confirm, ActionRefusal::WrongStatus(s)) => text_with(
+                "appointment.refusal.confirm_wrong_status",
+                &[("status", &status_word(s))],
             ),
-            (AppointmentAction::Cancel, ActionRefusal::WrongStatus(s)) => {
-                format!("This appointment is already {}.", s.as_str())
-            }
-            (AppointmentAction::Complete, ActionRefusal::WrongStatus(s)) => format!(
-                "Only confirmed appointments can be completed; this one is {}.",
-                s.as_str()
+            (AppointmentAction::Cancel, ActionRefusal::WrongStatus(s)) => text_with(
+                "appointment.refusal.cancel_wrong_status",
+                &[("status", &status_word(s))],
             ),
-            (_, ActionRefusal::WindowNotOpen) => {
-                "A consultation can be marked completed once its window has opened.".to_string()
-            }
+            (AppointmentAction::Complete, ActionRefusal::WrongStatus(s)) => text_with(
+                "appointment.refusal.complete_wrong_status",
+                &[("status", &status_word(s))],
+            ),
+            (_, ActionRefusal::WindowNotOpen) => text("appointment.refusal.window_not_open"),
         }
+    }
+}
+
+/// A status as a lower-case word inside a sentence ("this one is cancelled"), in the current
+/// language.
+fn status_word(status: AppointmentStatus) -> String {
+    match status {
+        AppointmentStatus::Requested => text("appointment.status_word.requested"),
+        AppointmentStatus::Confirmed => text("appointment.status_word.confirmed"),
+        AppointmentStatus::Cancelled => text("appointment.status_word.cancelled"),
+        AppointmentStatus::Completed => text("appointment.status_word.completed"),
     }
 }
 

@@ -14,7 +14,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::media_error::MediaError;
+use crate::{
+    i18n::{text, text_with},
+    media_error::MediaError,
+};
 
 /// Where the call stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,38 +256,47 @@ impl CallError {
         if SESSION_CODES.contains(&code) {
             return Some(CallError::SessionExpired);
         }
-        Refusal::from_code(code).map(|reason| CallError::Refused { reason, message })
+        Refusal::from_code(code).map(|reason| CallError::refused(reason, message))
     }
 
-    /// What to tell the person, in plain words, with what to do.
+    /// A refusal for `reason`. The join window's and the room's refusals get the app's own words,
+    /// in the current language ([`crate::i18n`]; the server sends the same in English); any
+    /// other keeps `server_message`, the explanation it came with.
+    pub fn refused(reason: Refusal, server_message: String) -> CallError {
+        let own = match reason {
+            Refusal::NotConfirmed => Some("call.refusal.not_confirmed"),
+            Refusal::Cancelled => Some("call.refusal.cancelled"),
+            Refusal::Completed => Some("call.refusal.completed"),
+            Refusal::TooEarly => Some("call.refusal.too_early"),
+            Refusal::TooLate => Some("call.refusal.too_late"),
+            Refusal::RoomFull => Some("call.refusal.room_full"),
+            Refusal::NotAdmitted => Some("call.refusal.not_admitted"),
+            Refusal::Forbidden
+            | Refusal::NotFound
+            | Refusal::ProviderUnsupported
+            | Refusal::Other => None,
+        };
+        CallError::Refused {
+            reason,
+            message: own.map(text).unwrap_or(server_message),
+        }
+    }
+
+    /// What to tell the person, in plain words, with what to do, in the current language
+    /// ([`crate::i18n`]). A refusal is the explanation it carries (see [`CallError::refused`]).
     pub fn user_message(&self) -> String {
         match self {
-            CallError::Media { error } => error.user_message().to_string(),
+            CallError::Media { error } => error.user_message(),
             CallError::Refused { message, .. } => message.clone(),
-            CallError::SessionExpired => {
-                "Your session has expired. Sign in again to join the consultation.".to_string()
-            }
-            CallError::Network => "We can't reach the Teleconsult server. Check your internet \
-                connection and try again."
-                .to_string(),
-            CallError::ConnectionFailed => "The video connection could not be established. A \
-                firewall or network may be blocking video calls: try another network (for \
-                example your phone's hotspot), or ask the clinic whether a TURN relay is set up."
-                .to_string(),
-            CallError::MediaServerUnreachable => "We can't reach the clinic's video server. A \
-                firewall, a company network or a VPN may be blocking video calls: try another \
-                network (for example your phone's hotspot), then try again. If it keeps \
-                happening, tell the clinic."
-                .to_string(),
-            CallError::ClosedByClinic => "The clinic closed this consultation. If you still \
-                need it, contact the clinic."
-                .to_string(),
-            CallError::SignalingUnreachable => "We can't open the call's connection to the \
-                clinic (it did not answer within 10 seconds). A firewall, a company network, a \
-                proxy that blocks WebSockets or a VPN may be in the way: try another network (for \
-                example your phone's hotspot), then try again. If it keeps happening, tell the \
-                clinic."
-                .to_string(),
+            CallError::SessionExpired => text("call.error.session_expired"),
+            CallError::Network => text("call.error.network"),
+            CallError::ConnectionFailed => text("call.error.connection_failed"),
+            CallError::MediaServerUnreachable => text("call.error.media_server_unreachable"),
+            CallError::ClosedByClinic => text("call.error.closed_by_clinic"),
+            CallError::SignalingUnreachable => text_with(
+                "call.error.signaling_unreachable",
+                &[("seconds", &(SIGNALING_DEADLINE_MS / 1_000))],
+            ),
         }
     }
 }
@@ -767,7 +779,15 @@ mod tests {
             CallError::from_code("room_full", "full".into()),
             Some(CallError::Refused {
                 reason: Refusal::RoomFull,
-                message: "full".into()
+                // The app's own words, not the server's, so they read in the person's language.
+                message: "This consultation room already has two participants.".into()
+            })
+        );
+        assert_eq!(
+            CallError::from_code("forbidden", "Not yours.".into()),
+            Some(CallError::Refused {
+                reason: Refusal::Forbidden,
+                message: "Not yours.".into()
             })
         );
         for code in ["invalid_frame", "not_in_room", "frame_too_large", "what"] {

@@ -180,7 +180,7 @@ pub fn table() -> Vec<Diagnosis> {
             "Too little bandwidth for video (own)",
             "usable outgoing bandwidth under 150 kbit/s for 10 s",
             "",
-            quality::OWN_VIDEO_PAUSED,
+            quality::own_video_paused_words(),
         ),
         row(
             "In the call",

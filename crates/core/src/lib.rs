@@ -13,6 +13,7 @@ pub mod chat;
 pub mod client_config;
 pub mod dashboard;
 pub mod diagnosis;
+pub mod i18n;
 pub mod join_window;
 pub mod media_error;
 pub mod negotiation;
@@ -22,6 +23,10 @@ pub mod role;
 pub mod session;
 pub mod signaling;
 pub mod twilio;
+
+// English, the source language, compiled in (`locales/en.json`); Bengali and Hindi are fetched
+// by the web app and installed with `i18n::install_catalogue` (issue 13: they stay off the first load).
+rust_i18n::i18n!("locales", fallback = "en", backend = i18n::Fetched);
 
 pub use appointment::{AppointmentAction, AppointmentStatus};
 pub use client_config::{ClientConfig, ClientConfigError};

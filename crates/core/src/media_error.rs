@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::text;
+
 /// A camera or microphone failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -55,34 +57,16 @@ impl MediaError {
         }
     }
 
-    /// What to tell the person: the cause in plain words and what to do.
-    pub fn user_message(&self) -> &'static str {
+    /// What to tell the person: the cause in plain words and what to do, in the current
+    /// language ([`crate::i18n`]).
+    pub fn user_message(&self) -> String {
         match self {
-            MediaError::PermissionDenied => {
-                "Your browser is blocking the camera and microphone for this site. Click the \
-                 camera icon in the address bar (or open the site settings), choose Allow for \
-                 camera and microphone, then try again."
-            }
-            MediaError::DeviceInUse => {
-                "Your camera or microphone is being used by another program or another browser \
-                 tab. Close other video calls and tabs with this consultation, then try again."
-            }
-            MediaError::NotFound => {
-                "We can't find a camera or microphone. Connect one (or check that it is switched \
-                 on), then try again."
-            }
-            MediaError::DeviceGone { .. } => {
-                "The camera or microphone you chose is no longer available. Reconnect it or \
-                 choose another device, then try again."
-            }
-            MediaError::InsecureContext => {
-                "The camera can only be used on a secure (https) page. Open the consultation \
-                 through the clinic's https link."
-            }
-            MediaError::Other { .. } => {
-                "The camera or microphone could not be started. Reload the page and try again; \
-                 if it keeps happening, restart the browser."
-            }
+            MediaError::PermissionDenied => text("media.error.permission_denied"),
+            MediaError::DeviceInUse => text("media.error.device_in_use"),
+            MediaError::NotFound => text("media.error.not_found"),
+            MediaError::DeviceGone { .. } => text("media.error.device_gone"),
+            MediaError::InsecureContext => text("media.error.insecure_context"),
+            MediaError::Other { .. } => text("media.error.other"),
         }
     }
 }

@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{text, text_with};
+
 /// How one line of the check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,17 +39,17 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn new(status: Status, meaning: &str, fix: Option<&str>) -> Verdict {
+    fn new(status: Status, meaning: String, fix: Option<String>) -> Verdict {
         Verdict {
             status,
-            meaning: meaning.to_string(),
-            fix: fix.map(str::to_string),
+            meaning,
+            fix,
         }
     }
 
-    /// A line still being checked.
+    /// A line still being checked, in the current language ([`crate::i18n`]).
     pub fn checking() -> Verdict {
-        Verdict::new(Status::Checking, "Checking…", None)
+        Verdict::new(Status::Checking, text("precall.checking"), None)
     }
 }
 
@@ -79,92 +81,82 @@ impl CandidateType {
 }
 
 /// What the gathered candidates say about this network, given whether the clinic handed out a
-/// STUN server (`stun`) and a TURN relay (`turn`).
+/// STUN server (`stun`) and a TURN relay (`turn`), in the current language ([`crate::i18n`]).
 pub fn ice_verdict(candidates: &[CandidateType], stun: bool, turn: bool) -> Verdict {
     let has = |t: CandidateType| candidates.contains(&t);
     if has(CandidateType::Srflx) || has(CandidateType::Prflx) {
-        return Verdict::new(
-            Status::Good,
-            "Direct connection possible: this network lets video calls through.",
-            None,
-        );
+        return Verdict::new(Status::Good, text("precall.ice.direct"), None);
     }
     if has(CandidateType::Relay) {
         return Verdict::new(
             Status::Warning,
-            "Only through the relay: this network blocks direct connections, but calls can go \
-             through the clinic's relay server.",
-            Some("Nothing to do. If the picture is slow, a network without a company firewall or VPN will be faster."),
+            text("precall.ice.relay_only"),
+            Some(text("precall.ice.relay_only_fix")),
         );
     }
     if !stun && !turn {
         return Verdict::new(
             Status::Warning,
-            "The clinic has not set up a connection-test server, so the path to the internet \
-             could not be tested. Calls between two devices on the same network will work.",
-            Some("If a call does not connect, tell the clinic that no STUN or TURN server is configured."),
+            text("precall.ice.untested"),
+            Some(text("precall.ice.untested_fix")),
         );
     }
     Verdict::new(
         Status::Problem,
-        "This network blocks video calls: neither a direct connection nor the clinic's relay \
-         server could be reached.",
-        Some("Try another network, for example your phone's hotspot, or turn off a VPN. At work, ask IT to allow UDP to the internet or TURN over port 443."),
+        text("precall.ice.blocked"),
+        Some(text("precall.ice.blocked_fix")),
     )
 }
 
 /// Whether a connection the call needs (the API, the signaling socket, the video server) could
-/// be opened: `Ok(())`, or `Err(timed_out)`. `what` names it in the words.
+/// be opened: `Ok(())`, or `Err(timed_out)`. `what` names it in the words (already in the
+/// current language); the verdict is in the current language ([`crate::i18n`]).
 pub fn reachability_verdict(what: &str, result: Result<(), bool>) -> Verdict {
     match result {
-        Ok(()) => Verdict {
-            status: Status::Good,
-            meaning: format!("{what} can be reached."),
-            fix: None,
-        },
-        Err(timed_out) => Verdict {
-            status: Status::Problem,
-            meaning: if timed_out {
-                format!("{what} did not answer within 10 seconds.")
+        Ok(()) => Verdict::new(
+            Status::Good,
+            text_with("precall.reachability.reached", &[("what", &what)]),
+            None,
+        ),
+        Err(timed_out) => Verdict::new(
+            Status::Problem,
+            if timed_out {
+                text_with("precall.reachability.timed_out", &[("what", &what)])
             } else {
-                format!("{what} cannot be reached from this network.")
+                text_with("precall.reachability.unreachable", &[("what", &what)])
             },
-            fix: Some(
-                "A firewall, a company network, a proxy that blocks WebSockets, or a VPN may be in \
-                 the way: try another network (for example your phone's hotspot), or ask IT to \
-                 allow it."
-                    .to_string(),
-            ),
-        },
+            Some(text("precall.reachability.fix")),
+        ),
     }
 }
 
-/// How long this sign-in lasts, `remaining_s` seconds from now, against a consultation's need.
+/// How long this sign-in lasts, `remaining_s` seconds from now, against a consultation's need,
+/// in the current language ([`crate::i18n`]).
 pub fn session_verdict(remaining_s: i64) -> Verdict {
     let minutes = remaining_s.max(0) / 60;
     if remaining_s <= 0 {
         Verdict::new(
             Status::Problem,
-            "Your sign-in has ended.",
-            Some("Sign in again before joining."),
+            text("precall.session.ended"),
+            Some(text("precall.session.ended_fix")),
         )
     } else if minutes < 30 {
-        Verdict {
-            status: Status::Warning,
-            meaning: format!(
-                "Your sign-in ends in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            ),
-            fix: Some(
-                "Sign in again just before your consultation, so it is not cut short.".into(),
-            ),
-        }
+        let meaning = if minutes == 1 {
+            text_with("precall.session.ends_in_one", &[("minutes", &minutes)])
+        } else {
+            text_with("precall.session.ends_in_other", &[("minutes", &minutes)])
+        };
+        Verdict::new(
+            Status::Warning,
+            meaning,
+            Some(text("precall.session.ends_soon_fix")),
+        )
     } else {
-        Verdict {
-            status: Status::Good,
-            meaning: format!("You are signed in for another {minutes} minutes."),
-            fix: None,
-        }
+        Verdict::new(
+            Status::Good,
+            text_with("precall.session.lasts", &[("minutes", &minutes)]),
+            None,
+        )
     }
 }
 

@@ -17,6 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{text, text_with};
+
 /// A connection's quality, as shown to people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,7 +32,8 @@ pub enum QualityLevel {
 }
 
 impl QualityLevel {
-    /// The word shown beside the indicator: `good`, `fair` or `poor`.
+    /// The level's stable lower-case name, `good`, `fair` or `poor` (the wire name), for styling
+    /// and tests (the word a person reads comes from the catalogues).
     pub fn word(self) -> &'static str {
         match self {
             QualityLevel::Good => "good",
@@ -366,32 +369,26 @@ impl BandwidthGuard {
 }
 
 /// The words for a poor connection, told apart by whose connection it is: `own` is this
-/// party's. `other`: the other party's name as shown ("Dr. Ahmed", "Rahim Uddin").
+/// party's. `other`: the other party's name as shown ("Dr. Ahmed", "Rahim Uddin"). In the
+/// current language ([`crate::i18n`]).
 pub fn poor_connection_words(own: bool, other: &str) -> String {
     if own {
-        "Your connection is poor: the other party may see your video freeze or hear gaps. \
-         Move closer to your Wi-Fi router, or pause downloads and other video on this network."
-            .to_string()
+        text("quality.poor_connection.own")
     } else {
-        format!(
-            "{other}'s connection is poor: their video may freeze or their voice break up. \
-             Nothing is wrong on your side; they may need to move closer to their Wi-Fi."
-        )
+        text_with("quality.poor_connection.other", &[("name", &other)])
     }
 }
 
-/// Words while this party's own video is paused for bandwidth.
-pub const OWN_VIDEO_PAUSED: &str = "Your internet connection is too slow for video right now, \
-     so the call continues with sound only. Video comes back by itself when the connection \
-     recovers.";
+/// Words while this party's own video is paused for bandwidth, in the current language
+/// ([`crate::i18n`]).
+pub fn own_video_paused_words() -> String {
+    text("quality.video_paused.own")
+}
 
 /// Words while the other party's video is paused for bandwidth; `other` as in
-/// [`poor_connection_words`].
+/// [`poor_connection_words`]. In the current language ([`crate::i18n`]).
 pub fn remote_video_paused_words(other: &str) -> String {
-    format!(
-        "{other}'s connection is too slow for video, so you hear them with sound only. \
-         Their video comes back by itself when their connection recovers."
-    )
+    text_with("quality.video_paused.other", &[("name", &other)])
 }
 
 #[cfg(test)]

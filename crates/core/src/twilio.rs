@@ -6,7 +6,10 @@
 //! This module turns those codes into the provider-neutral events of [`crate::call`], so the
 //! words on screen are the same as for the other providers.
 
-use crate::call::{CallError, CallEvent, Refusal};
+use crate::{
+    call::{CallError, CallEvent, Refusal},
+    i18n::text,
+};
 
 /// Access Token errors: 20101 invalid, 20102 invalid header, 20103 invalid issuer/subject
 /// (a token of another account or key), 20104 expired, 20105 not yet valid, 20106 invalid
@@ -30,15 +33,14 @@ pub const PARTICIPANT_DUPLICATE_IDENTITY: u32 = 53205;
 pub const MEDIA_CONNECTION_ERROR: u32 = 53405;
 
 /// The failure a `connect()` rejection with `code` stands for. Codes not listed here mean the
-/// video service could not be reached or used.
+/// video service could not be reached or used. A refusal's message is in the current language
+/// ([`crate::i18n`]).
 pub fn connect_error(code: Option<u32>) -> CallError {
     match code {
         Some(c) if ACCESS_TOKEN_ERRORS.contains(&c) => CallError::SessionExpired,
         Some(ROOM_MAX_PARTICIPANTS_EXCEEDED) => CallError::Refused {
             reason: Refusal::RoomFull,
-            message: "This consultation already has two people in it. If one of them is you \
-                      on another device, leave there and join again here."
-                .into(),
+            message: text("twilio.error.room_full"),
         },
         Some(ROOM_COMPLETED) => CallError::ClosedByClinic,
         Some(MEDIA_CONNECTION_ERROR) => CallError::ConnectionFailed,
@@ -48,7 +50,7 @@ pub fn connect_error(code: Option<u32>) -> CallError {
 }
 
 /// What a `disconnected` event with the error `code` (none: this app itself disconnected)
-/// means for the call.
+/// means for the call. A refusal's message is in the current language ([`crate::i18n`]).
 pub fn disconnect_event(code: Option<u32>) -> CallEvent {
     match code {
         Some(PARTICIPANT_DUPLICATE_IDENTITY) => CallEvent::TakenOver,
@@ -63,9 +65,7 @@ pub fn disconnect_event(code: Option<u32>) -> CallEvent {
 fn too_large() -> CallError {
     CallError::Refused {
         reason: Refusal::Other,
-        message: "The video service closed the connection because this app sent it too much at \
-                  once. Join again; if it keeps happening, tell the clinic."
-            .into(),
+        message: text("twilio.error.too_large"),
     }
 }
 

@@ -484,13 +484,15 @@ pub async fn join(
 /// The 403 of a refused join, with the machine-readable reason and its time.
 pub fn refusal_error(refusal: teleconsult_core::JoinRefusal) -> AppError {
     use teleconsult_core::JoinRefusal as R;
-    let message = match refusal {
-        R::NotConfirmed => "The doctor has not confirmed this appointment yet.",
-        R::Cancelled => "This appointment was cancelled.",
-        R::Completed => "This consultation has already been completed.",
-        R::TooEarly { .. } => "The consultation room opens 30 minutes before the appointment.",
-        R::TooLate { .. } => "The consultation room closed 2 hours after the appointment's start.",
+    // The app's own words for these refusals (core's catalogue), in English for API clients.
+    let key = match refusal {
+        R::NotConfirmed => "call.refusal.not_confirmed",
+        R::Cancelled => "call.refusal.cancelled",
+        R::Completed => "call.refusal.completed",
+        R::TooEarly { .. } => "call.refusal.too_early",
+        R::TooLate { .. } => "call.refusal.too_late",
     };
+    let message = teleconsult_core::i18n::text_in(teleconsult_core::i18n::Lang::En, key);
     AppError::new(StatusCode::FORBIDDEN, refusal.code(), message).with_details(refusal)
 }
 

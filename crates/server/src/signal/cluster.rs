@@ -341,7 +341,10 @@ pub(super) async fn join_room(
                     &session.tx,
                     ServerFrame::error(
                         Refusal::RoomFull.code(),
-                        "This consultation room already has two participants.",
+                        teleconsult_core::i18n::text_in(
+                            teleconsult_core::i18n::Lang::En,
+                            "call.refusal.room_full",
+                        ),
                     ),
                 )
             };

@@ -732,7 +732,10 @@ async fn join_room(
             &session.tx,
             ServerFrame::error(
                 Refusal::NotAdmitted.code(),
-                "The doctor has not let you in yet: wait in the waiting room.",
+                teleconsult_core::i18n::text_in(
+                    teleconsult_core::i18n::Lang::En,
+                    "call.refusal.not_admitted",
+                ),
             ),
         );
     }
@@ -794,7 +797,10 @@ async fn join_room(
             &session.tx,
             ServerFrame::error(
                 Refusal::RoomFull.code(),
-                "This consultation room already has two participants.",
+                teleconsult_core::i18n::text_in(
+                    teleconsult_core::i18n::Lang::En,
+                    "call.refusal.room_full",
+                ),
             ),
         ),
         JoinOutcome::Joined => {
