@@ -75,8 +75,8 @@ test('hashed assets are immutable, index.html and config.json are revalidated, w
   // consultation page are a wasm file of their own (consultation.html): 510,847 B before that
   // split, 359,880 B after it; the pre-call check (camera, microphone, connection probes) moved
   // there too: 312,139 B (2026-12-03). Every visible text then became a catalogue lookup that
-  // follows a language switch (issue 17): 351,396 B. Of the main wasm's growth (+95,755 B raw,
-  // +37,935 B gzip), the code is +73,487 B (a reactive text node per text instead of a static
+  // follows a language switch (issue 17): 351,396 B. Of the main wasm's growth (+97,263 B raw,
+  // +38,323 B gzip), the code is +74,993 B (a reactive text node per text instead of a static
   // template, rust-i18n's backend) and the data +21,033 B (the English catalogue, the source).
   // Bengali and Hindi are not in the wasm: a page read in them fetches its catalogue alone
   // (about 7 KB gzip). Byte counts are stable, unlike times.

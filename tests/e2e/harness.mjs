@@ -392,68 +392,60 @@ export async function assertReleased(page) {
 }
 
 /**
- * A real rate limit on one browser's uplink: Linux traffic control (an htb class of `kbit`
- * kbit/s with a 10-packet queue) on the loopback interface, through which all traffic between
- * the browsers of this machine flows, for the UDP packets sent from local `port` that are
- * 256 bytes or longer (video; Opus audio and RTCP feedback are shorter and pass, as on an uplink
- * too narrow for video but fine for speech). Returns `lift()`, which removes it; call it also
- * when the test fails. Needs CAP_NET_ADMIN (the test machines run as root).
+ * Linux traffic control on the loopback interface, through which all traffic between the browsers
+ * of this machine flows: the UDP packets sent from any of local `ports` go through an htb class
+ * of `rate` with a FIFO of `queue` packets (over IPv4 and IPv6: Chromium may pick either for a
+ * loopback pair). With `shortPackets`, packets under 256 bytes pass unshaped first (Opus audio and
+ * RTCP feedback, as on an uplink too narrow for video but fine for speech). Returns `lift()`,
+ * which removes it; call it also when the test fails. Needs CAP_NET_ADMIN (the test machines run
+ * as root; this kernel has htb and pfifo, no `drop` action and no netem).
  */
-export function limitUdpFrom(port, kbit) {
+function shapeUdpFrom(ports, { rate, queue, shortPackets }) {
   const tc = (...args) => execFileSync('tc', args, { stdio: 'pipe' });
   const lift = () => { try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* none */ } };
   lift();
   try {
     tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '100000');
     tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit');
-    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', `${kbit}kbit`, 'ceil', `${kbit}kbit`);
-    tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:20', 'handle', '20:', 'pfifo', 'limit', '10');
-    // Short packets first, unshaped: IPv4 total length < 256 or IPv6 payload length < 256 (the
-    // high byte of the field is 0). Then the port's UDP packets, over IPv4 and IPv6 (Chromium
-    // may pick either for a loopback pair).
-    tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32',
-      'match', 'ip', 'protocol', '17', '0xff', 'match', 'u16', '0x0000', '0xff00', 'at', '2', 'flowid', '1:10');
-    tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ipv6', 'prio', '2', 'u32',
-      'match', 'ip6', 'protocol', '17', '0xff', 'match', 'u16', '0x0000', '0xff00', 'at', '4', 'flowid', '1:10');
-    tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '3', 'u32',
-      'match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', 'sport', String(port), '0xffff', 'flowid', '1:20');
-    tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ipv6', 'prio', '4', 'u32',
-      'match', 'ip6', 'protocol', '17', '0xff', 'match', 'ip6', 'sport', String(port), '0xffff', 'flowid', '1:20');
-  } catch (e) {
-    lift();
-    throw new Error(`could not set a rate limit with tc (needs root / CAP_NET_ADMIN): ${e.stderr ?? e.message}`);
-  }
-  return lift;
-}
-
-/**
- * A media path cut off: the UDP packets sent from any of local `ports` over loopback go through a
- * Linux traffic-control class of 8 bit/s with a one-packet queue, so all but one every few
- * minutes are dropped, as when a network starts blocking the path (this kernel has no `drop`
- * action or netem). Returns `lift()`, which removes it; call it also when the test fails. Needs
- * CAP_NET_ADMIN, like [`limitUdpFrom`].
- */
-export function dropUdpFrom(ports) {
-  if (!ports?.length) throw new Error('no media port to cut off');
-  const tc = (...args) => execFileSync('tc', args, { stdio: 'pipe' });
-  const lift = () => { try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* none */ } };
-  lift();
-  try {
-    tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '100000');
-    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit');
-    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', '8bit', 'ceil', '8bit');
-    tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:20', 'handle', '20:', 'pfifo', 'limit', '1');
+    tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', rate, 'ceil', rate);
+    tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:20', 'handle', '20:', 'pfifo', 'limit', String(queue));
+    let prio = 1;
+    if (shortPackets) {
+      // IPv4 total length < 256 or IPv6 payload length < 256 (the high byte of the field is 0).
+      tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', String(prio++), 'u32',
+        'match', 'ip', 'protocol', '17', '0xff', 'match', 'u16', '0x0000', '0xff00', 'at', '2', 'flowid', '1:10');
+      tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ipv6', 'prio', String(prio++), 'u32',
+        'match', 'ip6', 'protocol', '17', '0xff', 'match', 'u16', '0x0000', '0xff00', 'at', '4', 'flowid', '1:10');
+    }
     for (const port of ports) {
-      for (const [protocol, match, prio] of [['ip', 'ip', '1'], ['ipv6', 'ip6', '2']]) {
-        tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', protocol, 'prio', prio, 'u32',
+      for (const [protocol, match] of [['ip', 'ip'], ['ipv6', 'ip6']]) {
+        tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', protocol, 'prio', String(prio++), 'u32',
           'match', match, 'protocol', '17', '0xff', 'match', match, 'sport', String(port), '0xffff', 'flowid', '1:20');
       }
     }
   } catch (e) {
     lift();
-    throw new Error(`could not cut the media path with tc (needs root / CAP_NET_ADMIN): ${e.stderr ?? e.message}`);
+    throw new Error(`could not shape UDP with tc (needs root / CAP_NET_ADMIN): ${e.stderr ?? e.message}`);
   }
   return lift;
+}
+
+/**
+ * A real rate limit on one browser's uplink: `kbit` kbit/s with a 10-packet queue for the UDP
+ * packets sent from local `port` that are 256 bytes or longer (video). See [`shapeUdpFrom`].
+ */
+export function limitUdpFrom(port, kbit) {
+  return shapeUdpFrom([port], { rate: `${kbit}kbit`, queue: 10, shortPackets: true });
+}
+
+/**
+ * A media path cut off, as when a network starts blocking it: every UDP packet sent from any of
+ * local `ports` goes through 8 bit/s with a one-packet queue, so all but one every few minutes
+ * are dropped. See [`shapeUdpFrom`].
+ */
+export function dropUdpFrom(ports) {
+  if (!ports?.length) throw new Error('no media port to cut off');
+  return shapeUdpFrom(ports, { rate: '8bit', queue: 1, shortPackets: false });
 }
 
 /** Bytes the rate limit of [`limitUdpFrom`] let through and dropped so far. */
