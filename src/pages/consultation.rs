@@ -267,7 +267,13 @@ fn WaitingRoomPanel(signals: CallView, session: Session) -> impl IntoView {
             }
         });
         view! {
-            <section class="waiting-room-check" aria-label=t("room.waiting_room.check_label")>
+            // Focusable: on a small screen the panel scrolls, and a keyboard must reach what is
+            // below (WCAG 2.1.1; axe's scrollable-region-focusable).
+            <section
+                class="waiting-room-check"
+                tabindex="0"
+                aria-label=t("room.waiting_room.check_label")
+            >
                 <h2>{t("room.waiting_room.check_heading")}</h2>
                 <PrecallLines check=check />
             </section>

@@ -305,3 +305,38 @@ test('motion stops for people who ask the system for less (prefers-reduced-motio
     assert.equal(animation, wanted, reducedMotion);
   }
 });
+
+test('the waiting room and Admit read in each language, axe-clean: the patient waiting, the doctor\'s live queue', async (t) => {
+  for (const lang of ['en', 'bn', 'hi']) {
+    // A clinic of its own per language: admission lasts for the appointment.
+    const clinic = await startServer({ args: ['--demo'], waitingRoom: true });
+    t.after(() => clinic.stop());
+    const appointment = await appointmentId(clinic.url, await apiToken(clinic.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
+    const doctor = await party(t, lang);
+    const patient = await party(t, lang);
+    await doctor.page.goto(clinic.url + '/login');
+    await doctor.page.locator('#email').fill('doctor@example.com');
+    await doctor.page.locator('#password').fill('doctor-demo');
+    await doctor.page.locator('form button[type=submit]').click();
+    await doctor.page.waitForURL((u) => u.pathname === '/doctor');
+    await patient.page.goto(clinic.url + '/login');
+    await patient.page.locator('#email').fill('patient@example.com');
+    await patient.page.locator('#password').fill('patient-demo');
+    await patient.page.locator('form button[type=submit]').click();
+    await patient.page.waitForURL((u) => u.pathname === '/patient');
+    await patient.page.goto(`${clinic.url}/consultation/${appointment}?role=patient`);
+    await waitCallState(patient.page, 'waiting-room');
+    await assertInLanguage(patient.page, lang, `${lang} call: waiting room`);
+    const waiting = doctor.page.getByTestId(`waiting-${appointment}`);
+    await waiting.waitFor({ timeout: 15_000 });
+    await assertInLanguage(doctor.page, lang, `${lang} doctor's live queue`);
+    await waiting.getByRole('button').first().click();
+    await waitCallState(patient.page, 'active', 20_000);
+    await waitCallState(doctor.page, 'active', 20_000);
+    await doctor.page.getByTestId('leave').click();
+    await patient.page.getByTestId('leave').click();
+    await waitCallState(patient.page, 'ended');
+    await doctor.context.close();
+    await patient.context.close();
+  }
+});
