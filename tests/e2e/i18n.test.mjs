@@ -50,9 +50,9 @@ async function party(t, lang, { permissions = ['camera', 'microphone'] } = {}) {
   return { context, page };
 }
 
-/** Signs in through the form without reading its (translated) labels. */
-async function signInAnyLanguage(page, email, password) {
-  await page.goto(server.url + '/login');
+/** Signs in through the form at `base` (the file's server by default) without reading its (translated) labels. */
+async function signInAnyLanguage(page, email, password, base = server.url) {
+  await page.goto(base + '/login');
   await page.locator('#email').fill(email);
   await page.locator('#password').fill(password);
   await page.locator('form button[type=submit]').click();
@@ -314,16 +314,8 @@ test('the waiting room and Admit read in each language, axe-clean: the patient w
     const appointment = await appointmentId(clinic.url, await apiToken(clinic.url, 'patient@example.com', 'patient-demo'), OPEN_NOW);
     const doctor = await party(t, lang);
     const patient = await party(t, lang);
-    await doctor.page.goto(clinic.url + '/login');
-    await doctor.page.locator('#email').fill('doctor@example.com');
-    await doctor.page.locator('#password').fill('doctor-demo');
-    await doctor.page.locator('form button[type=submit]').click();
-    await doctor.page.waitForURL((u) => u.pathname === '/doctor');
-    await patient.page.goto(clinic.url + '/login');
-    await patient.page.locator('#email').fill('patient@example.com');
-    await patient.page.locator('#password').fill('patient-demo');
-    await patient.page.locator('form button[type=submit]').click();
-    await patient.page.waitForURL((u) => u.pathname === '/patient');
+    await signInAnyLanguage(doctor.page, 'doctor@example.com', 'doctor-demo', clinic.url);
+    await signInAnyLanguage(patient.page, 'patient@example.com', 'patient-demo', clinic.url);
     await patient.page.goto(`${clinic.url}/consultation/${appointment}?role=patient`);
     await waitCallState(patient.page, 'waiting-room');
     await assertInLanguage(patient.page, lang, `${lang} call: waiting room`);
