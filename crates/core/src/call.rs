@@ -259,9 +259,9 @@ impl CallError {
         Refusal::from_code(code).map(|reason| CallError::refused(reason, message))
     }
 
-    /// A refusal for `reason`. The join window's and the room's refusals get the app's own words,
-    /// in the current language ([`crate::i18n`]; the server sends the same in English); any
-    /// other keeps `server_message`, the explanation it came with.
+    /// A refusal for `reason`. The join window's, the room's and the appointment's refusals get
+    /// the app's own words, in the current language ([`crate::i18n`]; the server's English says
+    /// the same); any other keeps `server_message`, the explanation it came with.
     pub fn refused(reason: Refusal, server_message: String) -> CallError {
         let own = match reason {
             Refusal::NotConfirmed => Some("call.refusal.not_confirmed"),
@@ -271,10 +271,9 @@ impl CallError {
             Refusal::TooLate => Some("call.refusal.too_late"),
             Refusal::RoomFull => Some("call.refusal.room_full"),
             Refusal::NotAdmitted => Some("call.refusal.not_admitted"),
-            Refusal::Forbidden
-            | Refusal::NotFound
-            | Refusal::ProviderUnsupported
-            | Refusal::Other => None,
+            Refusal::Forbidden => Some("call.refusal.forbidden"),
+            Refusal::NotFound => Some("call.refusal.not_found"),
+            Refusal::ProviderUnsupported | Refusal::Other => None,
         };
         CallError::Refused {
             reason,
@@ -784,11 +783,11 @@ mod tests {
             })
         );
         assert_eq!(
-            CallError::from_code("forbidden", "Not yours.".into()),
-            Some(CallError::Refused {
-                reason: Refusal::Forbidden,
-                message: "Not yours.".into()
-            })
+            CallError::refused(Refusal::Other, "The server's own detail.".into()),
+            CallError::Refused {
+                reason: Refusal::Other,
+                message: "The server's own detail.".into()
+            }
         );
         for code in ["invalid_frame", "not_in_room", "frame_too_large", "what"] {
             assert_eq!(CallError::from_code(code, String::new()), None, "{code}");
