@@ -101,16 +101,15 @@ pub async fn choose(lang: Lang) -> Result<(), Unavailable> {
 async fn show(lang: Lang) -> Result<(), Unavailable> {
     if !i18n::is_installed(lang) {
         let path = format!("locales/{}.json", lang.code());
-        let installed = crate::api::fetch_static_text(&path)
-            .await
-            .ok()
-            .and_then(|json| i18n::install_catalogue(lang, &json).ok());
-        match installed {
-            Some(()) => {}
-            None => {
-                UNAVAILABLE.with(|u| u.set(Some(lang)));
-                return Err(Unavailable(lang));
-            }
+        let installed = match crate::api::fetch_static_text(&path).await {
+            Ok(json) => i18n::install_catalogue(lang, &json).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("{path} could not be fetched: {e:?}")),
+        };
+        if let Err(problem) = installed {
+            // For the engineer; the picker tells the person.
+            leptos::logging::warn!("{problem}");
+            UNAVAILABLE.with(|u| u.set(Some(lang)));
+            return Err(Unavailable(lang));
         }
     }
     UNAVAILABLE.with(|u| u.set(None));

@@ -90,7 +90,8 @@ static FETCHED: [OnceLock<BTreeMap<String, String>>; 3] =
     [OnceLock::new(), OnceLock::new(), OnceLock::new()];
 
 fn slot(lang: Lang) -> &'static OnceLock<BTreeMap<String, String>> {
-    &FETCHED[Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)]
+    // Declaration order: En 0, Bn 1, Hi 2 (English's slot stays empty: it is compiled in).
+    &FETCHED[lang as usize]
 }
 
 /// rust-i18n's backend for the fetched catalogues; it is consulted before the compiled-in
