@@ -40,6 +40,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
+# std's source: the release wasm rebuilds std to abort on a panic (scripts/build-web.sh).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  say "adding the rust-src component"
+  rustup component add rust-src
+fi
 
 # Downloads (npm, Debian, PyPI) wait on the network and the disk, not the CPU: they run in the
 # background while the cargo and go builds below use both cores. Each logs to target/setup-*.log,

@@ -1,40 +1,37 @@
-//! A readable screen instead of a frozen page when the app panics.
+//! A readable screen instead of a frozen page when the app stops unexpectedly.
 //!
-//! A panic in wasm leaves the module unusable, so the screen is written with plain DOM calls,
-//! not through Leptos, and every call's failure is ignored: the hook must never panic itself.
-
-use wasm_bindgen::JsCast;
+//! A panic ends the wasm module: in the release build at once (`-Cpanic=immediate-abort`, no
+//! unwinding and no panic message, which keeps the first load smaller; issue 13), in debug builds
+//! after the panic hook has logged it. Either way the module traps, and
+//! [`crate::bindings::crash`] replaces the page with the screen prepared here — prepared in
+//! advance, in the page's language, because the module cannot be trusted to run after a trap.
 
 /// Heading of the crash screen in English (`crash.heading`); tests look for it.
 pub const CRASH_HEADING: &str = "Teleconsult stopped unexpectedly";
 
-/// Installs a panic hook that logs the panic to the console (console_error_panic_hook) and then
-/// replaces the page with [`show_crash_screen`].
-pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        console_error_panic_hook::hook(info);
-        show_crash_screen();
-    }));
+/// Starts watching for a trap with the screen in the current language ([`prepare`]); in debug
+/// builds a panic's message and location also go to the console (console_error_panic_hook).
+/// Called first thing by each entry point.
+pub fn install() {
+    #[cfg(debug_assertions)]
+    console_error_panic_hook::set_once();
+    prepare();
 }
 
-/// Replaces the page body with [`render_crash_screen`].
-pub fn show_crash_screen() {
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
-        render_crash_screen(&body);
-    }
+/// Hands the crash screen, in the language the page is read in now, to the watcher. Called by
+/// [`install`] and again on every language switch (`crate::i18n`).
+pub fn prepare() {
+    crate::bindings::crash::watch(&screen_html());
 }
 
-/// Replaces the content of `target` with a plain-language explanation and a reload button, in
-/// the page's language. The words are read straight from the catalogues (not through the
-/// reactive `crate::i18n::tr`: the app's reactive state may be what broke).
-pub fn render_crash_screen(target: &web_sys::Element) {
+/// The crash screen as markup for `<body>`: a plain-language explanation and a reload button
+/// (`#crash-reload`) in an alert, its heading focusable. The words are read straight from the
+/// catalogue in the current language (`crash.*`).
+pub fn screen_html() -> String {
     let text = |key: &str| escape(&teleconsult_core::i18n::text(key));
-    target.set_inner_html(&format!(
-        r#"<main class="screen-message" role="alert">
-  <h1>{}</h1>
+    format!(
+        r#"<main id="crash-screen" class="screen-message" role="alert">
+  <h1 tabindex="-1">{}</h1>
   <p>{}</p>
   <p>{}</p>
   <button type="button" id="crash-reload">{}</button>
@@ -43,17 +40,7 @@ pub fn render_crash_screen(target: &web_sys::Element) {
         text("crash.not_your_fault"),
         text("crash.what_to_do"),
         text("crash.reload"),
-    ));
-    if let Ok(Some(button)) = target.query_selector("#crash-reload") {
-        let reload = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().reload();
-            }
-        });
-        let _ = button.add_event_listener_with_callback("click", reload.as_ref().unchecked_ref());
-        // The page is being abandoned; the listener lives as long as it does.
-        reload.forget();
-    }
+    )
 }
 
 /// `text` safe to put between HTML tags.

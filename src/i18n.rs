@@ -114,6 +114,7 @@ async fn show(lang: Lang) -> Result<(), Unavailable> {
     }
     UNAVAILABLE.with(|u| u.set(None));
     i18n::set_lang(lang);
+    crate::crash::prepare();
     if let Some(root) = document().document_element() {
         let _ = root.set_attribute("lang", lang.code());
     }

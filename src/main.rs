@@ -1,6 +1,6 @@
-//! Entry point of the Teleconsult web app: installs the crash screen and mounts the app.
+//! Entry point of the Teleconsult web app: starts watching for a crash and mounts the app.
 
 fn main() {
-    teleconsult_web::crash::install_panic_hook();
+    teleconsult_web::crash::install();
     leptos::mount::mount_to_body(teleconsult_web::app::App);
 }

@@ -4,6 +4,6 @@
 //! load them (issue 13).
 
 fn main() {
-    teleconsult_web::crash::install_panic_hook();
+    teleconsult_web::crash::install();
     leptos::mount::mount_to_body(teleconsult_web::app::CallApp);
 }
