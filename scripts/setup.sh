@@ -104,8 +104,12 @@ if [ "$CONTRACT" = 1 ]; then
 fi
 
 if ! trunk --version 2>/dev/null | grep -qF "trunk $TRUNK_VERSION"; then
-  say "installing trunk $TRUNK_VERSION (takes about 7 minutes once)"
-  cargo install trunk --version "$TRUNK_VERSION" --locked
+  say "installing trunk $TRUNK_VERSION (takes about 10 minutes once)"
+  # Without trunk's own release profile (fat LTO, one codegen unit): a build tool run twice per
+  # build gains nothing from it, and a fresh machine waits for it (measured: 9m53s in all without
+  # it on an idle 2-core machine, the last minute the trunk crate itself).
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "wasm-bindgen $WASM_BINDGEN_VERSION"; then
