@@ -7,7 +7,8 @@ use wasm_bindgen::JsCast;
 
 /// Moves focus to the page's main heading (`main h1`, made focusable with `tabindex="-1"`) once
 /// the page is on screen, so that after a navigation a screen reader starts reading there and
-/// Tab continues from it (WCAG 2.4.3). Called by every page as it is set up ([`crate::config::page_title`]).
+/// Tab continues from it (WCAG 2.4.3). Called by every page as it is set up
+/// ([`crate::hooks::page::use_page_title`]).
 ///
 /// The heading may appear only once the page has its data: it is looked for every 50 ms for up
 /// to 5 s, followed when the page renders it anew, and focus is left alone if the person has put

@@ -70,19 +70,11 @@ pub fn expect_app_config() -> Arc<ClientConfig> {
 }
 
 /// The title "page — clinic name", `page` being the catalogue key of the page's name, in the
-/// page's language (it follows a language switch). Every page calls it as it is set up, so it
-/// also moves focus to the new page's heading ([`crate::a11y::focus_main_heading`]).
+/// page's language (it follows a language switch). Pages get it through
+/// [`crate::hooks::page::use_page`].
 pub fn page_title(page: &'static str) -> Signal<String> {
-    crate::a11y::focus_main_heading();
     let clinic = use_context::<AppConfig>()
         .map(|c| c.0.clinic_name.clone())
         .unwrap_or_else(|| "Teleconsult".to_string());
     Signal::derive(move || format!("{} — {clinic}", crate::i18n::tr(page)))
-}
-
-/// Sets the document title to [`page_title`] and keeps it in the page's language (WCAG 2.4.2:
-/// every page says what it is).
-pub fn set_page_title(page: &'static str) {
-    let title = page_title(page);
-    Effect::new(move |_| document().set_title(&title.get()));
 }

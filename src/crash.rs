@@ -6,9 +6,6 @@
 //! [`crate::bindings::crash`] replaces the page with the screen prepared here — prepared in
 //! advance, in the page's language, because the module cannot be trusted to run after a trap.
 
-/// Heading of the crash screen in English (`crash.heading`); tests look for it.
-pub const CRASH_HEADING: &str = "Teleconsult stopped unexpectedly";
-
 /// Starts watching for a trap with the screen in the current language ([`prepare`]); in debug
 /// builds a panic's message and location also go to the console (console_error_panic_hook).
 /// Called first thing by each entry point.

@@ -1,9 +1,11 @@
-//! Hooks (`use_x(...) -> UseXReturn`, the leptos-use convention) that own a timer or a poller.
+//! Hooks (`use_x(...) -> UseXReturn`, the leptos-use convention) that own a timer, a poller or
+//! an effect of a page's set-up.
 
 pub mod call;
 pub mod call_log;
 pub mod dashboard;
 pub mod now;
+pub mod page;
 pub mod precall;
 pub mod room_status;
 pub mod session_keeper;

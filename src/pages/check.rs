@@ -20,7 +20,7 @@ use crate::{
 /// The check page, under the session of the `role` query parameter (patient by default).
 #[component]
 pub fn PrecallCheck() -> impl IntoView {
-    crate::config::set_page_title("check.heading");
+    crate::hooks::page::use_page("check.heading");
     let role = use_query_map()
         .read_untracked()
         .get("role")

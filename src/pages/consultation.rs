@@ -79,7 +79,7 @@ pub fn Consultation() -> impl IntoView {
 /// transport: the provider is the server's choice.
 #[component]
 fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
-    crate::config::set_page_title("room.title");
+    crate::hooks::page::use_page("room.title");
     let role = session.user.role;
     let controls = use_call(appointment_id);
     let signals = controls.call;

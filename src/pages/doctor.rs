@@ -10,7 +10,7 @@ use crate::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
         join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
     },
-    config::{expect_app_config, page_title},
+    config::expect_app_config,
     format::{appointment_time, local_day, local_day_key},
     hooks::dashboard::use_dashboard,
     i18n::{t, tr, tr_with},
@@ -34,7 +34,7 @@ pub fn DoctorDashboard() -> impl IntoView {
 #[component]
 fn DoctorHome(session: Session) -> impl IntoView {
     let dash = use_dashboard(&session.user);
-    let base_title = page_title("doctor.title");
+    let base_title = crate::hooks::page::use_page_title("doctor.title");
     let now = dash.now;
     // Appointments from the start of today (local) for 7 days, grouped by local day.
     let days = move || {

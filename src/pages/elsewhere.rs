@@ -42,7 +42,7 @@ pub fn Elsewhere() -> impl IntoView {
             path == here && at.parse::<f64>().is_ok_and(|at| now - at < LOOP_MS)
         });
     if looping {
-        crate::config::set_page_title("elsewhere.title");
+        crate::hooks::page::use_page("elsewhere.title");
         return view! {
             <main class="screen-message" role="alert">
                 <h1>{t("elsewhere.title")}</h1>

@@ -16,7 +16,7 @@ use crate::{
 #[component]
 pub fn Login() -> impl IntoView {
     let config = expect_app_config();
-    crate::config::set_page_title("login.title");
+    crate::hooks::page::use_page("login.title");
     let query = use_query_map();
     let navigate = use_navigate();
     let (email, set_email) = signal(String::new());

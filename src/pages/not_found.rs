@@ -7,7 +7,7 @@ use crate::i18n::t;
 /// "Page not found" with a way back.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    crate::config::set_page_title("notfound.title");
+    crate::hooks::page::use_page("notfound.title");
     view! {
         <main class="screen-message">
             <h1>{t("notfound.title")}</h1>

@@ -14,7 +14,7 @@ use crate::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
         join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
     },
-    config::{expect_app_config, page_title},
+    config::expect_app_config,
     format::{appointment_time, local_day},
     hooks::dashboard::use_dashboard,
     i18n::{t, tr},
@@ -37,7 +37,7 @@ pub fn PatientDashboard() -> impl IntoView {
 #[component]
 fn PatientHome(session: Session) -> impl IntoView {
     let dash = use_dashboard(&session.user);
-    let base_title = page_title("patient.title");
+    let base_title = crate::hooks::page::use_page_title("patient.title");
     let now = dash.now;
     let split = move |upcoming: bool| {
         let list = dash

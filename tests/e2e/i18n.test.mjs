@@ -102,9 +102,11 @@ async function drawnWithFontFor(page, lang) {
 }
 
 for (const lang of ['en', 'bn', 'hi']) {
-  test(`${lang}: sign-in, both dashboards, the pre-call check and every call state read in the language, axe-clean`, async (t) => {
+  test(`${lang}: not found, sign-in, both dashboards, the pre-call check and every call state read in the language, axe-clean`, async (t) => {
     const doctor = await party(t, lang);
     const patient = await party(t, lang);
+    await doctor.page.goto(server.url + '/no/such/page');
+    await assertInLanguage(doctor.page, lang, 'page not found');
     await doctor.page.goto(server.url + '/login');
     await assertInLanguage(doctor.page, lang, 'sign-in');
     await signInAnyLanguage(doctor.page, 'doctor@example.com', 'doctor-demo');
