@@ -67,8 +67,12 @@ impl ApiError {
                 tr_with("api.http_status", &[("status", status)])
             }
             ApiError::Rejected {
-                status, message, ..
-            } if *status < 500 => message.clone(),
+                status,
+                code,
+                message,
+            } if *status < 500 => teleconsult_core::api::refusal_key(code)
+                .map(tr)
+                .unwrap_or_else(|| message.clone()),
             ApiError::Rejected { .. } | ApiError::Decode(_) => tr("api.server_problem"),
         }
     }

@@ -21,7 +21,7 @@ pub fn Login() -> impl IntoView {
     let navigate = use_navigate();
     let (email, set_email) = signal(String::new());
     let (password, set_password) = signal(String::new());
-    let (error, set_error) = signal(None::<String>);
+    let (problem, set_problem) = signal(None::<Problem>);
 
     let sign_in = Action::new_local(move |(email, password): &(String, String)| {
         let base = config.api_base_url.clone();
@@ -36,8 +36,8 @@ pub fn Login() -> impl IntoView {
         match result {
             Ok(res) => {
                 let session = Session::from(res);
-                if let Err(message) = session::save(&session) {
-                    set_error.set(Some(message));
+                if session::save(&session).is_err() {
+                    set_problem.set(Some(Problem::StorageRefused));
                     return;
                 }
                 let next = query.read_untracked().get("next");
@@ -45,13 +45,13 @@ pub fn Login() -> impl IntoView {
                     .unwrap_or_else(|| routes::dashboard(session.user.role).to_string());
                 navigate(&target, Default::default());
             }
-            Err(e) => set_error.set(Some(e.user_message())),
+            Err(e) => set_problem.set(Some(Problem::Refused(e))),
         }
     });
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        set_error.set(None);
+        set_problem.set(None);
         sign_in.dispatch((email.get_untracked(), password.get_untracked()));
     };
 
@@ -79,12 +79,31 @@ pub fn Login() -> impl IntoView {
                     on:input=move |ev| set_password.set(event_target_value(&ev))
                 />
                 <p class="form-error" role="alert" aria-live="assertive">
-                    {move || error.get()}
+                    {move || problem.get().map(|p| p.message())}
                 </p>
                 <button type="submit" disabled=move || sign_in.pending().get()>
                     {move || tr(if sign_in.pending().get() { "login.signing_in" } else { "login.submit" })}
                 </button>
             </form>
         </main>
+    }
+}
+
+/// Why the last sign-in did not go through. Kept as what happened, not as words, so that the
+/// message follows a language switch.
+#[derive(Clone)]
+enum Problem {
+    /// The server refused, or could not be reached ([`api::ApiError::user_message`]).
+    Refused(api::ApiError),
+    /// The browser refused to keep the session (`session::save`).
+    StorageRefused,
+}
+
+impl Problem {
+    fn message(&self) -> String {
+        match self {
+            Problem::Refused(e) => e.user_message(),
+            Problem::StorageRefused => tr("session.storage_refused"),
+        }
     }
 }

@@ -3,9 +3,10 @@
 // fonts (scripts/setup.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId, axeViolations,
-  waitCallState, instrumentWebRtc, inboundStats, waitFor, dropUdpFrom, candidatePorts,
+  waitCallState, instrumentWebRtc, inboundStats, waitFor, dropUdpFrom, candidatePorts, DIST,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -208,6 +209,23 @@ test('the language is picked from the browser, switched on any page without a re
 });
 
 const callStateOf = (page) => page.getByTestId('call').getAttribute('data-state');
+
+test('a wrong password is told in the page\'s language, and the message follows a switch', async (t) => {
+  const words = (lang) => JSON.parse(fs.readFileSync(`${DIST}/locales/${lang}.json`, 'utf8'));
+  const { page } = await party(t, 'bn');
+  await page.goto(server.url + '/login');
+  await page.locator('html[lang="bn"] #email').fill('nobody@example.com');
+  await page.locator('#password').fill('not-the-password');
+  await page.locator('form button[type=submit]').click();
+  // The server's refusal (401 invalid_credentials) in the app's own words, not the server's English.
+  const alert = page.getByRole('alert');
+  await alert.getByText(words('bn')['api.refusal.invalid_credentials']).waitFor({ timeout: 10_000 });
+  await page.locator('#lang-picker').selectOption('hi');
+  await alert.getByText(words('hi')['api.refusal.invalid_credentials']).waitFor({ timeout: 10_000 });
+  await assertInLanguage(page, 'hi', 'sign-in refused');
+  // The browser logs the refused request itself (401); nothing else.
+  assert.deepEqual(page.problems.filter((p) => !/status of 401/.test(p)), []);
+});
 
 test('a language file that cannot be fetched leaves the page in English, and says so', async (t) => {
   const { page } = await party(t, 'hi');

@@ -496,6 +496,18 @@ pub struct CallEvent {
     pub call_id: Option<String>,
 }
 
+/// The catalogue key of the app's own words for an API refusal a person can meet, by its
+/// `code` (docs/openapi.json): a wrong e-mail or password (401 `invalid_credentials`) and too
+/// many sign-in attempts (429 `rate_limited`), both from `POST /api/auth/login`. `None` for
+/// other codes: their message comes from the server, in English.
+pub fn refusal_key(code: &str) -> Option<&'static str> {
+    match code {
+        "invalid_credentials" => Some("api.refusal.invalid_credentials"),
+        "rate_limited" => Some("api.refusal.rate_limited"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,5 +542,20 @@ mod tests {
             assert_eq!(AuditAction::parse(action.as_str()), Some(action));
         }
         assert_eq!(AuditAction::parse("deleted"), None);
+    }
+
+    #[test]
+    fn sign_in_refusals_have_the_apps_own_words_in_every_language() {
+        for code in ["invalid_credentials", "rate_limited"] {
+            // Bengali and Hindi have every English key (the catalogue tests in `i18n`).
+            let key = refusal_key(code).expect(code);
+            assert_ne!(
+                crate::i18n::text_in(crate::i18n::Lang::En, key),
+                key,
+                "{code}"
+            );
+        }
+        assert_eq!(refusal_key("invalid_input"), None);
+        assert_eq!(refusal_key(""), None);
     }
 }
