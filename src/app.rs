@@ -15,7 +15,7 @@ use crate::{
         config_error::ConfigErrorScreen, error_screen::ErrorScreen, language_picker::LanguagePicker,
     },
     config::{load_config, provide_app_config},
-    i18n::t,
+    i18n::tr,
     pages::{
         check::PrecallCheck, consultation::Consultation, doctor::DoctorDashboard,
         elsewhere::Elsewhere, login::Login, not_found::NotFound, patient::PatientDashboard,
@@ -34,16 +34,28 @@ pub fn CallApp() -> impl IntoView {
     with_config(|| view! { <CallRoutes /> }.into_any())
 }
 
-/// The language picker above everything; below it a loading line while `config.json` and the
-/// language's catalogue are fetched (both at once), the configuration error screen if the
-/// configuration cannot be used, and otherwise `routes`.
+/// How long the loading line waits before it shows, in ms: a start quicker than this never shows
+/// it, so it never flashes in English before the reader's own catalogue has arrived.
+const LOADING_LINE_DELAY_MS: u64 = 400;
+
+/// The language picker above everything (shown once the language is known); below it a loading
+/// line while `config.json` and the language's catalogue are fetched (both at once; the line
+/// only after [`LOADING_LINE_DELAY_MS`]), the configuration error screen if the configuration
+/// cannot be used, and otherwise `routes`.
 fn with_config(routes: fn() -> AnyView) -> impl IntoView {
     let config = LocalResource::new(load_config);
     let language = LocalResource::new(crate::i18n::start);
+    let slow = RwSignal::new(false);
+    set_timeout(
+        move || {
+            slow.try_set(true);
+        },
+        std::time::Duration::from_millis(LOADING_LINE_DELAY_MS),
+    );
     let page = move || match (config.get(), language.get()) {
         (None, _) | (_, None) => view! {
             <main class="screen-message" aria-busy="true">
-                <p role="status">{t("app.loading")}</p>
+                <p role="status">{move || slow.get().then(|| tr("app.loading"))}</p>
             </main>
         }
         .into_any(),

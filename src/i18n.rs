@@ -15,6 +15,8 @@ pub const STORAGE_KEY: &str = "teleconsult.lang";
 thread_local! {
     /// The language every text follows. One per page (wasm is single-threaded).
     static LANG: ArcRwSignal<Lang> = ArcRwSignal::new(Lang::En);
+    /// Whether the language of the page is known ([`start`] has finished).
+    static READY: ArcRwSignal<bool> = ArcRwSignal::new(false);
     /// A language whose catalogue could not be fetched or read, shown in English meanwhile.
     static UNAVAILABLE: ArcRwSignal<Option<Lang>> = ArcRwSignal::new(None);
     /// The browser's preferred languages (`navigator.languages`), most preferred first.
@@ -29,6 +31,12 @@ thread_local! {
 /// The language shown; reading it inside a reactive closure makes that closure follow a switch.
 pub fn current() -> Lang {
     LANG.with(|l| l.get())
+}
+
+/// Whether the page's language is known: its catalogue installed, or known to be unavailable.
+/// Until then a text would show in English, whatever the reader's language.
+pub fn ready() -> bool {
+    READY.with(|r| r.get())
 }
 
 /// The language that could not be loaded (the page reads in English meanwhile), if any.
@@ -75,6 +83,7 @@ pub async fn start() {
         .flatten();
     let lang = PREFERRED.with(|p| Lang::negotiate(stored.as_deref(), p.iter().map(String::as_str)));
     let _ = show(lang).await;
+    READY.with(|r| r.set(true));
 }
 
 /// Why a language could not be switched to.

@@ -8,6 +8,7 @@ use crate::i18n::{current, t, tr, unavailable};
 /// A labelled `<select>` of the app's languages, each named in itself and marked with its
 /// `lang` (so a screen reader says "বাংলা" in Bengali). Choosing one switches the page at once;
 /// if that language cannot be loaded, a line says so in English, the language the page stays in.
+/// Hidden until the page's language is known, so that its label never shows in English first.
 #[component]
 pub fn LanguagePicker() -> impl IntoView {
     let on_change = move |ev: leptos::ev::Event| {
@@ -18,7 +19,7 @@ pub fn LanguagePicker() -> impl IntoView {
         }
     };
     view! {
-        <nav class="lang-bar" aria-label=t("lang.label")>
+        <nav class="lang-bar" aria-label=t("lang.label") hidden=move || !crate::i18n::ready()>
             <label for="lang-picker">{t("lang.label")}</label>
             <select id="lang-picker" on:change=on_change>
                 {Lang::ALL

@@ -17,6 +17,8 @@ const BROWSER_LOCALE = { en: 'en-GB', bn: 'bn-BD', hi: 'hi-IN' };
 // zone abbreviations, CLDR's own day periods for Bengali and Hindi (AM/PM, am/pm, which `Intl`
 // writes in Latin letters), and the acronyms and product names the translations keep.
 const KEPT_IN_LATIN = new Set(['AM', 'PM', 'am', 'pm', 'Teleconsult', 'GMT', 'UTC', 'TURN', 'VPN', 'Wi-Fi', 'WebSocket', 'HTTP', 'API', 'Chrome', 'Firefox', 'Safari', 'Edge', 'Windows', 'macOS', 'Android', 'iPhone', 'Ctrl', 'Enter', 'Esc', 'Tab', 'Shift']);
+/** A fetched catalogue, as shipped. */
+const words = (lang) => JSON.parse(fs.readFileSync(`${DIST}/locales/${lang}.json`, 'utf8'));
 let server;
 let browser;
 let id;
@@ -211,7 +213,6 @@ test('the language is picked from the browser, switched on any page without a re
 const callStateOf = (page) => page.getByTestId('call').getAttribute('data-state');
 
 test('a wrong password is told in the page\'s language, and the message follows a switch', async (t) => {
-  const words = (lang) => JSON.parse(fs.readFileSync(`${DIST}/locales/${lang}.json`, 'utf8'));
   const { page } = await party(t, 'bn');
   await page.goto(server.url + '/login');
   await page.locator('html[lang="bn"] #email').fill('nobody@example.com');
@@ -225,6 +226,29 @@ test('a wrong password is told in the page\'s language, and the message follows 
   await assertInLanguage(page, 'hi', 'sign-in refused');
   // The browser logs the refused request itself (401); nothing else.
   assert.deepEqual(page.problems.filter((p) => !/status of 401/.test(p)), []);
+});
+
+test('a slow start shows the loading line in the reader\'s language, never English first', async (t) => {
+  const { page } = await party(t, 'bn');
+  // Everything the page shows on its way, from its first paint.
+  await page.addInitScript(() => {
+    window.__seen = [];
+    new MutationObserver(() => {
+      const text = document.body?.innerText?.trim();
+      if (text && window.__seen.at(-1) !== text) window.__seen.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  // A slow link: config.json takes 1.5 s (the Bengali catalogue arrives meanwhile).
+  await page.route('**/config.json', async (route) => {
+    await new Promise((r) => setTimeout(r, 1_500));
+    await route.continue();
+  });
+  await page.goto(server.url + '/login');
+  await assertInLanguage(page, 'bn', 'sign-in after a slow start');
+  const seen = await page.evaluate(() => window.__seen);
+  assert.ok(seen.some((text) => text.includes(words('bn')['app.loading'])), `the loading line, in Bengali: ${JSON.stringify(seen)}`);
+  const english = seen.filter((text) => /[A-Za-z]{4,}/.test(text.replace(/Teleconsult|English/g, '')));
+  assert.deepEqual(english, [], 'no English on the way');
 });
 
 test('a language file that cannot be fetched leaves the page in English, and says so', async (t) => {
