@@ -54,9 +54,10 @@ if (page.includes('<meta name="teleconsult-livekit-sdk" content="" />')) {
 // and `<file>.gz` (gzip written by zopfli, npm @gfx/zopfli: the format every browser reads, 4 %
 // smaller than zlib's -9 on the main wasm; one iteration, as 15 gain 0.1 % more at twice the
 // time). The reference server sends them to browsers that accept them (tower-http ServeDir's
-// precompressed_br/precompressed_gzip), so no request compresses the app on the fly; a CDN can serve them the same way. The language catalogues too (locales/*.json:
-// Bengali and Hindi). Not config.json: it is edited per deployment, and a stale compressed copy
-// would be served instead of the edit.
+// precompressed_br/precompressed_gzip), so no request compresses the app on the fly; a CDN can
+// serve them the same way. The language catalogues too (locales/*.json: Bengali and Hindi). Not
+// config.json: it is edited per deployment, and a stale compressed copy would be served instead
+// of the edit.
 for (const name of readdirSync(staging, { recursive: true })) {
   if (!/\.(wasm|js|css|html|svg)$/.test(name) && !/^locales\/[a-z-]+\.json$/.test(name)) continue;
   const path = join(staging, name);
