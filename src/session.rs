@@ -97,11 +97,10 @@ pub fn load(role: Role) -> Option<Session> {
 /// Stores `session` under its role's key.
 ///
 /// # Errors
-/// The browser refused to store it (private mode quota, storage disabled), in plain words in the
-/// page's language at the time of the call.
-pub fn save(session: &Session) -> Result<(), String> {
+/// The browser refused to store it (private mode quota, storage disabled). The caller puts it
+/// into words when it shows it (`session.storage_refused`), so the words follow the language.
+pub fn save(session: &Session) -> Result<(), gloo_storage::errors::StorageError> {
     LocalStorage::set(storage_key(session.user.role), session)
-        .map_err(|_| crate::i18n::tr("session.storage_refused"))
 }
 
 /// Removes `role`'s session (sign out, or a 401).
