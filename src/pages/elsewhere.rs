@@ -13,7 +13,7 @@ const HANDOVER_KEY: &str = "teleconsult.handover";
 /// A second hand-over to the same path within this many milliseconds means the server answered
 /// with the same half again: it is not set up to serve `consultation.html` for
 /// `/consultation/…` and `/check` (README, "App").
-const LOOP_MS: f64 = 10_000.0;
+const LOOP_MS: i64 = 10_000;
 
 /// Loads the address being opened from the server (replacing this entry of the history), which
 /// answers with the half that serves it; says what is wrong instead when the server keeps
@@ -31,7 +31,10 @@ pub fn Elsewhere() -> impl IntoView {
         format!("{}?{search}", routed.pathname.get_untracked())
     };
     let storage = window.session_storage().ok().flatten();
-    let now = js_sys::Date::now();
+    // Whole milliseconds, written and read as an integer: a float printed or parsed here was the
+    // only one in the main app, and its code and tables cost the first load 20 KB gzip (issue 13,
+    // measured 2026-12-03).
+    let now = js_sys::Date::now() as i64;
     let previous = storage
         .as_ref()
         .and_then(|s| s.get_item(HANDOVER_KEY).ok().flatten());
@@ -39,7 +42,7 @@ pub fn Elsewhere() -> impl IntoView {
         .as_deref()
         .and_then(|p| p.split_once('|'))
         .is_some_and(|(at, path)| {
-            path == here && at.parse::<f64>().is_ok_and(|at| now - at < LOOP_MS)
+            path == here && at.parse::<i64>().is_ok_and(|at| now - at < LOOP_MS)
         });
     if looping {
         crate::hooks::page::use_page("elsewhere.title");
