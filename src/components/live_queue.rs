@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::{
     api::{expect_authorized_api, ApiError},
+    components::request_error::RequestError,
     hooks::{
         dashboard::WaitingEntry,
         waiting_alerts::{notice_text, use_waiting_alerts},
@@ -103,7 +104,7 @@ fn QueueEntry(entry: WaitingEntry, now: Signal<OffsetDateTime>) -> impl IntoView
             </span>
             " "
             {action}
-            <p class="form-error" role="alert">{move || error.get().map(|e| e.user_message())}</p>
+            <RequestError error=error />
         </li>
     }
 }

@@ -14,6 +14,7 @@ pub mod language_picker;
 pub mod live_queue;
 pub mod precall_lines;
 pub mod precall_offer;
+pub mod request_error;
 pub mod status_badge;
 pub mod video_tile;
 pub mod waiting_notice;

@@ -8,7 +8,8 @@ use crate::{
     api::{expect_authorized_api, ApiError},
     components::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
-        join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
+        join_button::JoinButton, precall_offer::PrecallOffer, request_error::RequestError,
+        status_badge::StatusBadge,
     },
     config::expect_app_config,
     format::{appointment_time, local_day, local_day_key},
@@ -153,44 +154,32 @@ fn DoctorAppointment(
             </Show>
             <JoinButton appointment=appointment.clone() now=now role=Role::Doctor />
             <div class="actions">
-                <Show when=move || allows(AppointmentAction::Confirm)>
-                    <button
-                        type="button"
-                        disabled=move || change.pending().get()
-                        on:click=move |_| { change.dispatch(AppointmentAction::Confirm); }
-                    >
-                        {t("doctor.confirm")}
-                    </button>
-                </Show>
-                <Show when=move || allows(AppointmentAction::Complete)>
-                    <button
-                        type="button"
-                        class="secondary"
-                        disabled=move || change.pending().get()
-                        on:click=move |_| { change.dispatch(AppointmentAction::Complete); }
-                    >
-                        {t("doctor.complete")}
-                    </button>
-                </Show>
-                <Show when=move || allows(AppointmentAction::Cancel)>
-                    <button
-                        type="button"
-                        class="secondary"
-                        disabled=move || change.pending().get()
-                        on:click=move |_| {
-                            let ok = window()
-                                .confirm_with_message(&tr("doctor.cancel_confirm"))
-                                .unwrap_or(false);
-                            if ok {
-                                change.dispatch(AppointmentAction::Cancel);
-                            }
+                {AppointmentAction::ALL
+                    .map(|action| {
+                        view! {
+                            <Show when=move || allows(action)>
+                                <button
+                                    type="button"
+                                    class=(action != AppointmentAction::Confirm).then_some("secondary")
+                                    disabled=move || change.pending().get()
+                                    on:click=move |_| {
+                                        // Cancelling cannot be undone: the doctor confirms it first.
+                                        let sure = action != AppointmentAction::Cancel
+                                            || window()
+                                                .confirm_with_message(&tr("doctor.cancel_confirm"))
+                                                .unwrap_or(false);
+                                        if sure {
+                                            change.dispatch(action);
+                                        }
+                                    }
+                                >
+                                    {t(action_label(action))}
+                                </button>
+                            </Show>
                         }
-                    >
-                        {t("doctor.cancel")}
-                    </button>
-                </Show>
+                    })}
             </div>
-            <p class="form-error" role="alert">{move || error.get().map(|e| e.user_message())}</p>
+            <RequestError error=error />
             <CallHistory appointment_id=id />
         </li>
     }
@@ -199,3 +188,12 @@ fn DoctorAppointment(
 /// One local calendar day of appointments: (day key, an instant of that day for its heading,
 /// appointments).
 type Day = ((u32, u32, u32), OffsetDateTime, Vec<Appointment>);
+
+/// The catalogue key of the button that takes `action` on an appointment.
+fn action_label(action: AppointmentAction) -> &'static str {
+    match action {
+        AppointmentAction::Confirm => "doctor.confirm",
+        AppointmentAction::Complete => "doctor.complete",
+        AppointmentAction::Cancel => "doctor.cancel",
+    }
+}

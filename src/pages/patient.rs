@@ -12,7 +12,8 @@ use crate::{
     api::{expect_authorized_api, ApiError},
     components::{
         account_bar::AccountBar, call_history::CallHistory, dashboard_notices::DashboardNotices,
-        join_button::JoinButton, precall_offer::PrecallOffer, status_badge::StatusBadge,
+        join_button::JoinButton, precall_offer::PrecallOffer, request_error::RequestError,
+        status_badge::StatusBadge,
     },
     config::expect_app_config,
     format::{appointment_time, local_day},
@@ -50,8 +51,19 @@ fn PatientHome(session: Session) -> impl IntoView {
             .filter(|a| is_upcoming(a, now) == upcoming)
             .collect::<Vec<_>>()
     };
-    let card = move |a: Appointment| {
-        view! { <PatientAppointment appointment=a now=now reload=dash.reload /> }
+    // One list view for both sections, so the keyed list is compiled once.
+    let list = move |upcoming: bool| {
+        view! {
+            <ul class="appointments">
+                <For
+                    each=move || split(upcoming)
+                    key=|a| (a.id, a.status)
+                    children=move |a: Appointment| {
+                        view! { <PatientAppointment appointment=a now=now reload=dash.reload /> }
+                    }
+                />
+            </ul>
+        }
     };
     view! {
         <main class="page dashboard">
@@ -60,9 +72,7 @@ fn PatientHome(session: Session) -> impl IntoView {
             <PrecallOffer role=Role::Patient />
             <section aria-labelledby="upcoming-heading">
                 <h2 id="upcoming-heading">{t("patient.upcoming")}</h2>
-                <ul class="appointments">
-                    <For each=move || split(true) key=|a| (a.id, a.status) children=card />
-                </ul>
+                {list(true)}
                 <Show when=move || split(true).is_empty()>
                     <p class="hint">{t("patient.no_upcoming")}</p>
                 </Show>
@@ -70,9 +80,7 @@ fn PatientHome(session: Session) -> impl IntoView {
             <BookingForm reload=dash.reload />
             <section aria-labelledby="past-heading">
                 <h2 id="past-heading">{t("patient.past")}</h2>
-                <ul class="appointments">
-                    <For each=move || split(false) key=|a| (a.id, a.status) children=card />
-                </ul>
+                {list(false)}
             </section>
         </main>
     }
@@ -156,7 +164,7 @@ fn PatientAppointment(
                     {t("patient.cancel")}
                 </button>
             </Show>
-            <p class="form-error" role="alert">{move || error.get().map(|e| e.user_message())}</p>
+            <RequestError error=error />
             <CallHistory appointment_id=id />
         </li>
     }

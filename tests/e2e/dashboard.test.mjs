@@ -250,6 +250,45 @@ test('malformed answers from the API give a plain message, never a crash', async
   assert.ok(page.problems.every((p) => !p.includes('panicked') && !p.startsWith('pageerror')), page.problems.join('\n'));
 });
 
+test('the doctor confirms a requested appointment, and cancels it only after saying so in the dialog', async (t) => {
+  // A request of the patient's own, two days ahead, so the other tests' appointments are untouched.
+  const token = await apiToken(server.url, 'patient@example.com', 'patient-demo');
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const [doctorAccount] = await (await fetch(server.url + '/api/doctors', { headers })).json();
+  const reason = `Confirm-then-cancel ${Date.now()}`;
+  const at = new Date(Date.now() + 2 * 24 * 3600_000);
+  at.setUTCMinutes(0, 0, 0);
+  const booked = await fetch(server.url + '/api/appointments', {
+    method: 'POST', headers, body: JSON.stringify({ doctor_id: doctorAccount.id, scheduled_at: at.toISOString(), reason }),
+  });
+  assert.equal(booked.status, 201, await booked.clone().text());
+  const requested = await appointmentId(server.url, token, reason);
+
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const card = doctor.page.getByTestId(`appointment-${requested}`);
+  await card.getByText('Requested', { exact: true }).waitFor({ timeout: 10_000 });
+  await card.getByRole('button', { name: 'Confirm' }).click();
+  await card.getByText('Confirmed', { exact: true }).waitFor({ timeout: 5_000 });
+  assert.equal(await card.getByRole('button', { name: 'Confirm' }).count(), 0, 'confirmed once');
+
+  // Dismissed: nothing is sent, the appointment stays confirmed.
+  const sent = [];
+  doctor.page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes(`/appointments/${requested}/`)) sent.push(r.url()); });
+  doctor.page.once('dialog', (d) => d.dismiss());
+  await card.getByRole('button', { name: 'Cancel' }).click();
+  await doctor.page.waitForTimeout(500);
+  assert.deepEqual(sent, []);
+  assert.equal(await card.getByText('Confirmed', { exact: true }).count(), 1);
+
+  let asked;
+  doctor.page.once('dialog', (d) => { asked = d.message(); d.accept(); });
+  await card.getByRole('button', { name: 'Cancel' }).click();
+  await card.getByText('Cancelled', { exact: true }).waitFor({ timeout: 5_000 });
+  assert.equal(asked, 'Cancel this appointment?');
+  assert.equal(await card.getByRole('button').count(), 0, 'a cancelled appointment offers no action');
+  assert.deepEqual(doctor.page.problems, []);
+});
+
 // Last in this file: it closes the appointment the other tests use.
 test('the doctor marks the consultation completed and both dashboards say so', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
