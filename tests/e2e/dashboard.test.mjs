@@ -289,6 +289,39 @@ test('the doctor confirms a requested appointment, and cancels it only after say
   assert.deepEqual(doctor.page.problems, []);
 });
 
+test('a patient books in the form: what is missing is said, the request shows as requested; a doctors list that cannot load is said', async (t) => {
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  const form = patient.page.getByRole('region', { name: 'Book an appointment' });
+  const submit = form.getByRole('button', { name: 'Request appointment' });
+  await form.getByRole('option', { name: 'Dr. Amina Rahman' }).waitFor({ state: 'attached', timeout: 10_000 });
+  await submit.click();
+  await form.getByText('Choose a doctor.').waitFor();
+  await form.getByLabel('Doctor').selectOption({ label: 'Dr. Amina Rahman' });
+  await submit.click();
+  await form.getByText('Choose a date and a time.').waitFor();
+  const day = new Date(Date.now() + 3 * 24 * 3600_000);
+  const ymd = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+  await form.getByLabel('Date').fill(ymd);
+  await form.getByLabel('Time').fill('10:00');
+  const reason = `Booked in the form ${Date.now()}`;
+  await form.getByLabel('What is it about? (optional)').fill(reason);
+  await submit.click();
+  await form.getByText('Requested. The doctor will confirm it.').waitFor({ timeout: 10_000 });
+  const card = patient.page.locator('li.appointment', { hasText: reason });
+  await card.getByText('Requested', { exact: true }).waitFor({ timeout: 10_000 });
+  assert.equal(await form.getByLabel('What is it about? (optional)').inputValue(), '', 'the note is cleared');
+  assert.deepEqual(patient.page.problems, []);
+
+  // The list of doctors refused (a real 503 from a proxy in front of the API): said, not empty.
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await newWatchedPage(context);
+  await page.route('**/api/doctors', (r) => r.fulfill({ status: 503, contentType: 'text/html', body: '<html>Service Unavailable</html>' }));
+  await signIn(page, server.url, 'patient@example.com', 'patient-demo');
+  const refused = page.getByRole('region', { name: 'Book an appointment' }).getByRole('alert');
+  await refused.getByText(/server had a problem/).waitFor({ timeout: 10_000 });
+});
+
 // Last in this file: it closes the appointment the other tests use.
 test('the doctor marks the consultation completed and both dashboards say so', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');

@@ -85,8 +85,9 @@ test('hashed assets are immutable, index.html and config.json are revalidated, w
   // sign-in refusals in the reader's language and no English before the catalogue. The hand-over
   // to the consultation page stopped printing and parsing a float (the main app's only one: its
   // code and tables were 20.5 KB gzip) and the start-up fetches stopped being resources:
-  // 288,754 B. Byte counts are stable, unlike times.
-  const FIRST_LOAD_GZIP_CEILING = 289_500;
+  // 288,754 B. One view per repeated piece of the dashboards, and the doctors list fetched once
+  // without a resource: 286,552 B. Byte counts are stable, unlike times.
+  const FIRST_LOAD_GZIP_CEILING = 287_000;
   assert.ok(total('.gz') <= FIRST_LOAD_GZIP_CEILING,
     `the first load grew to ${total('.gz')} B gzip (ceiling ${FIRST_LOAD_GZIP_CEILING} B; goal 200 KB)`);
   // The main app holds no call code: no provider SDK is named, no LiveKit binding is linked.
