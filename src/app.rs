@@ -47,14 +47,10 @@ fn with_config(routes: fn() -> AnyView) -> impl IntoView {
     // (made to refetch when what they read changes) cost the first load 2.4 KB gzip more
     // (issue 13, measured 2026-12-03).
     let config = RwSignal::new(None);
-    let language_known = RwSignal::new(false);
     leptos::task::spawn_local(async move {
         config.try_set(Some(load_config().await));
     });
-    leptos::task::spawn_local(async move {
-        crate::i18n::start().await;
-        language_known.try_set(true);
-    });
+    leptos::task::spawn_local(crate::i18n::start());
     let slow = RwSignal::new(false);
     set_timeout(
         move || {
@@ -62,7 +58,7 @@ fn with_config(routes: fn() -> AnyView) -> impl IntoView {
         },
         std::time::Duration::from_millis(LOADING_LINE_DELAY_MS),
     );
-    let page = move || match (config.get(), language_known.get()) {
+    let page = move || match (config.get(), crate::i18n::ready()) {
         (None, _) | (_, false) => view! {
             <main class="screen-message" aria-busy="true">
                 <p role="status">{move || slow.get().then(|| tr("app.loading"))}</p>
