@@ -204,7 +204,7 @@ impl BookingMessage {
 fn BookingForm(reload: Callback<()>) -> impl IntoView {
     let api = expect_authorized_api();
     // The clinic's doctors, fetched once when the form shows. A plain task: nothing it reads
-    // changes, and a `LocalResource` (made to refetch) costs the first load 2 KB gzip more.
+    // changes, and a `LocalResource` (made to refetch) cost the first load 0.9 KB gzip more.
     let doctors = RwSignal::new(Vec::<Party>::new());
     let doctors_error = RwSignal::new(None::<ApiError>);
     leptos::task::spawn_local({
