@@ -43,9 +43,10 @@ const LOADING_LINE_DELAY_MS: u64 = 400;
 /// only after [`LOADING_LINE_DELAY_MS`]), the configuration error screen if the configuration
 /// cannot be used, and otherwise `routes`.
 fn with_config(routes: fn() -> AnyView) -> impl IntoView {
-    // Both are fetched once and never again, so plain tasks and signals do: two `LocalResource`s
-    // (made to refetch when what they read changes) cost the first load 2.4 KB gzip more
-    // (issue 13, measured 2026-12-03).
+    // Both are fetched once and never again, so plain tasks do: the configuration lands in a
+    // signal, the language is known when `i18n::ready()` turns true. Two `LocalResource`s (made
+    // to refetch when what they read changes) cost the first load 2.4 KB gzip more (issue 13,
+    // measured 2026-12-03).
     let config = RwSignal::new(None);
     leptos::task::spawn_local(async move {
         config.try_set(Some(load_config().await));
