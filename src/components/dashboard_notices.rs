@@ -44,10 +44,21 @@ pub fn DashboardNotices(
                     .then(|| tr("notice.reconnecting"))
             }}
         </p>
-        {move || match dash.appointments.get() {
-            None => view! { <p role="status">{tr("notice.loading_appointments")}</p> }.into_any(),
-            Some(Err(e)) => view! { <p class="form-error" role="alert">{e.user_message()}</p> }.into_any(),
-            Some(Ok(_)) => ().into_any(),
+        {move || {
+            dash.appointments
+                .with(Option::is_none)
+                .then(|| view! { <p role="status">{tr("notice.loading_appointments")}</p> })
+        }}
+        {move || {
+            dash.list_error
+                .get()
+                .map(|e| {
+                    view! {
+                        <p class="form-error" role="alert">
+                            {e.user_message()} " " {tr("notice.list_retrying")}
+                        </p>
+                    }
+                })
         }}
     }
 }

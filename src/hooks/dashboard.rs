@@ -1,13 +1,15 @@
-//! `use_dashboard`: what both dashboards share — the appointment list on the server's clock, the
-//! room-status polling of the watched appointments, who is waiting, and a 401 sending the person
-//! back to sign-in (and then back here).
+//! `use_dashboard`: what both dashboards share — the appointment list on the server's clock (kept
+//! through a failed reload and loaded again with backoff until it answers), the room-status
+//! polling of the watched appointments, who is waiting, and a 401 sending the person back to
+//! sign-in (and then back here).
 
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use teleconsult_core::{
     admission::Place,
     api::{Appointment, RoomStatus, User},
-    dashboard::{others_waiting, watched_ids},
+    dashboard::{list_retry_delay_ms, others_waiting, watched_ids},
     Role,
 };
 use time::OffsetDateTime;
@@ -39,8 +41,11 @@ pub struct WaitingEntry {
 /// What [`use_dashboard`] gives back.
 #[derive(Clone, Copy)]
 pub struct UseDashboardReturn {
-    /// The appointments, soonest first; `None` while loading.
+    /// The appointments, soonest first; `None` while loading. A reload that fails keeps the
+    /// last list that loaded (`Some(Ok(_))`); only a first load that fails is `Some(Err(_))`.
     pub appointments: Signal<Option<Result<Vec<Appointment>, ApiError>>>,
+    /// Why the latest load of the list failed, while it is being retried; `None` once it loads.
+    pub list_error: Signal<Option<ApiError>>,
     /// Now on the server's clock.
     pub now: Signal<OffsetDateTime>,
     /// Room status of the watched appointments.
@@ -63,6 +68,13 @@ pub fn use_dashboard(me: &User) -> UseDashboardReturn {
     let me = role.identity(me.id);
     let version = RwSignal::new(0u32);
     let offset_ms = RwSignal::new(0i64);
+    // A failed load is tried again by itself, with backoff (`list_retry_delay_ms`): a dashboard
+    // left open through an outage or a proxy's 503 recovers without a reload. The pending timer
+    // is owned here and cancelled with the dashboard.
+    let retry = StoredValue::new_local((0u32, None::<Timeout>));
+    // The last list that loaded: it stays on screen through a failed reload (a confirmation's
+    // reload on a flaky link must not empty the dashboard).
+    let kept = StoredValue::new(None::<Vec<Appointment>>);
     let list = LocalResource::new({
         move || {
             version.track();
@@ -77,11 +89,39 @@ pub fn use_dashboard(me: &User) -> UseDashboardReturn {
                     // try_: the dashboard may have unmounted while the request was out.
                     offset_ms.try_set((server - device) as i64);
                 }
+                // try_: as above, the dashboard may be gone; its timer then never starts.
+                match &result {
+                    Ok(l) => {
+                        kept.try_set_value(Some(l.appointments.clone()));
+                        retry.try_set_value((0, None));
+                    }
+                    Err(ApiError::Unauthorized(_)) => {}
+                    Err(_) => {
+                        retry.try_update_value(|(failures, timer)| {
+                            *failures = failures.saturating_add(1);
+                            let delay = list_retry_delay_ms(*failures, js_sys::Math::random());
+                            *timer = Some(Timeout::new(delay as u32, move || {
+                                version.try_update(|v| *v += 1);
+                            }));
+                        });
+                    }
+                }
                 result.map(|l| l.appointments)
             }
         }
     });
-    let appointments = Signal::derive(move || list.get());
+    let appointments = Signal::derive(move || match list.get() {
+        Some(Err(e)) if !matches!(e, ApiError::Unauthorized(_)) => {
+            kept.get_value().map(Ok).or(Some(Err(e)))
+        }
+        latest => latest,
+    });
+    let list_error = Signal::derive(move || {
+        list.with(|latest| match latest {
+            Some(Err(e)) if !matches!(e, ApiError::Unauthorized(_)) => Some(e.clone()),
+            _ => None,
+        })
+    });
     let now = use_server_now(offset_ms.into());
     let ids = Memo::new(move |_| match appointments.get() {
         Some(Ok(list)) => watched_ids(&list, now.get()),
@@ -118,7 +158,7 @@ pub fn use_dashboard(me: &User) -> UseDashboardReturn {
     let navigate = use_navigate();
     Effect::new(move |_| {
         let expired = status.unauthorized.get()
-            || matches!(appointments.get(), Some(Err(ApiError::Unauthorized(_))));
+            || list.with(|latest| matches!(latest, Some(Err(ApiError::Unauthorized(_)))));
         if expired {
             session::clear(role);
             navigate(
@@ -130,6 +170,7 @@ pub fn use_dashboard(me: &User) -> UseDashboardReturn {
 
     UseDashboardReturn {
         appointments,
+        list_error,
         now,
         rooms: status.rooms,
         waiting: waiting.into(),

@@ -322,6 +322,52 @@ test('a patient books in the form: what is missing is said, the request shows as
   await refused.getByText(/server had a problem/).waitFor({ timeout: 10_000 });
 });
 
+test('an appointment list that cannot load is said and loaded again by itself; a reload that fails keeps the list on screen', async (t) => {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await newWatchedPage(context);
+  // Real failures on the way to the API: a refused connection, then a proxy's 503.
+  let gets = 0;
+  let failures = [];
+  await page.route('**/api/appointments', (r) => {
+    if (r.request().method() !== 'GET') return r.continue();
+    gets += 1;
+    const failure = failures.shift();
+    if (failure === 'refused') return r.abort('connectionrefused');
+    if (failure === 503) return r.fulfill({ status: 503, contentType: 'text/html', body: '<html>Service Unavailable</html>' });
+    return r.continue();
+  });
+  const retrying = page.getByRole('alert').filter({ hasText: 'This page keeps trying by itself' });
+
+  // The first load finds no server: said, then the list arrives without a reload.
+  failures = ['refused'];
+  await signIn(page, server.url, 'patient@example.com', 'patient-demo');
+  await retrying.getByText(/can't reach the Teleconsult server/).waitFor({ timeout: 10_000 });
+  await page.getByTestId(`join-${id}`).waitFor({ timeout: 10_000 });
+  await retrying.waitFor({ state: 'detached' });
+  assert.equal(gets, 2, 'one failed load, one retry');
+
+  // A booking's reload meets two 503s: the list stays, the failure is said, and the new request
+  // shows once the server answers again.
+  failures = [503, 503];
+  const form = page.getByRole('region', { name: 'Book an appointment' });
+  await form.getByRole('option', { name: 'Dr. Amina Rahman' }).waitFor({ state: 'attached', timeout: 10_000 });
+  await form.getByLabel('Doctor').selectOption({ label: 'Dr. Amina Rahman' });
+  const day = new Date(Date.now() + 4 * 24 * 3600_000);
+  const ymd = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+  await form.getByLabel('Date').fill(ymd);
+  await form.getByLabel('Time').fill('11:00');
+  const reason = `Booked through an outage ${Date.now()}`;
+  await form.getByLabel('What is it about? (optional)').fill(reason);
+  await form.getByRole('button', { name: 'Request appointment' }).click();
+  await retrying.getByText(/server had a problem/).waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByTestId(`join-${id}`).count(), 1, 'the list stayed on screen');
+  await page.locator('li.appointment', { hasText: reason }).waitFor({ timeout: 15_000 });
+  await retrying.waitFor({ state: 'detached' });
+  assert.equal(gets, 5, 'two failed reloads, then one that answered');
+  assert.deepEqual(await axeViolations(page), []);
+});
+
 // Last in this file: it closes the appointment the other tests use.
 test('the doctor marks the consultation completed and both dashboards say so', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');

@@ -121,6 +121,26 @@ pub fn next_poll_delay_ms(
     ))
 }
 
+/// First delay before the appointment list is loaded again after a failed load, in ms.
+pub const LIST_RETRY_BASE_MS: u64 = 2_000;
+
+/// When to load the appointment list again after `consecutive_errors` (≥ 1) failed loads in a
+/// row (offline, a 5xx or 429 from a proxy, an answer that does not parse), in milliseconds:
+/// exponential backoff from [`LIST_RETRY_BASE_MS`] with full jitter (`jitter` in `[0, 1)`),
+/// capped at 60 s and never below 1 s — the room-status polling's rule
+/// ([`next_poll_delay_ms`]), so a dashboard left open through an outage recovers by itself
+/// without a reload and without hammering a server that is coming back. A 401 is not retried:
+/// the session is over (the caller signs the person in again).
+pub fn list_retry_delay_ms(consecutive_errors: u32, jitter: f64) -> u64 {
+    backoff::delay_ms(
+        consecutive_errors.saturating_sub(1),
+        LIST_RETRY_BASE_MS,
+        60_000,
+        1_000,
+        jitter,
+    )
+}
+
 /// Someone of the other role is waiting for this person: in an appointment's room that this
 /// person is not in ("… is waiting in your consultation room"), or, for a doctor, a patient in
 /// the waiting room. A doctor's list is their live queue.
@@ -270,6 +290,18 @@ mod tests {
             Some(59_940)
         );
         assert_eq!(next_poll_delay_ms(true, true, 3, 5_000, 0.0), Some(1_000));
+    }
+
+    #[test]
+    fn a_failed_list_load_is_retried_with_growing_jittered_delays() {
+        assert_eq!(list_retry_delay_ms(1, 0.999_999), 1_999);
+        assert_eq!(list_retry_delay_ms(2, 0.999_999), 3_999);
+        assert_eq!(list_retry_delay_ms(6, 0.999_999), 59_999);
+        assert_eq!(list_retry_delay_ms(40, 0.999_999), 59_999);
+        // Full jitter, but never a spin: at least 1 s.
+        assert_eq!(list_retry_delay_ms(1, 0.0), 1_000);
+        assert_eq!(list_retry_delay_ms(0, 0.5), 1_000);
+        assert_eq!(list_retry_delay_ms(3, 0.5), 4_000);
     }
 
     #[test]
