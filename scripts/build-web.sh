@@ -15,9 +15,14 @@ source scripts/env.sh
 # them: it is shown by src/bindings/crash.rs when the module traps. Both are unstable options of
 # the pinned stable toolchain, enabled as for fuzzing (RUSTC_BOOTSTRAP); they need its rust-src
 # (rust-toolchain.toml). Only this build sees them: browser tests and clippy build as usual.
+#
+# `--cfg erase_components` is Leptos's own switch (cargo-leptos's `always-erase-components`):
+# every component's view is type-erased to `AnyView` at its boundary, so the view code is not
+# compiled again for each nesting of concrete types. 5.8 KB gzip less on the main wasm (measured
+# 2026-12-04). The browser tests build without it, so both forms are tested.
 export RUSTC_BOOTSTRAP=1
 export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
-export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
+export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort --cfg erase_components"
 trunk build index.html --release
 trunk build consultation.html --release --dist target/dist-consultation
 half=target/dist-consultation
