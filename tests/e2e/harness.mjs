@@ -227,6 +227,30 @@ export async function waitCallState(page, wanted, timeout = 15_000) {
   throw new Error(`state stayed ${await callState(page)}, wanted ${wanted}`);
 }
 
+/** The pages `openParty` opened for each running test (for `explainFailure`). */
+const partiesOf = new WeakMap();
+
+/**
+ * Wraps a test's body: when it fails, prints what each page `openParty` opened for it showed
+ * (address, visible text, the last console lines, problems) before the error, so a failure on a
+ * shared CI machine can be read afterwards instead of rerun. `test(name, explainFailure(async (t) => …))`.
+ */
+export function explainFailure(body) {
+  return async (t) => {
+    try {
+      return await body(t);
+    } catch (error) {
+      for (const { who, page } of partiesOf.get(t) ?? []) {
+        const text = await page.locator('body').innerText({ timeout: 2_000 }).catch((e) => `(no text: ${e.message.split('\n')[0]})`);
+        console.log(`${who} at ${page.isClosed() ? '(closed)' : page.url()}:\n  ${text.slice(0, 1_500).replace(/\n+/g, '\n  ')}`);
+        for (const line of page.consoleAll.slice(-20)) console.log(`  console ${line.slice(0, 300)}`);
+        for (const problem of page.problems) console.log(`  problem ${problem.slice(0, 300)}`);
+      }
+      throw error;
+    }
+  };
+}
+
 /**
  * A signed-in participant in its own browser context (closed when test `t` ends), with camera
  * and microphone granted unless `permissions` says otherwise, and WebRTC instrumented.
@@ -236,6 +260,8 @@ export async function openParty(t, browser, baseUrl, email, password, { permissi
   t.after(() => context.close());
   await instrumentWebRtc(context);
   const page = await newWatchedPage(context);
+  if (!partiesOf.has(t)) partiesOf.set(t, []);
+  partiesOf.get(t).push({ who: email, page });
   await signIn(page, baseUrl, email, password);
   return { context, page };
 }

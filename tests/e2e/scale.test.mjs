@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, apiToken, appointmentId, inboundStats, waitFor, callState,
-  waitCallState, openParty, startPostgres, startRedis, startNginx, startLivekit, livekitArgs,
+  waitCallState, openParty, explainFailure, startPostgres, startRedis, startNginx, startLivekit, livekitArgs,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -63,7 +63,7 @@ async function callLog(baseUrl, id) {
   return res.json();
 }
 
-test('doctor on instance 1, patient on instance 2: waiting room, Admit, a call; instance 1 killed mid-call', async (t) => {
+test('doctor on instance 1, patient on instance 2: waiting room, Admit, a call; instance 1 killed mid-call', explainFailure(async (t) => {
   const { one, two, host } = await twoInstances(t, [[], []], true);
   const lb = await startNginx({
     doctor: [host(one), 'backup', host(two)],
@@ -139,9 +139,9 @@ test('doctor on instance 1, patient on instance 2: waiting room, Admit, a call; 
   }
   assert.equal(events.filter((e) => e.kind === 'ended').length, 1, summary.join(', '));
   assert.deepEqual(patient.page.problems, []);
-});
+}));
 
-test('a call through the balanced entry point (round robin across both instances)', async (t) => {
+test('a call through the balanced entry point (round robin across both instances)', explainFailure(async (t) => {
   const { one, two, host } = await twoInstances(t);
   const lb = await startNginx({ clinic: [host(one), host(two)] });
   t.after(() => lb.stop());
@@ -158,9 +158,9 @@ test('a call through the balanced entry point (round robin across both instances
   await framesGrow(patient.page);
   await patient.page.getByRole('button', { name: 'Mute microphone' }).click();
   await doctor.page.getByTestId('remote-muted').getByText('Adib Hossain muted their microphone').waitFor({ timeout: 5_000 });
-});
+}));
 
-test('LiveKit as a cluster: two nodes on one Redis, doctor on node 1, patient on node 2', async (t) => {
+test('LiveKit as a cluster: two nodes on one Redis, doctor on node 1, patient on node 2', explainFailure(async (t) => {
   const node1 = await startLivekit({ redis: redis.address });
   t.after(() => node1.stop());
   const node2 = await startLivekit({ redis: redis.address });
@@ -193,4 +193,4 @@ test('LiveKit as a cluster: two nodes on one Redis, doctor on node 1, patient on
     }, 10_000);
     assert.deepEqual(people, ['doctor_1', 'patient_2']);
   }
-});
+}));
