@@ -127,6 +127,10 @@ pub fn use_dashboard(me: &User) -> UseDashboardReturn {
         Some(Ok(list)) => watched_ids(&list, now.get()),
         _ => Vec::new(),
     });
+    // A consultation is near: its page's code is fetched now, not when "Join" is pressed.
+    crate::hooks::call_prefetch::use_call_prefetch(Signal::derive(move || {
+        !ids.with(Vec::is_empty)
+    }));
     let status = use_room_status(
         ids.into(),
         UseRoomStatusOptions {

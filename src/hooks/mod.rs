@@ -3,6 +3,7 @@
 
 pub mod call;
 pub mod call_log;
+pub mod call_prefetch;
 pub mod dashboard;
 pub mod now;
 pub mod page;

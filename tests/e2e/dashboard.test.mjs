@@ -368,6 +368,37 @@ test('an appointment list that cannot load is said and loaded again by itself; a
   assert.deepEqual(await axeViolations(page), []);
 });
 
+test('when a consultation is near, the dashboard fetches the consultation page\'s code ahead and joining reads it from the cache; otherwise it fetches none', async (t) => {
+  const callFiles = (page) => page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => /\/teleconsult-call-[0-9a-f]+(_bg\.wasm|\.js)$/.test(e.name))
+    .map((e) => ({ name: e.name.replace(/^.*\//, ''), transferSize: e.transferSize })));
+
+  // Nadia's next appointment is an hour away: her dashboard fetches no call code.
+  const nadia = await openParty(t, browser, server.url, 'patient2@example.com', 'patient2-demo');
+  await nadia.page.getByText('Headaches').waitFor();
+  await nadia.page.waitForTimeout(1_500);
+  assert.deepEqual(await callFiles(nadia.page), []);
+
+  // Adib's consultation is open now: the call page's wasm and glue arrive while he reads his
+  // dashboard, and the consultation page then takes them from the browser's cache.
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await patient.page.getByTestId(`join-${id}`).waitFor();
+  await patient.page.waitForFunction(() => performance.getEntriesByType('resource')
+    .filter((e) => /\/teleconsult-call-[0-9a-f]+(_bg\.wasm|\.js)$/.test(e.name) && e.responseEnd > 0).length >= 2,
+  null, { timeout: 10_000 });
+  const ahead = await callFiles(patient.page);
+  assert.ok(ahead.some((f) => f.name.endsWith('_bg.wasm') && f.transferSize > 0), JSON.stringify(ahead));
+  await patient.page.getByTestId(`join-${id}`).click();
+  await patient.page.waitForURL(/\/consultation\//);
+  await patient.page.getByTestId('call').waitFor({ timeout: 10_000 });
+  const onJoin = await callFiles(patient.page);
+  const wasm = onJoin.find((f) => f.name.endsWith('_bg.wasm'));
+  assert.ok(wasm, JSON.stringify(onJoin));
+  assert.equal(wasm.transferSize, 0, `the call wasm came from the cache: ${JSON.stringify(onJoin)}`);
+  await patient.page.getByRole('button', { name: 'Leave consultation' }).click();
+  assert.deepEqual(patient.page.problems, []);
+});
+
 // Last in this file: it closes the appointment the other tests use.
 test('the doctor marks the consultation completed and both dashboards say so', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');

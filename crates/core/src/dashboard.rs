@@ -141,6 +141,26 @@ pub fn list_retry_delay_ms(consecutive_errors: u32, jitter: f64) -> u64 {
     )
 }
 
+/// The files a page preloads, in document order: the `href` of each `<link rel="modulepreload">`
+/// and `<link rel="preload">` in `page_html` (as Trunk writes them into `consultation.html`: its
+/// wasm, its JavaScript glue and snippets). The dashboard fetches these ahead when a
+/// consultation is near (`hooks::call_prefetch` in the web app). Attributes are read as Trunk
+/// writes them (double quotes); a tag without an `href`, or any other link, is skipped, and text
+/// that is no HTML yields an empty list.
+pub fn preloaded_files(page_html: &str) -> Vec<&str> {
+    page_html
+        .split("<link ")
+        .skip(1)
+        .filter_map(|rest| {
+            let tag = rest.split('>').next()?;
+            let preload =
+                tag.contains(r#"rel="modulepreload""#) || tag.contains(r#"rel="preload""#);
+            let href = tag.split(r#" href=""#).nth(1)?.split('"').next()?;
+            (preload && !href.is_empty()).then_some(href)
+        })
+        .collect()
+}
+
 /// Someone of the other role is waiting for this person: in an appointment's room that this
 /// person is not in ("… is waiting in your consultation room"), or, for a doctor, a patient in
 /// the waiting room. A doctor's list is their live queue.
@@ -290,6 +310,27 @@ mod tests {
             Some(59_940)
         );
         assert_eq!(next_poll_delay_ms(true, true, 3, 5_000, 0.0), Some(1_000));
+    }
+
+    #[test]
+    fn the_files_a_page_preloads_are_read_from_its_links() {
+        // The head of a consultation.html as Trunk 0.21 writes it (names shortened).
+        let page = r#"<head><link rel="stylesheet" href="/main-bf.css" integrity="sha384-x"/>
+            <link rel="icon" href="favicon.svg" type="image/svg+xml" />
+            <link rel="modulepreload" href="/teleconsult-call-77.js" crossorigin="anonymous" integrity="sha384-a"><link rel="modulepreload" href="/snippets/teleconsult-web-e7/inline0.js" crossorigin="anonymous"><link rel="preload" href="/teleconsult-call-77_bg.wasm" crossorigin="anonymous" as="fetch" type="application/wasm"></head>"#;
+        assert_eq!(
+            preloaded_files(page),
+            [
+                "/teleconsult-call-77.js",
+                "/snippets/teleconsult-web-e7/inline0.js",
+                "/teleconsult-call-77_bg.wasm"
+            ]
+        );
+        // Not HTML, a link without href, an empty href: nothing.
+        assert!(preloaded_files("{\"apiBaseUrl\": \"\"}").is_empty());
+        assert!(preloaded_files(r#"<link rel="preload" as="fetch">"#).is_empty());
+        assert!(preloaded_files(r#"<link rel="preload" href="">"#).is_empty());
+        assert!(preloaded_files("<link ").is_empty());
     }
 
     #[test]
