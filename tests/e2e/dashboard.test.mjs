@@ -289,6 +289,17 @@ test('the doctor confirms a requested appointment, and cancels it only after say
   assert.deepEqual(doctor.page.problems, []);
 });
 
+/** Fills the booking form's date (`days` from today, local), time and a unique note; returns the note. */
+async function fillBooking(form, days, time, note) {
+  const day = new Date(Date.now() + days * 24 * 3600_000);
+  const ymd = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+  await form.getByLabel('Date').fill(ymd);
+  await form.getByLabel('Time').fill(time);
+  const reason = `${note} ${Date.now()}`;
+  await form.getByLabel('What is it about? (optional)').fill(reason);
+  return reason;
+}
+
 test('a patient books in the form: what is missing is said, the request shows as requested; a doctors list that cannot load is said', async (t) => {
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   const form = patient.page.getByRole('region', { name: 'Book an appointment' });
@@ -299,12 +310,7 @@ test('a patient books in the form: what is missing is said, the request shows as
   await form.getByLabel('Doctor').selectOption({ label: 'Dr. Amina Rahman' });
   await submit.click();
   await form.getByText('Choose a date and a time.').waitFor();
-  const day = new Date(Date.now() + 3 * 24 * 3600_000);
-  const ymd = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
-  await form.getByLabel('Date').fill(ymd);
-  await form.getByLabel('Time').fill('10:00');
-  const reason = `Booked in the form ${Date.now()}`;
-  await form.getByLabel('What is it about? (optional)').fill(reason);
+  const reason = await fillBooking(form, 3, '10:00', 'Booked in the form');
   await submit.click();
   await form.getByText('Requested. The doctor will confirm it.').waitFor({ timeout: 10_000 });
   const card = patient.page.locator('li.appointment', { hasText: reason });
@@ -353,12 +359,7 @@ test('an appointment list that cannot load is said and loaded again by itself; a
   const form = page.getByRole('region', { name: 'Book an appointment' });
   await form.getByRole('option', { name: 'Dr. Amina Rahman' }).waitFor({ state: 'attached', timeout: 10_000 });
   await form.getByLabel('Doctor').selectOption({ label: 'Dr. Amina Rahman' });
-  const day = new Date(Date.now() + 4 * 24 * 3600_000);
-  const ymd = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
-  await form.getByLabel('Date').fill(ymd);
-  await form.getByLabel('Time').fill('11:00');
-  const reason = `Booked through an outage ${Date.now()}`;
-  await form.getByLabel('What is it about? (optional)').fill(reason);
+  const reason = await fillBooking(form, 4, '11:00', 'Booked through an outage');
   await form.getByRole('button', { name: 'Request appointment' }).click();
   await retrying.getByText(/server had a problem/).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByTestId(`join-${id}`).count(), 1, 'the list stayed on screen');
