@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newWatchedPage, signIn, apiToken, appointmentId, axeViolations,
-  waitCallState, openParty, distWithConfig,
+  waitCallState, openParty, distWithConfig, waitFor,
 } from './harness.mjs';
 
 const OPEN_NOW = 'Follow-up on blood pressure';
@@ -370,9 +370,11 @@ test('an appointment list that cannot load is said and loaded again by itself; a
 });
 
 test('when a consultation is near, the dashboard fetches the consultation page\'s code ahead and joining reads it from the cache; otherwise it fetches none', async (t) => {
-  const callFiles = (page) => page.evaluate(() => performance.getEntriesByType('resource')
-    .filter((e) => /\/teleconsult-call-[0-9a-f]+(_bg\.wasm|\.js)$/.test(e.name))
-    .map((e) => ({ name: e.name.replace(/^.*\//, ''), transferSize: e.transferSize })));
+  // The consultation page's own files, as resource-timing entries of `page`.
+  const CALL_FILE = String.raw`/teleconsult-call-[0-9a-f]+(_bg\.wasm|\.js)$`;
+  const callFiles = (page) => page.evaluate((pattern) => performance.getEntriesByType('resource')
+    .filter((e) => new RegExp(pattern).test(e.name))
+    .map((e) => ({ name: e.name.replace(/^.*\//, ''), transferSize: e.transferSize, done: e.responseEnd > 0 })), CALL_FILE);
 
   // Nadia's next appointment is an hour away: her dashboard fetches no call code.
   const nadia = await openParty(t, browser, server.url, 'patient2@example.com', 'patient2-demo');
@@ -384,10 +386,10 @@ test('when a consultation is near, the dashboard fetches the consultation page\'
   // dashboard, and the consultation page then takes them from the browser's cache.
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await patient.page.getByTestId(`join-${id}`).waitFor();
-  await patient.page.waitForFunction(() => performance.getEntriesByType('resource')
-    .filter((e) => /\/teleconsult-call-[0-9a-f]+(_bg\.wasm|\.js)$/.test(e.name) && e.responseEnd > 0).length >= 2,
-  null, { timeout: 10_000 });
-  const ahead = await callFiles(patient.page);
+  const ahead = await waitFor(async () => {
+    const files = await callFiles(patient.page);
+    return files.filter((f) => f.done).length >= 2 ? files : null;
+  }, 10_000);
   assert.ok(ahead.some((f) => f.name.endsWith('_bg.wasm') && f.transferSize > 0), JSON.stringify(ahead));
   await patient.page.getByTestId(`join-${id}`).click();
   await patient.page.waitForURL(/\/consultation\//);
