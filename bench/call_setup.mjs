@@ -9,33 +9,20 @@
 //
 //   bench/call_setup.sh            (builds, then runs this)
 //   CALLS=20 HOLD_S=60 node bench/call_setup.mjs
+//   COMPARE_DIST=/tmp/old-dist HOLD_S=0 node bench/call_setup.mjs
+//       the "baseline" is the app built elsewhere (e.g. from an earlier commit): the same
+//       figures, before and after a change, in one run
 import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
 } from '../tests/e2e/harness.mjs';
+import {
+  probe, setupFigures, stats, fmt, printSteps, hold, printHold,
+} from './call_probe.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 10);
+const COMPARE_DIST = process.env.COMPARE_DIST;
 const HOLD_S = Number(process.env.HOLD_S ?? 60);
 const OPEN_NOW = 'Follow-up on blood pressure';
-
-// In every benchmarked page: note when the join request starts and when the remote <video>
-// presents its first frame.
-function probe() {
-  const realFetch = window.fetch.bind(window);
-  window.fetch = (input, init) => {
-    const url = typeof input === 'string' ? input : input.url;
-    if (url.includes('/join') && window.__joinAt === undefined) window.__joinAt = performance.now();
-    return realFetch(input, init);
-  };
-  const watch = () => {
-    const v = document.querySelector('video[data-testid="remote-video"], video#remote');
-    if (v && v.srcObject) {
-      v.requestVideoFrameCallback(() => { window.__firstFrame ??= performance.now(); });
-    } else {
-      setTimeout(watch, 5);
-    }
-  };
-  document.addEventListener('DOMContentLoaded', watch);
-}
 
 // Everything started is stopped at the end, also when a step fails (servers first registered,
 // so a failing browser launch or sign-in still stops them).
@@ -56,7 +43,7 @@ let browser;
 try {
   app = await startServer({ args: ['--demo'] });
   started.push(() => app.stop());
-  baseline = await startServer({ args: ['--demo'], distDir: 'bench/baseline' });
+  baseline = await startServer({ args: ['--demo'], distDir: COMPARE_DIST ?? 'bench/baseline' });
   started.push(() => baseline.stop());
   browser = await launchBrowser();
   started.push(() => browser.close());
@@ -111,7 +98,7 @@ async function oneCall(kind) {
     await patient.page.waitForFunction(() => window.__firstFrame !== undefined && window.__joinAt !== undefined, null, { timeout: 20_000 });
     // Awaited here, before `finally` closes the contexts (a bare `return` of the promise let
     // `finally` close the page under it: "Target page, context or browser has been closed").
-    return await patient.page.evaluate(() => window.__firstFrame - window.__joinAt);
+    return await setupFigures(patient.page);
   } finally {
     await doctor.context.close();
     await patient.context.close();
@@ -119,68 +106,30 @@ async function oneCall(kind) {
   }
 }
 
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return { min: s[0], median: mid, max: s.at(-1) };
-};
-const fmt = (o) => `min ${o.min.toFixed(0)} ms, median ${o.median.toFixed(0)} ms, max ${o.max.toFixed(0)} ms`;
-
-async function hold(kind) {
-  const doctor = await sides[kind].open('doctor');
-  const patient = await sides[kind].open('patient');
-  try {
-    await doctor.go();
-    await doctor.page.waitForTimeout(1000);
-    await patient.go();
-    await patient.page.waitForFunction(() => window.__firstFrame !== undefined, null, { timeout: 20_000 });
-    const cdp = await patient.context.newCDPSession(patient.page);
-    await cdp.send('Performance.enable');
-    const metric = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
-    const a = await metric();
-    const heaps = [];
-    for (let i = 0; i < HOLD_S; i += 5) {
-      await patient.page.waitForTimeout(5000);
-      heaps.push((await metric()).JSHeapUsedSize);
-    }
-    const b = await metric();
-    return {
-      cpu: (b.TaskDuration - a.TaskDuration) / (b.Timestamp - a.Timestamp),
-      script: (b.ScriptDuration - a.ScriptDuration) / (b.Timestamp - a.Timestamp),
-      heapStart: a.JSHeapUsedSize,
-      heapEnd: b.JSHeapUsedSize,
-      heapMax: Math.max(...heaps),
-    };
-  } finally {
-    await doctor.context.close();
-    await patient.context.close();
-  }
-}
-
 try {
-  sides = { app: await setup(app, 'app'), baseline: await setup(baseline, 'baseline') };
-  const times = { app: [], baseline: [] };
+  sides = { app: await setup(app, 'app'), baseline: await setup(baseline, COMPARE_DIST ? 'app' : 'baseline') };
+  const calls = { app: [], baseline: [] };
   await oneCall('app'); // warm-up of both servers' code paths, not counted
   await oneCall('baseline');
   for (let i = 0; i < CALLS; i++) {
     for (const kind of i % 2 ? ['baseline', 'app'] : ['app', 'baseline']) {
-      times[kind].push(await oneCall(kind));
+      calls[kind].push(await oneCall(kind));
     }
   }
-  const appStats = stats(times.app);
-  const baseStats = stats(times.baseline);
+  const ms = (kind) => calls[kind].map((c) => c.ms);
+  const appStats = stats(ms('app'));
+  const baseStats = stats(ms('baseline'));
+  const ratio = (appStats.median / baseStats.median).toFixed(2);
+  const other = COMPARE_DIST ? 'compare' : 'baseline';
   console.log(`call setup, second participant's join → first remote frame, ${CALLS} calls each`);
-  console.log(`  app      : ${fmt(appStats)}   [${times.app.map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`  baseline : ${fmt(baseStats)}   [${times.baseline.map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`  ratio of medians app/baseline: ${(appStats.median / baseStats.median).toFixed(2)}`);
-  // One machine-readable line for bench/report.sh.
-  console.log(`bench-result call_setup app_median_ms=${appStats.median.toFixed(0)} baseline_median_ms=${baseStats.median.toFixed(0)} ratio=${(appStats.median / baseStats.median).toFixed(2)}`);
-  for (const kind of ['app', 'baseline']) {
-    const h = await hold(kind);
-    const mb = (x) => (x / 1048576).toFixed(1);
-    console.log(`${kind} call page over ${HOLD_S} s: main-thread busy ${(h.cpu * 100).toFixed(1)}% of one core (script ${(h.script * 100).toFixed(1)}%), ` +
-      `JS heap ${mb(h.heapStart)} → ${mb(h.heapEnd)} MiB (max ${mb(h.heapMax)} MiB)`);
-    console.log(`bench-result call_setup_page_${kind} cpu_pct=${(h.cpu * 100).toFixed(1)} heap_max_mib=${mb(h.heapMax)}`);
+  console.log(`  app      : ${fmt(appStats)}   [${ms('app').map((x) => x.toFixed(0)).join(', ')}]`);
+  console.log(`  ${other.padEnd(9)}: ${fmt(baseStats)}   [${ms('baseline').map((x) => x.toFixed(0)).join(', ')}]`);
+  console.log(`  ratio of medians app/${other}: ${ratio}`);
+  printSteps({ app: calls.app, [other]: calls.baseline });
+  // One machine-readable line for bench/report.sh (not for a comparison of two builds).
+  if (!COMPARE_DIST) console.log(`bench-result call_setup app_median_ms=${appStats.median.toFixed(0)} baseline_median_ms=${baseStats.median.toFixed(0)} ratio=${ratio}`);
+  for (const kind of HOLD_S > 0 ? ['app', 'baseline'] : []) {
+    printHold('call_setup', kind === 'app' ? kind : other, HOLD_S, await hold(sides[kind], HOLD_S));
   }
 } finally {
   await stopAll();

@@ -1,0 +1,177 @@
+// Shared by the call-setup benchmarks (call_setup.mjs, livekit_call_setup.mjs): the probe put in
+// every benchmarked page, and the figures printed from what it noted.
+
+/**
+ * Init script for a benchmarked page (`context.addInitScript(probe)`; it runs in the page, so it
+ * uses nothing from this module). The clock starts at the join request (POST …/join, the first
+ * step of joining in the app and in both baselines): `window.__joinAt`. It ends at the first
+ * decoded remote video frame (requestVideoFrameCallback): `window.__firstFrame`. Both are
+ * performance.now() milliseconds.
+ *
+ * In between, `window.__marks` notes, once each, when every step of joining first happened, so
+ * a slower client shows where it loses time: the join answer and other fetches (numbers in
+ * their paths shown as …), the camera and microphone, the signaling socket's opening and each
+ * kind of JSON frame sent (→) and received (←), the peer connection's ICE and connection
+ * states, and the first remote track. Binary frames (LiveKit's
+ * protobuf signaling) are counted as "binary". Nothing is noted before the join request.
+ */
+export function probe() {
+  const marks = {};
+  window.__marks = marks;
+  const mark = (step) => {
+    if (window.__joinAt !== undefined && marks[step] === undefined) marks[step] = performance.now() - window.__joinAt;
+  };
+  const realFetch = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    const url = typeof input === 'string' ? input : input.url;
+    const isJoin = url.includes('/join') && window.__joinAt === undefined;
+    if (isJoin) window.__joinAt = performance.now();
+    const answer = realFetch(input, init);
+    const path = new URL(url, location.href).pathname.replace(/\/\d+(?=\/|$)/g, '/…');
+    answer.then(() => mark(isJoin ? 'join answered' : `fetched ${path}`), () => {});
+    return answer;
+  };
+  const media = navigator.mediaDevices;
+  if (media) {
+    const getUserMedia = media.getUserMedia.bind(media);
+    media.getUserMedia = (constraints) => getUserMedia(constraints).then((stream) => {
+      mark('camera and microphone');
+      return stream;
+    });
+  }
+  const frameType = (data) => {
+    if (typeof data !== 'string') return 'binary';
+    try {
+      return JSON.parse(data).type ?? 'untyped';
+    } catch {
+      return 'not JSON';
+    }
+  };
+  const RealSocket = window.WebSocket;
+  const Socket = function (url, protocols) {
+    const socket = protocols === undefined ? new RealSocket(url) : new RealSocket(url, protocols);
+    socket.addEventListener('open', () => mark('socket open'));
+    socket.addEventListener('message', (e) => mark(`← ${frameType(e.data)}`));
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      mark(`→ ${frameType(data)}`);
+      send(data);
+    };
+    return socket;
+  };
+  Object.assign(Socket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  Socket.prototype = RealSocket.prototype;
+  window.WebSocket = Socket;
+  const RealPeer = window.RTCPeerConnection;
+  const Peer = function (config) {
+    const pc = new RealPeer(config);
+    mark('peer connection created');
+    pc.addEventListener('iceconnectionstatechange', () => mark(`ICE ${pc.iceConnectionState}`));
+    pc.addEventListener('connectionstatechange', () => mark(`connection ${pc.connectionState}`));
+    pc.addEventListener('track', () => mark('remote track'));
+    return pc;
+  };
+  Object.setPrototypeOf(Peer, RealPeer);
+  Peer.prototype = RealPeer.prototype;
+  window.RTCPeerConnection = Peer;
+  // Time in long tasks (≥ 50 ms on the main thread; they delay every event of the call) between
+  // the join request and the first frame.
+  window.__longTaskMs = 0;
+  new PerformanceObserver((list) => {
+    for (const t of list.getEntries()) {
+      if (window.__joinAt === undefined || t.startTime + t.duration < window.__joinAt || window.__firstFrame !== undefined) continue;
+      window.__longTaskMs += t.duration;
+    }
+  }).observe({ type: 'longtask', buffered: true });
+  const watch = () => {
+    const v = document.querySelector('video[data-testid="remote-video"], video#remote');
+    if (v && v.srcObject) {
+      v.requestVideoFrameCallback(() => { window.__firstFrame ??= performance.now(); });
+    } else {
+      setTimeout(watch, 5);
+    }
+  };
+  document.addEventListener('DOMContentLoaded', watch);
+}
+
+/** What one call's patient page noted: `{ ms, marks }`, `ms` from join to first frame. */
+export async function setupFigures(page) {
+  return page.evaluate(() => ({ ms: window.__firstFrame - window.__joinAt, marks: window.__marks, longTaskMs: window.__longTaskMs }));
+}
+
+/** Minimum, median and maximum of a non-empty list of numbers. */
+export function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { min: s[0], median: mid, max: s.at(-1) };
+}
+
+export const fmt = (o) => `min ${o.min.toFixed(0)} ms, median ${o.median.toFixed(0)} ms, max ${o.max.toFixed(0)} ms`;
+
+/**
+ * Prints, for each client, the median time (ms after the join request) at which each step was
+ * first seen, over the calls where it was seen at all ("seen in" says in how many), in the order
+ * of the first client's medians. `calls` is `{ app: [{ms, marks}], baseline: [...] }`.
+ */
+export function printSteps(calls) {
+  const kinds = Object.keys(calls);
+  const steps = new Set(kinds.flatMap((k) => calls[k].flatMap((c) => Object.keys(c.marks ?? {}))));
+  const median = (kind, step) => {
+    const xs = calls[kind].map((c) => c.marks?.[step]).filter((x) => x !== undefined);
+    return xs.length ? { ms: stats(xs).median, seen: xs.length } : undefined;
+  };
+  const rows = [...steps].map((step) => ({ step, by: Object.fromEntries(kinds.map((k) => [k, median(k, step)])) }));
+  const order = (r) => kinds.map((k) => r.by[k]?.ms).find((x) => x !== undefined) ?? Infinity;
+  rows.sort((a, b) => order(a) - order(b));
+  const cell = (m, n) => (m ? `${m.ms.toFixed(0).padStart(6)} ms (${m.seen}/${n})` : '—'.padStart(6)).padEnd(18);
+  console.log(`  step (median ms after the join request)    ${kinds.map((k) => k.padEnd(18)).join('')}`);
+  for (const r of rows) {
+    console.log(`  ${r.step.padEnd(42)} ${kinds.map((k) => cell(r.by[k], calls[k].length)).join('')}`);
+  }
+  const blocked = (k) => `${stats(calls[k].map((c) => c.longTaskMs ?? 0)).median.toFixed(0)} ms`.padStart(9).padEnd(18);
+  console.log(`  ${'in long tasks (≥ 50 ms) before the frame'.padEnd(42)} ${kinds.map(blocked).join('')}`);
+}
+
+/**
+ * One call held for `holdS` seconds while CDP samples the patient page: `{ cpu, script }` as
+ * fractions of one core, `heapStart`, `heapEnd`, `heapMax` in bytes. `side.open(role)` gives
+ * `{ context, page, go }`; both contexts are closed at the end, also on failure.
+ */
+export async function hold(side, holdS) {
+  const doctor = await side.open('doctor');
+  const patient = await side.open('patient');
+  try {
+    await doctor.go();
+    await doctor.page.waitForTimeout(1000);
+    await patient.go();
+    await patient.page.waitForFunction(() => window.__firstFrame !== undefined, null, { timeout: 20_000 });
+    const cdp = await patient.context.newCDPSession(patient.page);
+    await cdp.send('Performance.enable');
+    const metric = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+    const a = await metric();
+    const heaps = [a.JSHeapUsedSize];
+    for (let i = 0; i < holdS; i += 5) {
+      await patient.page.waitForTimeout(5000);
+      heaps.push((await metric()).JSHeapUsedSize);
+    }
+    const b = await metric();
+    return {
+      cpu: (b.TaskDuration - a.TaskDuration) / (b.Timestamp - a.Timestamp),
+      script: (b.ScriptDuration - a.ScriptDuration) / (b.Timestamp - a.Timestamp),
+      heapStart: a.JSHeapUsedSize,
+      heapEnd: b.JSHeapUsedSize,
+      heapMax: Math.max(...heaps),
+    };
+  } finally {
+    await doctor.context.close();
+    await patient.context.close();
+  }
+}
+
+/** Prints `hold`'s figures for `kind`, then one `bench-result <name>_page_<kind>` line. */
+export function printHold(name, kind, holdS, h) {
+  const mb = (x) => (x / 1048576).toFixed(1);
+  console.log(`${kind} call page over ${holdS} s: main-thread busy ${(h.cpu * 100).toFixed(1)}% of one core (script ${(h.script * 100).toFixed(1)}%), ` +
+    `JS heap ${mb(h.heapStart)} → ${mb(h.heapEnd)} MiB (max ${mb(h.heapMax)} MiB)`);
+  console.log(`bench-result ${name}_page_${kind} cpu_pct=${(h.cpu * 100).toFixed(1)} heap_max_mib=${mb(h.heapMax)}`);
+}
