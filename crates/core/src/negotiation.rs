@@ -71,6 +71,9 @@ pub struct Negotiation {
     peer_session: Option<String>,
     /// The current connection has been `connected` at least once.
     connected_once: bool,
+    /// The current connection has carried a description (an offer of ours was begun, or a remote
+    /// one applied). One that has not is as good as a new one: nothing to reset.
+    negotiated: bool,
     /// An offer of ours is being created (perfect negotiation's `makingOffer`).
     making_offer: bool,
     /// The last remote offer was ignored on glare (its candidates will fail, expectedly).
@@ -106,8 +109,7 @@ impl Negotiation {
             self.peer_session = Some(p.to_string());
         }
         if reloaded {
-            self.reset();
-            vec![NegotiationEffect::ResetPeerConnection]
+            self.reset()
         } else {
             vec![]
         }
@@ -115,29 +117,25 @@ impl Negotiation {
 
     /// The other party entered the room with page session `session_id`. Returns whether it is the
     /// same page our connection already talks to (`resumed`: media never stopped), and the
-    /// effects: we were here first, so we offer; a new page needs a fresh connection first.
+    /// effects: we were here first, so we offer; a new page needs a fresh connection first,
+    /// unless ours has never negotiated (the usual first arrival: the connection opened while
+    /// waiting is used as it is, which saves closing and opening one on the way to the offer).
     pub fn peer_joined(&mut self, session_id: &str) -> (bool, Vec<NegotiationEffect>) {
         let resumed = self.peer_session.as_deref() == Some(session_id);
         self.peer_session = Some(session_id.to_string());
         if resumed {
             (true, vec![NegotiationEffect::SendOffer])
         } else {
-            self.reset();
-            (
-                false,
-                vec![
-                    NegotiationEffect::ResetPeerConnection,
-                    NegotiationEffect::SendOffer,
-                ],
-            )
+            let mut effects = self.reset();
+            effects.push(NegotiationEffect::SendOffer);
+            (false, effects)
         }
     }
 
     /// The other party left: the connection talks to nobody; start afresh for their return.
     pub fn peer_left(&mut self) -> Vec<NegotiationEffect> {
         self.peer_session = None;
-        self.reset();
-        vec![NegotiationEffect::ResetPeerConnection]
+        self.reset()
     }
 
     /// The connection's state changed. A connection that had worked and failed restarts ICE; one
@@ -163,6 +161,7 @@ impl Negotiation {
             return false;
         }
         self.making_offer = true;
+        self.negotiated = true;
         true
     }
 
@@ -177,6 +176,7 @@ impl Negotiation {
     pub fn accept_description(&mut self, is_offer: bool, signaling_stable: bool) -> bool {
         let collision = is_offer && (self.making_offer || !signaling_stable);
         self.ignoring_offer = !self.polite && collision;
+        self.negotiated |= !self.ignoring_offer;
         !self.ignoring_offer
     }
 
@@ -213,12 +213,20 @@ impl Negotiation {
         misplaced
     }
 
-    /// Forgets everything tied to the current connection.
-    fn reset(&mut self) {
+    /// Forgets everything tied to the current connection; the effect that replaces it, if it
+    /// has negotiated (a connection that never has is left as it is).
+    fn reset(&mut self) -> Vec<NegotiationEffect> {
+        let negotiated = self.negotiated;
         self.connected_once = false;
+        self.negotiated = false;
         self.making_offer = false;
         self.ignoring_offer = false;
         self.remote_camera = None;
+        if negotiated {
+            vec![NegotiationEffect::ResetPeerConnection]
+        } else {
+            vec![]
+        }
     }
 }
 
@@ -229,13 +237,13 @@ mod tests {
     use PeerConnectionState as Pc;
 
     #[test]
-    fn the_first_in_offers_on_a_fresh_connection_when_the_peer_arrives() {
+    fn the_first_in_offers_on_the_connection_it_opened_while_waiting() {
         let mut n = Negotiation::new(Role::Doctor);
         assert_eq!(n.room_joined(None), vec![]);
         assert!(!n.begin_offer(true), "nobody to offer to yet");
         let (resumed, fx) = n.peer_joined("s1");
         assert!(!resumed);
-        assert_eq!(fx, vec![N::ResetPeerConnection, N::SendOffer]);
+        assert_eq!(fx, vec![N::SendOffer], "never negotiated: nothing to reset");
         assert!(n.begin_offer(true));
         assert!(!n.begin_offer(true), "one offer at a time");
         n.offer_done();
@@ -253,6 +261,8 @@ mod tests {
     fn the_same_page_back_keeps_the_connection_and_renegotiates() {
         let mut n = Negotiation::new(Role::Doctor);
         n.peer_joined("s1");
+        assert!(n.begin_offer(true));
+        n.offer_done();
         n.connection_state(Pc::Connected);
         assert_eq!(n.peer_joined("s1"), (true, vec![N::SendOffer]));
         // A reload is a new page: a fresh connection.
@@ -266,19 +276,39 @@ mod tests {
     fn a_peer_that_reloaded_during_our_signaling_outage_gets_a_fresh_connection() {
         let mut n = Negotiation::new(Role::Patient);
         n.room_joined(Some("s1"));
+        assert!(n.accept_description(true, true), "the doctor's offer");
         assert_eq!(n.room_joined(Some("s1")), vec![]);
         assert_eq!(n.room_joined(Some("s2")), vec![N::ResetPeerConnection]);
         // Back alone: nothing to reset; the peer is still the last one known.
         assert_eq!(n.room_joined(None), vec![]);
+        // The fresh connection has carried nothing yet: another reload needs no second one.
+        assert_eq!(n.room_joined(Some("s3")), vec![]);
     }
 
     #[test]
     fn a_peer_leaving_resets_and_forgets_them() {
         let mut n = Negotiation::new(Role::Doctor);
         n.peer_joined("s1");
+        assert!(n.begin_offer(true));
+        n.offer_done();
         assert_eq!(n.peer_left(), vec![N::ResetPeerConnection]);
         assert!(!n.has_peer());
-        assert!(!n.peer_joined("s1").0);
+        // They come back: the connection opened when they left is fresh, and used as it is.
+        assert_eq!(n.peer_joined("s1"), (false, vec![N::SendOffer]));
+    }
+
+    #[test]
+    fn an_ignored_offer_does_not_count_as_negotiating() {
+        let mut doctor = Negotiation::new(Role::Doctor);
+        doctor.room_joined(Some("p"));
+        assert!(
+            !doctor.accept_description(true, false),
+            "impolite, colliding"
+        );
+        assert_eq!(doctor.peer_left(), vec![]);
+        // A peer that left before anything was negotiated needs no new connection either.
+        doctor.peer_joined("p2");
+        assert_eq!(doctor.peer_left(), vec![]);
     }
 
     #[test]
