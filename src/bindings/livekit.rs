@@ -11,6 +11,8 @@ use js_sys::{Function, Object, Promise, Reflect};
 use serde::Deserialize;
 use wasm_bindgen::{prelude::*, JsCast};
 
+use teleconsult_core::api::ProviderKind;
+
 use super::sfu::{asset_url, describe, import_named_sdk, listener};
 pub use super::sfu::{RoomEvent, TrackSource};
 use wasm_bindgen_futures::JsFuture;
@@ -167,10 +169,13 @@ impl Sdk {
     /// # Errors
     /// [`SdkError::Missing`] without the meta tag, [`SdkError::Load`] when the import fails.
     pub async fn load() -> Result<Sdk, SdkError> {
-        import_named_sdk("teleconsult-livekit-sdk", load_sdk)
-            .await
-            .map(Sdk)
-            .map_err(|e| e.map_or(SdkError::Missing, SdkError::Load))
+        import_named_sdk(
+            ProviderKind::Livekit.sdk_meta().unwrap_or_default(),
+            load_sdk,
+        )
+        .await
+        .map(Sdk)
+        .map_err(|e| e.map_or(SdkError::Missing, SdkError::Load))
     }
 
     /// Starts loading the SDK now, so that it is ready when [`Sdk::load`] is awaited (the

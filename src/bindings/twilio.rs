@@ -19,6 +19,8 @@ use std::cell::{Cell, RefCell};
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{prelude::*, JsCast};
 
+use teleconsult_core::api::ProviderKind;
+
 use super::sfu::{describe, import_named_sdk, listener};
 pub use super::sfu::{RoomEvent, TrackSource};
 use wasm_bindgen_futures::JsFuture;
@@ -160,10 +162,13 @@ impl Sdk {
     /// # Errors
     /// [`SdkError::Missing`] without the meta tag, [`SdkError::Load`] when the import fails.
     pub async fn load() -> Result<Sdk, SdkError> {
-        import_named_sdk("teleconsult-twilio-sdk", load_sdk)
-            .await
-            .map(Sdk)
-            .map_err(|e| e.map_or(SdkError::Missing, SdkError::Load))
+        import_named_sdk(
+            ProviderKind::Twilio.sdk_meta().unwrap_or_default(),
+            load_sdk,
+        )
+        .await
+        .map(Sdk)
+        .map_err(|e| e.map_or(SdkError::Missing, SdkError::Load))
     }
 
     /// Starts loading the SDK now, so that it is ready when [`Sdk::load`] is awaited.

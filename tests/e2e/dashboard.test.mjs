@@ -391,6 +391,12 @@ test('when a consultation is near, the dashboard fetches the consultation page\'
     return files.filter((f) => f.done).length >= 2 ? files : null;
   }, 10_000);
   assert.ok(ahead.some((f) => f.name.endsWith('_bg.wasm') && f.transferSize > 0), JSON.stringify(ahead));
+  // This clinic's calls are peer to peer: no provider SDK is fetched ahead (the links are added
+  // all at once, after /api/connectivity answered).
+  const prefetched = await patient.page.evaluate(() => [...document.querySelectorAll('link[rel=prefetch]')]
+    .map((l) => l.getAttribute('href')));
+  assert.ok(prefetched.some((href) => href.endsWith('_bg.wasm')), JSON.stringify(prefetched));
+  assert.deepEqual(prefetched.filter((href) => /livekit|twilio/.test(href)), [], 'P2P: no SDK');
   await patient.page.getByTestId(`join-${id}`).click();
   await patient.page.waitForURL(/\/consultation\//);
   await patient.page.getByTestId('call').waitFor({ timeout: 10_000 });

@@ -2,7 +2,8 @@
 // the release build served by the real reference server in `--provider livekit`: media decoded
 // both ways through the SFU, mute seen by the other side, leaving, the other side told, the
 // same person in a second tab, a refused LiveKit token, the server going away mid-call, the
-// dashboard notice driven by LiveKit's room status — and the SDK fetched only by the call page.
+// dashboard notice driven by LiveKit's room status — and the SDK fetched only by the call page,
+// or ahead by a dashboard whose consultation is near.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -51,6 +52,9 @@ async function mediaFlows(page) {
 }
 
 /** Records the URLs a page requests. */
+/** The hashed LiveKit SDK file, as `consultation.html` names it. */
+const LIVEKIT_SDK = /\/livekit-client-[0-9a-f]{16}\.js$/;
+
 function recordRequests(page) {
   const urls = [];
   page.on('request', (r) => urls.push(r.url()));
@@ -60,17 +64,31 @@ function recordRequests(page) {
 test('through the SFU: both see and hear each other, mute shows, the patient is told the doctor left', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  // Nadia's next appointment is an hour away: her dashboard fetches no SDK.
+  const nadia = await openParty(t, browser, server.url, 'patient2@example.com', 'patient2-demo');
+  const nadiaRequests = recordRequests(nadia.page);
+  await nadia.page.reload();
+  await nadia.page.getByText('Headaches').waitFor();
+  await nadia.page.waitForTimeout(1_500);
+  assert.deepEqual(nadiaRequests.filter((u) => u.includes('livekit-client')), [], 'nothing near: no SDK');
+  // Adib's consultation is open: his dashboard fetches the hashed SDK ahead (a prefetch; the
+  // server's /api/connectivity says the clinic uses LiveKit), and the call takes it from the
+  // browser's cache.
   const patientRequests = recordRequests(patient.page);
   await patient.page.reload(); // the dashboard, with the recorder on
   await patient.page.getByRole('heading', { name: 'Your appointments' }).waitFor();
-  assert.deepEqual(patientRequests.filter((u) => u.includes('livekit-client')), [], 'dashboards never fetch the SDK');
+  await waitFor(async () => patientRequests.some((u) => LIVEKIT_SDK.test(u)) || null, 10_000);
+  await waitFor(() => patient.page.evaluate((pattern) => performance.getEntriesByType('resource')
+    .some((e) => new RegExp(pattern).test(e.name) && e.responseEnd > 0), LIVEKIT_SDK.source), 10_000);
 
   await doctor.page.goto(consultation('doctor'));
   await waitCallState(doctor.page, 'waiting', 20_000);
   await patient.page.goto(consultation('patient'));
   await waitCallState(patient.page, 'active', 20_000);
   await waitCallState(doctor.page, 'active', 20_000);
-  assert.equal(patientRequests.filter((u) => /livekit-client-[0-9a-f]{16}\.js$/.test(u)).length, 1, 'the call page loads the hashed SDK once');
+  const sdk = await patient.page.evaluate((pattern) => performance.getEntriesByType('resource')
+    .filter((e) => new RegExp(pattern).test(e.name)).map((e) => e.transferSize), LIVEKIT_SDK.source);
+  assert.deepEqual(sdk, [0], 'the call page loaded the SDK once, from the cache');
   await mediaFlows(patient.page);
   await mediaFlows(doctor.page);
   assert.match(await doctor.page.getByTestId('remote-name').textContent(), /Adib Hossain · Patient/);

@@ -77,14 +77,22 @@ const room = () => `appointment_${id}_consultation`;
 const useStandIn = (context) => context.route(SDK_FILE, (route) => route.fulfill({ path: STANDIN, contentType: 'text/javascript' }));
 const standIn = (page, fn, arg) => page.evaluate(fn, arg);
 
-test('production loads the real twilio-video, only on a Twilio call page; the dashboard learns from Twilio who waits', async (t) => {
+test('production loads the real twilio-video, runs it only on a Twilio call page (a near consultation\'s dashboard fetches it ahead); the dashboard learns from Twilio who waits', async (t) => {
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   const requests = [];
-  patient.page.on('request', (r) => requests.push(r.url()));
+  patient.page.on('request', async (r) => requests.push({ url: r.url(), purpose: (await r.allHeaders())['sec-purpose'] ?? null }));
+  await patient.page.reload(); // the dashboard, with the recorder on
   rest.rooms.set(room(), ['doctor_1']);
   t.after(() => rest.rooms.delete(room()));
   await patient.page.getByTestId(`waiting-${id}`).waitFor({ timeout: 15_000 });
-  assert.deepEqual(requests.filter((u) => SDK_FILE.test(u)), [], 'dashboards never fetch the SDK');
+  // The consultation is near: the dashboard fetched the SDK ahead, as a prefetch, which runs
+  // nothing (the server's /api/connectivity said the clinic uses Twilio).
+  const ahead = await waitFor(async () => {
+    const sdk = requests.filter((r) => SDK_FILE.test(r.url));
+    return sdk.length ? sdk : null;
+  }, 10_000);
+  assert.deepEqual(ahead.map((r) => r.purpose), ['prefetch'], JSON.stringify(ahead));
+  assert.equal(await patient.page.evaluate(() => 'Twilio' in globalThis), false, 'fetched ahead, not run');
   const loaded = await patient.page.evaluate(async () => {
     // The consultation page (consultation.html) names the SDK; the dashboard's own page does not.
     const page = new DOMParser().parseFromString(await (await fetch('/consultation.html')).text(), 'text/html');

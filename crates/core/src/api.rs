@@ -250,6 +250,19 @@ pub enum ProviderKind {
     Twilio,
 }
 
+impl ProviderKind {
+    /// The `<meta name>` by which `consultation.html` names the file of this provider's browser
+    /// SDK, loaded when a call of this provider starts (`scripts/trunk-post-build.mjs` writes the
+    /// content-hashed file name into it). `None` for P2P, which has no SDK.
+    pub fn sdk_meta(self) -> Option<&'static str> {
+        match self {
+            ProviderKind::P2p => None,
+            ProviderKind::Livekit => Some("teleconsult-livekit-sdk"),
+            ProviderKind::Twilio => Some("teleconsult-twilio-sdk"),
+        }
+    }
+}
+
 /// Answer of `GET /api/connectivity`: what the pre-call check tests this network against, the
 /// same paths a consultation of this clinic uses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

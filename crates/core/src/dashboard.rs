@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{
     admission::Place,
-    api::{Appointment, RoomStatus},
+    api::{Appointment, ProviderKind, RoomStatus},
     backoff,
     join_window::{check_join, window_for},
     AppointmentStatus, JoinRefusal, Role,
@@ -159,6 +159,24 @@ pub fn preloaded_files(page_html: &str) -> Vec<&str> {
             (preload && !href.is_empty()).then_some(href)
         })
         .collect()
+}
+
+/// The file of `provider`'s SDK that `page_html` names (`<meta name="teleconsult-livekit-sdk"
+/// content="livekit-client-….js">`, see [`ProviderKind::sdk_meta`]): what a call of that provider
+/// loads first. The dashboard fetches it ahead with the consultation page's own files when a
+/// consultation is near. `None` for P2P, without the tag, or when its `content` is empty (a page
+/// built without the SDKs). Attributes are read as `consultation.html` writes them (double quotes,
+/// `name` before `content`).
+pub fn provider_sdk_file(page_html: &str, provider: ProviderKind) -> Option<&str> {
+    let name = provider.sdk_meta()?;
+    page_html.split("<meta ").skip(1).find_map(|rest| {
+        let tag = rest.split('>').next()?;
+        if !tag.contains(&format!(r#"name="{name}""#)) {
+            return None;
+        }
+        let content = tag.split(r#" content=""#).nth(1)?.split('"').next()?;
+        (!content.is_empty()).then_some(content)
+    })
 }
 
 /// Someone of the other role is waiting for this person: in an appointment's room that this
@@ -316,7 +334,7 @@ mod tests {
     fn the_files_a_page_preloads_are_read_from_its_links() {
         // The head of a consultation.html as Trunk 0.21 writes it (names shortened).
         let page = r#"<head><link rel="stylesheet" href="/main-bf.css" integrity="sha384-x"/>
-            <link rel="icon" href="favicon.svg" type="image/svg+xml" />
+            <link rel="icon" href="favicon.png" type="image/png" />
             <link rel="modulepreload" href="/teleconsult-call-77.js" crossorigin="anonymous" integrity="sha384-a"><link rel="modulepreload" href="/snippets/teleconsult-web-e7/inline0.js" crossorigin="anonymous"><link rel="preload" href="/teleconsult-call-77_bg.wasm" crossorigin="anonymous" as="fetch" type="application/wasm"></head>"#;
         assert_eq!(
             preloaded_files(page),
@@ -331,6 +349,30 @@ mod tests {
         assert!(preloaded_files(r#"<link rel="preload" as="fetch">"#).is_empty());
         assert!(preloaded_files(r#"<link rel="preload" href="">"#).is_empty());
         assert!(preloaded_files("<link ").is_empty());
+    }
+
+    #[test]
+    fn the_sdk_of_the_clinics_provider_is_read_from_its_meta_tag() {
+        // As scripts/trunk-post-build.mjs fills consultation.html's meta tags (names shortened).
+        let page = r#"<link rel="icon" href="favicon.png" type="image/png" />
+            <meta name="teleconsult-livekit-sdk" content="livekit-client-fb.js" />
+            <meta name="teleconsult-livekit-e2ee-worker" content="livekit-e2ee-worker-1f.js" />
+            <meta name="teleconsult-twilio-sdk" content="twilio-video-74.js" />"#;
+        assert_eq!(
+            provider_sdk_file(page, ProviderKind::Livekit),
+            Some("livekit-client-fb.js")
+        );
+        assert_eq!(
+            provider_sdk_file(page, ProviderKind::Twilio),
+            Some("twilio-video-74.js")
+        );
+        assert_eq!(provider_sdk_file(page, ProviderKind::P2p), None, "no SDK");
+        // Unfilled (a build without the SDKs), or no such tag: nothing.
+        let unfilled = r#"<meta name="teleconsult-livekit-sdk" content="" />"#;
+        assert_eq!(provider_sdk_file(unfilled, ProviderKind::Livekit), None);
+        assert_eq!(provider_sdk_file(unfilled, ProviderKind::Twilio), None);
+        assert_eq!(provider_sdk_file("<meta ", ProviderKind::Livekit), None);
+        assert_eq!(provider_sdk_file("{}", ProviderKind::Livekit), None);
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// What the pre-call check should test: the same paths this clinic's consultations use. TURN
-/// credentials are minted for the caller as for a join.
+/// credentials are minted for the caller as for a join. A dashboard with a consultation near
+/// reads its `provider` to fetch that provider's SDK ahead.
 #[utoipa::path(
     get, path = "/api/connectivity", tag = "calls",
     security(("bearer" = [])),
