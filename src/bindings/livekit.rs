@@ -169,13 +169,10 @@ impl Sdk {
     /// # Errors
     /// [`SdkError::Missing`] without the meta tag, [`SdkError::Load`] when the import fails.
     pub async fn load() -> Result<Sdk, SdkError> {
-        import_named_sdk(
-            ProviderKind::Livekit.sdk_meta().unwrap_or_default(),
-            load_sdk,
-        )
-        .await
-        .map(Sdk)
-        .map_err(|e| e.map_or(SdkError::Missing, SdkError::Load))
+        import_named_sdk(ProviderKind::Livekit, load_sdk)
+            .await
+            .map(Sdk)
+            .map_err(|e| e.map_or(SdkError::Missing, SdkError::Load))
     }
 
     /// Starts loading the SDK now, so that it is ready when [`Sdk::load`] is awaited (the

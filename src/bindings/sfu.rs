@@ -3,6 +3,7 @@
 //! of this shape (a track passed beside as a second argument), read here into [`RoomEvent`].
 
 use serde::Deserialize;
+use teleconsult_core::api::ProviderKind;
 use teleconsult_core::quality::QualityLevel;
 use wasm_bindgen::{prelude::*, JsCast};
 use web_sys::MediaStreamTrack;
@@ -161,17 +162,18 @@ pub(super) fn asset_url(meta: &str) -> Option<String> {
     )
 }
 
-/// Imports the SDK file named by `<meta name={meta}>` with the provider's `import_sdk` (which
-/// checks what the file defined); resolves to the SDK object.
+/// Imports the SDK file of `provider` (named by its `<meta name>`,
+/// [`ProviderKind::sdk_meta`]) with the provider's `import_sdk` (which checks what the file
+/// defined); resolves to the SDK object.
 ///
 /// # Errors
-/// `None` when this deployment does not name the file (built without the Trunk hook);
-/// `Some(message)` when it could not be fetched or run.
+/// `None` when this deployment does not name the file (built without the Trunk hook) or the
+/// provider has no SDK; `Some(message)` when it could not be fetched or run.
 pub(super) async fn import_named_sdk(
-    meta: &str,
+    provider: ProviderKind,
     import_sdk: fn(&str) -> Result<js_sys::Promise, JsValue>,
 ) -> Result<JsValue, Option<String>> {
-    let url = asset_url(meta).ok_or(None)?;
+    let url = asset_url(provider.sdk_meta().ok_or(None)?).ok_or(None)?;
     let promise = import_sdk(&url).map_err(|e| Some(describe(&e)))?;
     wasm_bindgen_futures::JsFuture::from(promise)
         .await
