@@ -12,8 +12,9 @@
  * a slower client shows where it loses time: the join answer and other fetches (numbers in
  * their paths shown as …), the camera and microphone, the signaling socket's opening and each
  * kind of JSON frame sent (→) and received (←), the peer connection's ICE and connection
- * states, and the first remote track. Binary frames (LiveKit's
- * protobuf signaling) are counted as "binary". Nothing is noted before the join request.
+ * states, and the first remote track. Binary frames (LiveKit's protobuf signaling) are counted
+ * as "binary". Nothing is noted before the join request. `window.__longTaskMs` sums the long
+ * tasks between the join request and the first frame.
  */
 export function probe() {
   const marks = {};
@@ -94,7 +95,11 @@ export function probe() {
   document.addEventListener('DOMContentLoaded', watch);
 }
 
-/** What one call's patient page noted: `{ ms, marks }`, `ms` from join to first frame. */
+/**
+ * What one call's patient page noted: `{ ms, marks, longTaskMs }`: `ms` from the join request to
+ * the first frame, `marks` each step's first time (ms after the join request), `longTaskMs` the
+ * time in long tasks in between.
+ */
 export async function setupFigures(page) {
   return page.evaluate(() => ({ ms: window.__firstFrame - window.__joinAt, marks: window.__marks, longTaskMs: window.__longTaskMs }));
 }
@@ -106,12 +111,52 @@ export function stats(xs) {
   return { min: s[0], median: mid, max: s.at(-1) };
 }
 
+/** `min … ms, median … ms, max … ms` of [`stats`]' answer. */
 export const fmt = (o) => `min ${o.min.toFixed(0)} ms, median ${o.median.toFixed(0)} ms, max ${o.max.toFixed(0)} ms`;
+
+/**
+ * Runs `oneCall(kind)` for the app and the other client alternately, `count` times each after
+ * one uncounted warm-up call each (both servers' code paths), so that machine noise hits both
+ * alike. Resolves to `{ app: [figures], baseline: [figures] }` ([`setupFigures`] of each call).
+ */
+export async function alternateCalls(oneCall, count) {
+  const calls = { app: [], baseline: [] };
+  await oneCall('app');
+  await oneCall('baseline');
+  for (let i = 0; i < count; i++) {
+    for (const kind of i % 2 ? ['baseline', 'app'] : ['app', 'baseline']) {
+      calls[kind].push(await oneCall(kind));
+    }
+  }
+  return calls;
+}
+
+/**
+ * Prints the setup times of `calls` (from [`alternateCalls`]) under `title`, the other client
+ * labelled `other`: each client's minimum, median and maximum, the ratio of medians, the step
+ * table ([`printSteps`]) and, when `result` names a benchmark, one
+ * `bench-result <result> app_median_ms=… baseline_median_ms=… ratio=…` line for bench/report.sh.
+ */
+export function printSetup(title, calls, other, result) {
+  const ms = (kind) => calls[kind].map((c) => c.ms);
+  const appStats = stats(ms('app'));
+  const baseStats = stats(ms('baseline'));
+  const ratio = (appStats.median / baseStats.median).toFixed(2);
+  console.log(`${title}, second participant's join → first remote frame, ${calls.app.length} calls each`);
+  console.log(`  app      : ${fmt(appStats)}   [${ms('app').map((x) => x.toFixed(0)).join(', ')}]`);
+  console.log(`  ${other.padEnd(9)}: ${fmt(baseStats)}   [${ms('baseline').map((x) => x.toFixed(0)).join(', ')}]`);
+  console.log(`  ratio of medians app/${other}: ${ratio}`);
+  printSteps({ app: calls.app, [other]: calls.baseline });
+  if (result) {
+    console.log(`bench-result ${result} app_median_ms=${appStats.median.toFixed(0)} baseline_median_ms=${baseStats.median.toFixed(0)} ratio=${ratio}`);
+  }
+}
 
 /**
  * Prints, for each client, the median time (ms after the join request) at which each step was
  * first seen, over the calls where it was seen at all ("seen in" says in how many), in the order
- * of the first client's medians. `calls` is `{ app: [{ms, marks}], baseline: [...] }`.
+ * of the first client's medians, then each client's median time in long tasks. `calls` is
+ * `{ app: [figures], <other>: [figures] }` ([`setupFigures`]).
  */
 export function printSteps(calls) {
   const kinds = Object.keys(calls);

@@ -16,7 +16,7 @@ import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
 } from '../tests/e2e/harness.mjs';
 import {
-  probe, setupFigures, stats, fmt, printSteps, hold, printHold,
+  probe, setupFigures, alternateCalls, printSetup, hold, printHold,
 } from './call_probe.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 10);
@@ -108,26 +108,10 @@ async function oneCall(kind) {
 
 try {
   sides = { app: await setup(app, 'app'), baseline: await setup(baseline, COMPARE_DIST ? 'app' : 'baseline') };
-  const calls = { app: [], baseline: [] };
-  await oneCall('app'); // warm-up of both servers' code paths, not counted
-  await oneCall('baseline');
-  for (let i = 0; i < CALLS; i++) {
-    for (const kind of i % 2 ? ['baseline', 'app'] : ['app', 'baseline']) {
-      calls[kind].push(await oneCall(kind));
-    }
-  }
-  const ms = (kind) => calls[kind].map((c) => c.ms);
-  const appStats = stats(ms('app'));
-  const baseStats = stats(ms('baseline'));
-  const ratio = (appStats.median / baseStats.median).toFixed(2);
+  const calls = await alternateCalls(oneCall, CALLS);
   const other = COMPARE_DIST ? 'compare' : 'baseline';
-  console.log(`call setup, second participant's join → first remote frame, ${CALLS} calls each`);
-  console.log(`  app      : ${fmt(appStats)}   [${ms('app').map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`  ${other.padEnd(9)}: ${fmt(baseStats)}   [${ms('baseline').map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`  ratio of medians app/${other}: ${ratio}`);
-  printSteps({ app: calls.app, [other]: calls.baseline });
-  // One machine-readable line for bench/report.sh (not for a comparison of two builds).
-  if (!COMPARE_DIST) console.log(`bench-result call_setup app_median_ms=${appStats.median.toFixed(0)} baseline_median_ms=${baseStats.median.toFixed(0)} ratio=${ratio}`);
+  // The bench-result line is for bench/report.sh, not for a comparison of two builds.
+  printSetup('call setup', calls, other, COMPARE_DIST ? undefined : 'call_setup');
   for (const kind of HOLD_S > 0 ? ['app', 'baseline'] : []) {
     printHold('call_setup', kind === 'app' ? kind : other, HOLD_S, await hold(sides[kind], HOLD_S));
   }

@@ -19,7 +19,7 @@ import {
   startServer, startLivekit, livekitArgs, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
 } from '../tests/e2e/harness.mjs';
 import {
-  probe, setupFigures, stats, fmt, printSteps, hold, printHold,
+  probe, setupFigures, alternateCalls, printSetup, hold, printHold,
 } from './call_probe.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 10);
@@ -111,25 +111,8 @@ async function oneCall(kind) {
 
 try {
   sides = { app: await setup(app, 'app'), baseline: await setup(baseline, 'baseline') };
-  const calls = { app: [], baseline: [] };
-  await oneCall('app'); // warm-up of both servers' code paths, not counted
-  await oneCall('baseline');
-  for (let i = 0; i < CALLS; i++) {
-    for (const kind of i % 2 ? ['baseline', 'app'] : ['app', 'baseline']) {
-      calls[kind].push(await oneCall(kind));
-    }
-  }
-  const ms = (kind) => calls[kind].map((c) => c.ms);
-  const appStats = stats(ms('app'));
-  const baseStats = stats(ms('baseline'));
-  const ratio = (appStats.median / baseStats.median).toFixed(2);
-  console.log(`LiveKit call setup, second participant's join → first remote frame, ${CALLS} calls each`);
-  console.log(`  app      : ${fmt(appStats)}   [${ms('app').map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`  baseline : ${fmt(baseStats)}   [${ms('baseline').map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`  ratio of medians app/baseline: ${ratio}`);
-  printSteps(calls);
-  // One machine-readable line for bench/report.sh.
-  console.log(`bench-result livekit_call_setup app_median_ms=${appStats.median.toFixed(0)} baseline_median_ms=${baseStats.median.toFixed(0)} ratio=${ratio}`);
+  const calls = await alternateCalls(oneCall, CALLS);
+  printSetup('LiveKit call setup', calls, 'baseline', 'livekit_call_setup');
   for (const kind of HOLD_S > 0 ? ['app', 'baseline'] : []) {
     printHold('livekit_call_setup', kind, HOLD_S, await hold(sides[kind], HOLD_S));
   }
