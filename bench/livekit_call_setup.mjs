@@ -5,13 +5,18 @@
 // joining in both clients) to the first decoded remote video frame on that participant's page
 // (requestVideoFrameCallback), both read from performance.now() in the page. The app's figure
 // includes fetching and running the SDK (it is loaded only when a call starts; every call here
-// is a fresh browser context, so never from cache); the baseline loads it with the page, before
-// the clock starts. Calls alternate between the two so that machine noise hits both alike. Then
+// is a fresh browser context, so never from cache), which it starts with the join request since
+// its sessions come from a dashboard that remembered the clinic's provider; the baseline loads
+// the SDK with the page, before the clock starts. Calls alternate between the two so that machine noise hits both alike. Then
 // one call of each runs for HOLD_S s while CDP samples the patient page's CPU time and JS heap.
 // Prints figures; asserts nothing; stops everything it started, also on failure.
 //
 //   bench/livekit_call_setup.sh            (builds, then runs this)
 //   CALLS=20 HOLD_S=60 node bench/livekit_call_setup.mjs
+//   COMPARE_DIST=/tmp/old-dist HOLD_S=0 node bench/livekit_call_setup.mjs
+//       the "baseline" is the app built elsewhere (e.g. from an earlier commit): the same
+//       figures, before and after a change, in one run (COMPARE_REMEMBERS=1 when that build's
+//       dashboard already remembers the clinic's provider)
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +29,7 @@ import {
 
 const CALLS = Number(process.env.CALLS ?? 10);
 const HOLD_S = Number(process.env.HOLD_S ?? 60);
+const COMPARE_DIST = process.env.COMPARE_DIST;
 const OPEN_NOW = 'Follow-up on blood pressure';
 
 const started = [];
@@ -46,7 +52,7 @@ try {
   started.push(() => livekit.stop());
   app = await startServer({ args: ['--demo', ...livekitArgs(livekit)] });
   started.push(() => app.stop());
-  baseline = await startServer({ args: ['--demo', ...livekitArgs(livekit)], distDir: baselineDist });
+  baseline = await startServer({ args: ['--demo', ...livekitArgs(livekit)], distDir: COMPARE_DIST ?? baselineDist });
   started.push(() => baseline.stop());
   browser = await launchBrowser();
   started.push(() => browser.close());
@@ -55,7 +61,9 @@ try {
   throw e;
 }
 
-async function setup(server, kind) {
+// `remembers`: whether this build's dashboard remembers the provider (a COMPARE_DIST build from
+// before it did does not).
+async function setup(server, kind, remembers = true) {
   const tokens = {
     doctor: await apiToken(server.url, 'doctor@example.com', 'doctor-demo'),
     patient: await apiToken(server.url, 'patient@example.com', 'patient-demo'),
@@ -68,6 +76,10 @@ async function setup(server, kind) {
       const context = await browser.newContext();
       const page = await context.newPage();
       await signIn(page, server.url, `${role === 'doctor' ? 'doctor' : 'patient'}@example.com`, `${role}-demo`);
+      // As a real dashboard would by the time "Join" is clicked: it has learnt the provider.
+      if (remembers) {
+        await page.waitForFunction(() => localStorage.getItem('teleconsult-provider') !== null, null, { timeout: 10_000 });
+      }
       storage[role] = await context.storageState();
       await context.close();
     }
@@ -110,11 +122,13 @@ async function oneCall(kind) {
 }
 
 try {
-  sides = { app: await setup(app, 'app'), baseline: await setup(baseline, 'baseline') };
+  sides = { app: await setup(app, 'app'), baseline: await setup(baseline, COMPARE_DIST ? 'app' : 'baseline', process.env.COMPARE_REMEMBERS === '1') };
   const calls = await alternateCalls(oneCall, CALLS);
-  printSetup('LiveKit call setup', calls, 'baseline', 'livekit_call_setup');
+  const other = COMPARE_DIST ? 'compare' : 'baseline';
+  // The bench-result line is for bench/report.sh, not for a comparison of two builds.
+  printSetup('LiveKit call setup', calls, other, COMPARE_DIST ? undefined : 'livekit_call_setup');
   for (const kind of HOLD_S > 0 ? ['app', 'baseline'] : []) {
-    printHold('livekit_call_setup', kind, HOLD_S, await hold(sides[kind], HOLD_S));
+    printHold('livekit_call_setup', kind === 'app' ? kind : other, HOLD_S, await hold(sides[kind], HOLD_S));
   }
 } finally {
   for (const stop of started.reverse()) await stop().catch(() => {});

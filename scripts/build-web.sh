@@ -23,6 +23,10 @@ source scripts/env.sh
 export RUSTC_BOOTSTRAP=1
 export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
 export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort --cfg erase_components"
+# Trunk builds offline (Trunk.toml): the rebuilt std's own dependencies (its Cargo.lock under
+# rust-src) must already be in cargo's cache. On a machine that never fetched them the build
+# fails with "no matching package named `moto-rt` found". A no-op when they are there.
+cargo fetch --manifest-path "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml" >/dev/null
 trunk build index.html --release
 trunk build consultation.html --release --dist target/dist-consultation
 half=target/dist-consultation

@@ -8,7 +8,9 @@
 //!
 //! Providers: [`p2p`] (WebRTC through web-sys and our signaling hub), and two media servers
 //! through one engine, [`sfu`]: [`livekit`] (LiveKit's browser SDK) and [`twilio`] (Twilio
-//! Video's SDK), each SDK loaded only when such a call starts.
+//! Video's SDK), each SDK loaded only when such a call starts — with the join request when this
+//! browser already knows the clinic's provider ([`remember_provider`]), else once the join answer
+//! names it.
 
 pub mod livekit;
 pub mod media;
@@ -24,7 +26,7 @@ use std::rc::Rc;
 use leptos::prelude::Set as _;
 
 use teleconsult_core::{
-    api::{Connection, JoinResponse},
+    api::{Connection, JoinResponse, ProviderKind},
     call::{CallError, CallEvent, CallState, Refusal},
 };
 
@@ -47,7 +49,9 @@ pub async fn connect(
     appointment_id: i64,
     reporter: Rc<CallReporter>,
 ) -> Result<Box<dyn CallTransport>, CallError> {
+    preload_remembered_sdk();
     let (join, media) = admitted(api, appointment_id, &reporter).await?;
+    remember_provider(join.connection.provider());
     match join.connection {
         Connection::P2p {
             signaling_url,
@@ -72,7 +76,8 @@ pub async fn connect(
             e2ee_key,
             ..
         } => {
-            // The SDK loads while the room status is asked and the camera starts.
+            // The SDK loads while the room status is asked and the camera starts (unless it
+            // is already loading: `preload_remembered_sdk`; a module is imported once).
             crate::bindings::livekit::Sdk::preload();
             let busy = already_in_room(api, appointment_id, &join.identity).await;
             let provider = Livekit {
@@ -106,6 +111,33 @@ pub async fn connect(
                 reporter,
             )))
         }
+    }
+}
+
+/// The `localStorage` key under which this browser keeps the clinic's media provider as last
+/// learnt (JSON: `"p2p"`, `"livekit"` or `"twilio"`, [`ProviderKind`]). Not personal: the same for
+/// every account of the clinic, so sign-out leaves it.
+const PROVIDER_KEY: &str = "teleconsult-provider";
+
+/// Keeps `provider` as the clinic's media provider in this browser (a dashboard learns it from
+/// `GET /api/connectivity`, a call from its join answer), so that the next call starts loading
+/// that provider's SDK together with its join request instead of after the answer. Best effort:
+/// without storage (private mode, quota) nothing is kept and calls load the SDK after the answer.
+pub fn remember_provider(provider: ProviderKind) {
+    use gloo_storage::Storage as _;
+    let _ = gloo_storage::LocalStorage::set(PROVIDER_KEY, provider);
+}
+
+/// Starts loading the SDK of the provider this browser last saw the clinic use
+/// ([`remember_provider`]), if that provider has one. A missing or unreadable entry loads
+/// nothing; a stale one (the clinic changed providers) costs one unused import, and the join
+/// answer then corrects the entry.
+fn preload_remembered_sdk() {
+    use gloo_storage::Storage as _;
+    match gloo_storage::LocalStorage::get::<ProviderKind>(PROVIDER_KEY) {
+        Ok(ProviderKind::Livekit) => crate::bindings::livekit::Sdk::preload(),
+        Ok(ProviderKind::Twilio) => crate::bindings::twilio::Sdk::preload(),
+        Ok(ProviderKind::P2p) | Err(_) => {}
     }
 }
 

@@ -19,7 +19,8 @@ const CONSULTATION_PAGE: &str = "consultation.html";
 /// `teleconsult_core::dashboard::provider_sdk_file`; none for P2P). The browser keeps them in its
 /// HTTP cache (the content-hashed names are immutable), so opening the consultation page and
 /// starting the call then read them from there. (LiveKit's end-to-end encryption worker is not
-/// fetched ahead: only an encrypting clinic's calls load it.)
+/// fetched ahead: only an encrypting clinic's calls load it.) The provider is also remembered
+/// (`call::remember_provider`), so that the call starts running its SDK with the join request.
 ///
 /// Best effort and silent: when the page or the provider cannot be had (offline, a CDN answering
 /// something else), what is known is fetched and joining fetches the rest itself, saying what is
@@ -51,7 +52,10 @@ async fn prefetch_call_page(api: AuthorizedApi) {
         return;
     };
     let sdk = match api.provider().await {
-        Ok(provider) => provider_sdk_file(&html, provider),
+        Ok(provider) => {
+            crate::call::remember_provider(provider);
+            provider_sdk_file(&html, provider)
+        }
         Err(_) => None,
     };
     for href in preloaded_files(&html).into_iter().chain(sdk) {

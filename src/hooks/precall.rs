@@ -442,6 +442,7 @@ async fn run_connectivity(
             return;
         }
     };
+    crate::call::remember_provider(info.provider);
     match info.provider {
         ProviderKind::P2p => {
             let origin = leptos::prelude::window()

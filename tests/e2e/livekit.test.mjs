@@ -89,6 +89,18 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
   const sdk = await patient.page.evaluate((pattern) => performance.getEntriesByType('resource')
     .filter((e) => new RegExp(pattern).test(e.name)).map((e) => e.transferSize), LIVEKIT_SDK.source);
   assert.deepEqual(sdk, [0], 'the call page loaded the SDK once, from the cache');
+  // The dashboard remembered the clinic's provider, so the call page started the SDK with its
+  // join request rather than after the answer.
+  const order = await patient.page.evaluate((pattern) => {
+    const entries = performance.getEntriesByType('resource');
+    return {
+      remembered: localStorage.getItem('teleconsult-provider'),
+      sdkStart: entries.find((e) => new RegExp(pattern).test(e.name))?.startTime,
+      joinAnswered: entries.find((e) => /\/api\/appointments\/\d+\/join$/.test(e.name))?.responseEnd,
+    };
+  }, LIVEKIT_SDK.source);
+  assert.equal(order.remembered, '"livekit"');
+  assert.ok(order.sdkStart < order.joinAnswered, `SDK started at ${order.sdkStart} ms, join answered at ${order.joinAnswered} ms`);
   await mediaFlows(patient.page);
   await mediaFlows(doctor.page);
   assert.match(await doctor.page.getByTestId('remote-name').textContent(), /Adib Hossain · Patient/);

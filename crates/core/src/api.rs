@@ -237,6 +237,17 @@ pub enum Connection {
     },
 }
 
+impl Connection {
+    /// The provider this connection goes through (the `provider` tag of the join answer).
+    pub fn provider(&self) -> ProviderKind {
+        match self {
+            Connection::P2p { .. } => ProviderKind::P2p,
+            Connection::Livekit { .. } => ProviderKind::Livekit,
+            Connection::Twilio { .. } => ProviderKind::Twilio,
+        }
+    }
+}
+
 /// The clinic's media provider, as the pre-call check needs to know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -544,6 +555,36 @@ mod tests {
             r#"{"doctor_id": 7, "scheduled_at": "2026-12-01T10:00:00Z", "duration_minutes": 4294967296}"#,
         ] {
             assert!(read(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_connection_names_the_provider_of_its_provider_tag() {
+        let at = "2026-12-01T10:00:00Z";
+        for (json, kind) in [
+            (
+                r#"{"provider": "p2p", "signaling_url": "/api/signal", "ice_servers": []}"#
+                    .to_string(),
+                ProviderKind::P2p,
+            ),
+            (
+                format!(
+                    r#"{{"provider": "livekit", "url": "wss://sfu", "token": "t", "token_expires_at": "{at}"}}"#
+                ),
+                ProviderKind::Livekit,
+            ),
+            (
+                format!(
+                    r#"{{"provider": "twilio", "token": "t", "token_expires_at": "{at}", "peer_name": "Dr. A"}}"#
+                ),
+                ProviderKind::Twilio,
+            ),
+        ] {
+            let connection: Connection = serde_json::from_str(&json).unwrap();
+            assert_eq!(connection.provider(), kind);
+            // The tag and the provider's own wire name are the same word.
+            let tag = serde_json::to_value(&connection).unwrap()["provider"].clone();
+            assert_eq!(tag, serde_json::to_value(kind).unwrap());
         }
     }
 
