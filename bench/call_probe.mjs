@@ -104,6 +104,25 @@ export async function setupFigures(page) {
   return page.evaluate(() => ({ ms: window.__firstFrame - window.__joinAt, marks: window.__marks, longTaskMs: window.__longTaskMs }));
 }
 
+/**
+ * With LATENCY_MS set, adds that much latency to the network of `page` (Chromium's own
+ * emulation, CDP `Network.emulateNetworkConditions`, on both clients' pages alike): the clinic's
+ * API as far away as a real one, where each round trip before the call counts. It delays every
+ * HTTP request; the step table shows it also slows ICE on its way to connected. Returns the
+ * latency applied (0 without LATENCY_MS).
+ */
+export async function emulateLatency(context, page) {
+  const latency = Number(process.env.LATENCY_MS ?? 0);
+  if (latency > 0) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false, latency, downloadThroughput: -1, uploadThroughput: -1,
+    });
+  }
+  return latency;
+}
+
 /** Minimum, median and maximum of a non-empty list of numbers. */
 export function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -142,7 +161,9 @@ export function printSetup(title, calls, other, result) {
   const appStats = stats(ms('app'));
   const baseStats = stats(ms('baseline'));
   const ratio = (appStats.median / baseStats.median).toFixed(2);
-  console.log(`${title}, second participant's join → first remote frame, ${calls.app.length} calls each`);
+  const latency = Number(process.env.LATENCY_MS ?? 0);
+  const where = latency > 0 ? `, HTTP requests ${latency} ms slower (LATENCY_MS)` : '';
+  console.log(`${title}, second participant's join → first remote frame, ${calls.app.length} calls each${where}`);
   console.log(`  app      : ${fmt(appStats)}   [${ms('app').map((x) => x.toFixed(0)).join(', ')}]`);
   console.log(`  ${other.padEnd(9)}: ${fmt(baseStats)}   [${ms('baseline').map((x) => x.toFixed(0)).join(', ')}]`);
   console.log(`  ratio of medians app/${other}: ${ratio}`);

@@ -9,6 +9,8 @@
 //
 //   bench/call_setup.sh            (builds, then runs this)
 //   CALLS=20 HOLD_S=60 node bench/call_setup.mjs
+//   LATENCY_MS=100 HOLD_S=0 node bench/call_setup.mjs
+//       every HTTP request of both clients 100 ms slower (a distant API; call_probe.mjs)
 //   COMPARE_DIST=/tmp/old-dist HOLD_S=0 node bench/call_setup.mjs
 //       the "baseline" is the app built elsewhere (e.g. from an earlier commit): the same
 //       figures, before and after a change, in one run
@@ -16,7 +18,7 @@ import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
 } from '../tests/e2e/harness.mjs';
 import {
-  probe, setupFigures, alternateCalls, printSetup, hold, printHold,
+  probe, setupFigures, alternateCalls, printSetup, hold, printHold, emulateLatency,
 } from './call_probe.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 10);
@@ -74,6 +76,7 @@ async function setup(server, kind) {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'], storageState: storage[role] });
     await context.addInitScript(probe);
     const page = await newWatchedPage(context);
+    await emulateLatency(context, page);
     if (kind === 'app') {
       return { context, page, go: () => page.goto(`${server.url}/consultation/${id}?role=${role}`) };
     }

@@ -13,6 +13,8 @@
 //
 //   bench/livekit_call_setup.sh            (builds, then runs this)
 //   CALLS=20 HOLD_S=60 node bench/livekit_call_setup.mjs
+//   LATENCY_MS=100 HOLD_S=0 node bench/livekit_call_setup.mjs
+//       every HTTP request of both clients 100 ms slower (a distant API; call_probe.mjs)
 //   COMPARE_DIST=/tmp/old-dist HOLD_S=0 node bench/livekit_call_setup.mjs
 //       the "baseline" is the app built elsewhere (e.g. from an earlier commit): the same
 //       figures, before and after a change, in one run (COMPARE_REMEMBERS=1 when that build's
@@ -24,7 +26,7 @@ import {
   startServer, startLivekit, livekitArgs, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
 } from '../tests/e2e/harness.mjs';
 import {
-  probe, setupFigures, alternateCalls, printSetup, hold, printHold,
+  probe, setupFigures, alternateCalls, printSetup, hold, printHold, emulateLatency,
 } from './call_probe.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 10);
@@ -89,6 +91,7 @@ async function setup(server, kind, remembers = true) {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'], storageState: storage[role] });
     await context.addInitScript(probe);
     const page = await newWatchedPage(context);
+    await emulateLatency(context, page);
     if (kind === 'app') {
       return { context, page, go: () => page.goto(`${server.url}/consultation/${id}?role=${role}`) };
     }

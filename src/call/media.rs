@@ -162,6 +162,47 @@ impl Drop for LocalMedia {
     }
 }
 
+/// The camera and microphone while the browser opens them: [`OpeningMedia::start`] asks at once
+/// ([`LocalMedia::acquire`]) and [`OpeningMedia::open`] waits for them where a call needs them,
+/// so that they open during the join request (and the room-status check of a media server)
+/// rather than after it — one round trip or two less before a call is set up. Owns what it
+/// opens until it is taken: dropped before (a refused join, a page left while the browser asks),
+/// the tracks are stopped as they arrive.
+pub struct OpeningMedia(futures_channel::oneshot::Receiver<Result<LocalMedia, MediaError>>);
+
+impl OpeningMedia {
+    /// Starts opening the camera and microphone of [`DeviceChoice::load`].
+    pub fn start() -> OpeningMedia {
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        leptos::task::spawn_local(async move {
+            // Nobody waits any more: `send` hands the media back, it drops here and the
+            // camera goes off.
+            let _ = sender.send(LocalMedia::acquire().await);
+        });
+        OpeningMedia(receiver)
+    }
+
+    /// Media already open (the waiting room's), handed on as if it had just opened.
+    pub fn ready(media: LocalMedia) -> OpeningMedia {
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        let _ = sender.send(Ok(media));
+        OpeningMedia(receiver)
+    }
+
+    /// The camera and microphone, once open.
+    ///
+    /// # Errors
+    /// As [`LocalMedia::acquire`]; `MediaError::Other { name: "AbortError" }` should the
+    /// opening task end without an answer (the page being torn down).
+    pub async fn open(self) -> Result<LocalMedia, MediaError> {
+        self.0.await.unwrap_or_else(|_| {
+            Err(MediaError::Other {
+                name: "AbortError".into(),
+            })
+        })
+    }
+}
+
 /// The first half of a camera switch, the same for every transport: opens camera `device_id`,
 /// enabled or not as the person's camera button says. On failure (unplugged, in use) the person
 /// is told in `signals.notice` and the picker shows the camera still in use; `None` then.

@@ -32,7 +32,7 @@ use teleconsult_core::{
 
 use crate::api::{ApiError, AuthorizedApi, JoinAnswer, RoomStatusReply};
 use livekit::{Livekit, LivekitCall};
-use media::LocalMedia;
+use media::OpeningMedia;
 use p2p::{P2pCall, P2pParams};
 use transport::{CallReporter, CallTransport};
 use twilio::{Twilio, TwilioCall};
@@ -50,7 +50,10 @@ pub async fn connect(
     reporter: Rc<CallReporter>,
 ) -> Result<Box<dyn CallTransport>, CallError> {
     preload_remembered_sdk();
-    let (join, media) = admitted(api, appointment_id, &reporter).await?;
+    // Every provider needs the camera and microphone: they open while the join request is
+    // under way (a refused join drops them again).
+    let media = OpeningMedia::start();
+    let (join, media) = admitted(api, appointment_id, &reporter, media).await?;
     remember_provider(join.connection.provider());
     match join.connection {
         Connection::P2p {
@@ -79,7 +82,7 @@ pub async fn connect(
             // The SDK loads while the room status is asked and the camera starts (unless it
             // is already loading: `preload_remembered_sdk`; a module is imported once).
             crate::bindings::livekit::Sdk::preload();
-            let busy = already_in_room(api, appointment_id, &join.identity).await;
+            let busy = Box::pin(already_in_room(api.clone(), appointment_id, join.identity));
             let provider = Livekit {
                 url,
                 token,
@@ -97,7 +100,7 @@ pub async fn connect(
             token, peer_name, ..
         } => {
             crate::bindings::twilio::Sdk::preload();
-            let busy = already_in_room(api, appointment_id, &join.identity).await;
+            let busy = Box::pin(already_in_room(api.clone(), appointment_id, join.identity));
             let provider = Twilio {
                 token,
                 room: join.room,
@@ -144,10 +147,11 @@ fn preload_remembered_sdk() {
 /// How often the waiting room looks whether the person left, in milliseconds.
 const LEAVE_CHECK_MS: u32 = 100;
 
-/// The join answer once this person may enter the room. A patient the doctor has not let in yet
-/// waits in the waiting room: their own camera on (the media is then handed to the transport),
-/// the join request repeated every `retry_after_ms` (which also keeps their place), until the
-/// doctor's Admit. Leaving meanwhile ends the wait and releases the camera.
+/// The join answer once this person may enter the room, with `media` to hand to the transport.
+/// A patient the doctor has not let in yet waits in the waiting room: their own camera shown
+/// (`media`, once open), the join request repeated every `retry_after_ms` (which also keeps
+/// their place), until the doctor's Admit. Leaving meanwhile ends the wait and releases the
+/// camera.
 ///
 /// # Errors
 /// As [`connect`]; also [`CallError::Media`] when the camera cannot be had in the waiting room.
@@ -155,8 +159,9 @@ async fn admitted(
     api: &AuthorizedApi,
     appointment_id: i64,
     reporter: &CallReporter,
-) -> Result<(JoinResponse, Option<LocalMedia>), CallError> {
-    let mut media: Option<LocalMedia> = None;
+    mut media: OpeningMedia,
+) -> Result<(JoinResponse, OpeningMedia), CallError> {
+    let mut shown = false;
     loop {
         let waiting = match api.join(appointment_id).await.map_err(call_error)? {
             JoinAnswer::Granted(join) => {
@@ -170,15 +175,17 @@ async fn admitted(
         };
         let retry_ms = waiting.retry_after_ms.clamp(500, 30_000);
         reporter.signals().waiting_room.try_set(Some(waiting));
-        if media.is_none() {
+        if !shown {
+            shown = true;
             reporter.dispatch(CallEvent::InWaitingRoom);
-            let local = LocalMedia::acquire()
+            let local = media
+                .open()
                 .await
                 .map_err(|error| CallError::Media { error })?;
             let signals = reporter.signals();
             signals.local_stream.try_set(Some(local.stream()));
             signals.camera_id.try_set(local.camera_id());
-            media = Some(local);
+            media = OpeningMedia::ready(local);
         }
         // Wait in short steps, so that leaving releases the camera at once rather than after
         // the next request.
@@ -199,7 +206,7 @@ async fn admitted(
 /// person). SFUs let a second session of the same identity in and end the first one, so the
 /// call asks first, as the P2P hub does, and offers "continue here" instead. Unknown (the status
 /// could not be read): not busy.
-async fn already_in_room(api: &AuthorizedApi, appointment_id: i64, identity: &str) -> bool {
+async fn already_in_room(api: AuthorizedApi, appointment_id: i64, identity: String) -> bool {
     match api.room_status(&[appointment_id], None, None).await {
         Ok(RoomStatusReply::Changed(list, _)) => list
             .rooms

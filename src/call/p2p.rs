@@ -33,7 +33,7 @@ use web_sys::{MediaStream, RtcRtpSender, RtcSdpType};
 use crate::api::TokenSource;
 
 use super::{
-    media::{self, LocalMedia, ScreenShare, TrackKind},
+    media::{self, LocalMedia, OpeningMedia, ScreenShare, TrackKind},
     peer_link::{self, LinkEvent, PeerLink, StatsRound},
     signaling::{SignalingSocket, SocketStatus},
     transport::{CallReporter, CallTransport, MediaFlags, Notice},
@@ -108,14 +108,10 @@ enum Input {
 }
 
 impl P2pCall {
-    /// Starts the call: asks for the camera and microphone (unless `media` already holds them:
-    /// the waiting room's), then opens the signaling socket and enters the room. Progress and
-    /// failures are reported through `reporter`.
-    pub fn start(
-        params: P2pParams,
-        media: Option<LocalMedia>,
-        reporter: Rc<CallReporter>,
-    ) -> P2pCall {
+    /// Starts the call: once `media` (the camera and microphone, opening since the join request)
+    /// is open, opens the signaling socket and enters the room. Progress and failures are
+    /// reported through `reporter`.
+    pub fn start(params: P2pParams, media: OpeningMedia, reporter: Rc<CallReporter>) -> P2pCall {
         let session_id = format!("{:x}{:x}", random_u32(), random_u32());
         let negotiation = Negotiation::new(params.role);
         let rc = Rc::new(RefCell::new(Engine {
@@ -141,10 +137,7 @@ impl P2pCall {
         }));
         let weak = Rc::downgrade(&rc);
         spawn_local(async move {
-            let media = match media {
-                Some(media) => Ok(media),
-                None => LocalMedia::acquire().await,
-            };
+            let media = media.open().await;
             // A call dropped while the browser asked for permission: `media` drops here and
             // releases the camera.
             if let Some(rc) = weak.upgrade() {

@@ -15,6 +15,7 @@
 
 use std::{cell::RefCell, rc::Rc};
 
+use futures_util::future::LocalBoxFuture;
 use leptos::prelude::*;
 use teleconsult_core::{
     call::{CallError, CallEvent, Effect, LeaveReason, MediaPath},
@@ -26,7 +27,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::{
-    media::{self, LocalMedia, ScreenShare, TrackKind},
+    media::{self, LocalMedia, OpeningMedia, ScreenShare, TrackKind},
     transport::{CallReporter, CallTransport, MediaFlags, Notice},
 };
 pub use crate::bindings::sfu::{ProviderQuality, RoomEvent, TrackSource};
@@ -149,23 +150,24 @@ enum Input {
 }
 
 impl<P: SfuProvider> SfuCall<P> {
-    /// Starts the call: asks for the camera and microphone, then joins the room through
-    /// `provider` — or, when `busy` (this person is already in the room from another tab or
-    /// device), waits for "continue here", since joining would end the other session. The
-    /// camera and microphone are asked for unless `media` already holds them (the waiting
-    /// room's). Progress and failures are reported through `reporter`.
+    /// Starts the call: once `media` (the camera and microphone, opening since the join request)
+    /// is open and `busy` has answered, joins the room through `provider` — or, when `busy`
+    /// (this person is already in the room from another tab or device), waits for "continue
+    /// here", since joining would end the other session. The two are awaited together, so the
+    /// busy check's round trip overlaps the camera's start. Progress and failures are reported
+    /// through `reporter`.
     pub fn start(
         provider: P,
         role: Role,
-        busy: bool,
-        media: Option<LocalMedia>,
+        busy: LocalBoxFuture<'static, bool>,
+        media: OpeningMedia,
         reporter: Rc<CallReporter>,
     ) -> SfuCall<P> {
         let rc = Rc::new(RefCell::new(Engine {
             reporter,
             provider: Rc::new(provider),
             role,
-            busy,
+            busy: false,
             media: None,
             room: None,
             published: Publications::default(),
@@ -176,11 +178,9 @@ impl<P: SfuProvider> SfuCall<P> {
         }));
         let weak = Rc::downgrade(&rc);
         spawn_local(async move {
-            let media = match media {
-                Some(media) => Ok(media),
-                None => LocalMedia::acquire().await,
-            };
+            let (media, busy) = futures_util::future::join(media.open(), busy).await;
             if let Some(rc) = weak.upgrade() {
+                rc.borrow_mut().busy = busy;
                 handle(&rc, Input::MediaReady(media));
             }
         });
