@@ -118,8 +118,8 @@ pub async fn connect(
 }
 
 /// The `localStorage` key under which this browser keeps the clinic's media provider as last
-/// learnt (JSON: `"p2p"`, `"livekit"` or `"twilio"`, [`ProviderKind`]). Not personal: the same for
-/// every account of the clinic, so sign-out leaves it.
+/// learnt (its wire name, `p2p`, `livekit` or `twilio`: [`ProviderKind::as_str`]). Not personal:
+/// the same for every account of the clinic, so sign-out leaves it.
 const PROVIDER_KEY: &str = "teleconsult-provider";
 
 /// Keeps `provider` as the clinic's media provider in this browser (a dashboard learns it from
@@ -128,7 +128,8 @@ const PROVIDER_KEY: &str = "teleconsult-provider";
 /// without storage (private mode, quota) nothing is kept and calls load the SDK after the answer.
 pub fn remember_provider(provider: ProviderKind) {
     use gloo_storage::Storage as _;
-    let _ = gloo_storage::LocalStorage::set(PROVIDER_KEY, provider);
+    // The plain word, not serde's JSON: this runs in the dashboards' first load too.
+    let _ = gloo_storage::LocalStorage::raw().set_item(PROVIDER_KEY, provider.as_str());
 }
 
 /// Starts loading the SDK of the provider this browser last saw the clinic use
@@ -137,10 +138,14 @@ pub fn remember_provider(provider: ProviderKind) {
 /// answer then corrects the entry.
 fn preload_remembered_sdk() {
     use gloo_storage::Storage as _;
-    match gloo_storage::LocalStorage::get::<ProviderKind>(PROVIDER_KEY) {
-        Ok(ProviderKind::Livekit) => crate::bindings::livekit::Sdk::preload(),
-        Ok(ProviderKind::Twilio) => crate::bindings::twilio::Sdk::preload(),
-        Ok(ProviderKind::P2p) | Err(_) => {}
+    let stored = gloo_storage::LocalStorage::raw()
+        .get_item(PROVIDER_KEY)
+        .ok()
+        .flatten();
+    match stored.as_deref().and_then(ProviderKind::parse) {
+        Some(ProviderKind::Livekit) => crate::bindings::livekit::Sdk::preload(),
+        Some(ProviderKind::Twilio) => crate::bindings::twilio::Sdk::preload(),
+        Some(ProviderKind::P2p) | None => {}
     }
 }
 

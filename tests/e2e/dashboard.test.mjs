@@ -400,12 +400,12 @@ test('when a consultation is near, the dashboard fetches the consultation page\'
   // The provider is remembered for the next call. A stale entry (as if the clinic had used
   // LiveKit before) costs the call one unused SDK import, and its join answer corrects it.
   const remembered = () => patient.page.evaluate(() => localStorage.getItem('teleconsult-provider'));
-  assert.equal(await remembered(), '"p2p"');
-  await patient.page.evaluate(() => localStorage.setItem('teleconsult-provider', '"livekit"'));
+  assert.equal(await remembered(), 'p2p');
+  await patient.page.evaluate(() => localStorage.setItem('teleconsult-provider', 'livekit'));
   await patient.page.getByTestId(`join-${id}`).click();
   await patient.page.waitForURL(/\/consultation\//);
   await patient.page.getByTestId('call').waitFor({ timeout: 10_000 });
-  await waitFor(async () => (await remembered()) === '"p2p"' || null, 10_000);
+  await waitFor(async () => (await remembered()) === 'p2p' || null, 10_000);
   const onJoin = await callFiles(patient.page);
   const wasm = onJoin.find((f) => f.name.endsWith('_bg.wasm'));
   assert.ok(wasm, JSON.stringify(onJoin));

@@ -90,9 +90,10 @@ test('hashed assets are immutable, index.html and config.json are revalidated, w
   // load (+3.5 KB) with Leptos's type-erased components (-5.8 KB): 284,149 B; the consultation
   // page's code fetched ahead when a call is near (+1.3 KB of code, none of it fetched before):
   // 285,450 B; and the clinic's provider SDK with it (+1.5 KB: only `provider` of
-  // /api/connectivity is decoded; the whole answer's types cost +3.3 KB): 286,970 B. Byte counts
-  // are stable, unlike times.
-  const FIRST_LOAD_GZIP_CEILING = 287_000;
+  // /api/connectivity is decoded; the whole answer's types cost +3.3 KB): 286,970 B; the
+  // provider remembered for the next call's SDK (+84 B, as a plain word: serde's JSON cost
+  // +100 B): 287,057 B. Byte counts are stable, unlike times.
+  const FIRST_LOAD_GZIP_CEILING = 287_100;
   assert.ok(total('.gz') <= FIRST_LOAD_GZIP_CEILING,
     `the first load grew to ${total('.gz')} B gzip (ceiling ${FIRST_LOAD_GZIP_CEILING} B; goal 200 KB)`);
   // The main app holds no call code: no provider SDK is named, no LiveKit binding is linked.

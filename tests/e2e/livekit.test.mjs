@@ -99,7 +99,7 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
       joinAnswered: entries.find((e) => /\/api\/appointments\/\d+\/join$/.test(e.name))?.responseEnd,
     };
   }, LIVEKIT_SDK.source);
-  assert.equal(order.remembered, '"livekit"');
+  assert.equal(order.remembered, 'livekit');
   assert.ok(order.sdkStart < order.joinAnswered, `SDK started at ${order.sdkStart} ms, join answered at ${order.joinAnswered} ms`);
   await mediaFlows(patient.page);
   await mediaFlows(doctor.page);

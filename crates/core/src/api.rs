@@ -262,6 +262,26 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
+    /// The wire name (`p2p`, `livekit`, `twilio`), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::P2p => "p2p",
+            ProviderKind::Livekit => "livekit",
+            ProviderKind::Twilio => "twilio",
+        }
+    }
+
+    /// The provider of wire name `name`; `None` for anything else.
+    pub fn parse(name: &str) -> Option<ProviderKind> {
+        [
+            ProviderKind::P2p,
+            ProviderKind::Livekit,
+            ProviderKind::Twilio,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == name)
+    }
+
     /// The `<meta name>` by which `consultation.html` names the file of this provider's browser
     /// SDK, loaded when a call of this provider starts (`scripts/trunk-post-build.mjs` writes the
     /// content-hashed file name into it). `None` for P2P, which has no SDK.
@@ -585,6 +605,11 @@ mod tests {
             // The tag and the provider's own wire name are the same word.
             let tag = serde_json::to_value(&connection).unwrap()["provider"].clone();
             assert_eq!(tag, serde_json::to_value(kind).unwrap());
+            assert_eq!(tag, kind.as_str());
+            assert_eq!(ProviderKind::parse(kind.as_str()), Some(kind));
+        }
+        for bad in ["", "LiveKit", "\"livekit\"", "sip"] {
+            assert_eq!(ProviderKind::parse(bad), None, "{bad}");
         }
     }
 
