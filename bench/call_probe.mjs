@@ -108,8 +108,7 @@ export async function setupFigures(page) {
  * With LATENCY_MS set, adds that much latency to the network of `page` (Chromium's own
  * emulation, CDP `Network.emulateNetworkConditions`, on both clients' pages alike): the clinic's
  * API as far away as a real one, where each round trip before the call counts. It delays every
- * HTTP request; the step table shows it also slows ICE on its way to connected. Returns the
- * latency applied (0 without LATENCY_MS).
+ * HTTP request; the step table shows it also slows ICE on its way to connected.
  */
 export async function emulateLatency(context, page) {
   const latency = Number(process.env.LATENCY_MS ?? 0);
@@ -120,7 +119,6 @@ export async function emulateLatency(context, page) {
       offline: false, latency, downloadThroughput: -1, uploadThroughput: -1,
     });
   }
-  return latency;
 }
 
 /** Minimum, median and maximum of a non-empty list of numbers. */
