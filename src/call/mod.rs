@@ -82,7 +82,7 @@ pub async fn connect(
             // The SDK loads while the room status is asked and the camera starts (unless it
             // is already loading: `preload_remembered_sdk`; a module is imported once).
             crate::bindings::livekit::Sdk::preload();
-            let busy = Box::pin(already_in_room(api.clone(), appointment_id, join.identity));
+            let busy = busy_check(api, appointment_id, join.already_in_room, join.identity);
             let provider = Livekit {
                 url,
                 token,
@@ -100,7 +100,7 @@ pub async fn connect(
             token, peer_name, ..
         } => {
             crate::bindings::twilio::Sdk::preload();
-            let busy = Box::pin(already_in_room(api.clone(), appointment_id, join.identity));
+            let busy = busy_check(api, appointment_id, join.already_in_room, join.identity);
             let provider = Twilio {
                 token,
                 room: join.room,
@@ -208,9 +208,24 @@ async fn admitted(
 }
 
 /// Whether `identity` is already in the room of `appointment_id` (another tab or device of this
-/// person). SFUs let a second session of the same identity in and end the first one, so the
-/// call asks first, as the P2P hub does, and offers "continue here" instead. Unknown (the status
-/// could not be read): not busy.
+/// person), for an SFU call to await beside the camera's start. SFUs let a second session of the
+/// same identity in and end the first one, so the call asks first, as the P2P hub does, and
+/// offers "continue here" instead. The join answer says it when the server could tell
+/// (`known`); otherwise this asks the room status ([`already_in_room`]).
+fn busy_check(
+    api: &AuthorizedApi,
+    appointment_id: i64,
+    known: Option<bool>,
+    identity: String,
+) -> futures_util::future::LocalBoxFuture<'static, bool> {
+    match known {
+        Some(busy) => Box::pin(std::future::ready(busy)),
+        None => Box::pin(already_in_room(api.clone(), appointment_id, identity)),
+    }
+}
+
+/// Whether `identity` is in the room of `appointment_id` by `GET /api/rooms/status`. Unknown
+/// (the status could not be read): not busy.
 async fn already_in_room(api: AuthorizedApi, appointment_id: i64, identity: String) -> bool {
     match api.room_status(&[appointment_id], None, None).await {
         Ok(RoomStatusReply::Changed(list, _)) => list

@@ -83,6 +83,13 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
 
   await doctor.page.goto(consultation('doctor'));
   await waitCallState(doctor.page, 'waiting', 20_000);
+  // The patient's API is 150 ms away (Chromium's network emulation; the cache still answers at
+  // once), so "the SDK starts before the join answer" below does not hang on loopback's timing.
+  const cdp = await patient.context.newCDPSession(patient.page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 150, downloadThroughput: -1, uploadThroughput: -1,
+  });
   await patient.page.goto(consultation('patient'));
   await waitCallState(patient.page, 'active', 20_000);
   await waitCallState(doctor.page, 'active', 20_000);
@@ -96,11 +103,15 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
     return {
       remembered: localStorage.getItem('teleconsult-provider'),
       sdkStart: entries.find((e) => new RegExp(pattern).test(e.name))?.startTime,
+      joinAsked: entries.find((e) => /\/api\/appointments\/\d+\/join$/.test(e.name))?.startTime,
       joinAnswered: entries.find((e) => /\/api\/appointments\/\d+\/join$/.test(e.name))?.responseEnd,
+      statusAsked: entries.filter((e) => e.name.includes('/api/rooms/status')).length,
     };
   }, LIVEKIT_SDK.source);
   assert.equal(order.remembered, 'livekit');
-  assert.ok(order.sdkStart < order.joinAnswered, `SDK started at ${order.sdkStart} ms, join answered at ${order.joinAnswered} ms`);
+  // The join answer said whether Adib was already in the room, so the call did not ask.
+  assert.equal(order.statusAsked, 0, 'no room-status request of its own');
+  assert.ok(order.sdkStart < order.joinAnswered, `SDK started at ${order.sdkStart} ms, join asked at ${order.joinAsked} ms, answered at ${order.joinAnswered} ms`);
   await mediaFlows(patient.page);
   await mediaFlows(doctor.page);
   assert.match(await doctor.page.getByTestId('remote-name').textContent(), /Adib Hossain · Patient/);
@@ -157,8 +168,8 @@ test('the same person in a second tab is offered to continue there, and the firs
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   await doctor.page.goto(consultation('doctor'));
   await waitCallState(doctor.page, 'waiting', 20_000);
-  // The app asks the room status (LiveKit's RoomService through the server's 2 s cache) before
-  // joining; wait until it lists the doctor, as it would a moment later for a real second tab.
+  // The join answer tells the app who is in the room (LiveKit's RoomService through the server's
+  // 2 s cache); wait until it lists the doctor, as it would a moment later for a real second tab.
   await waitFor(async () => (await inRoom()).includes('doctor_1'), 20_000);
   const second = await newWatchedPage(doctor.context);
   await second.goto(consultation('doctor'));

@@ -329,6 +329,15 @@ pub struct JoinResponse {
     pub window_closes_at: OffsetDateTime,
     /// Provider-specific connection details.
     pub connection: Connection,
+    /// LiveKit or Twilio: whether `identity` is already in the room (another tab or device of
+    /// this person), as the video service's room list said at the join — the same list, and the
+    /// same short cache, as `GET /api/rooms/status`. An SFU admits a second session of one
+    /// identity and ends the first, so a client offers "continue here" before connecting when
+    /// this is `true`. Absent when not known: peer-to-peer (the signaling hub answers this
+    /// itself), or the video service did not answer in time; a client then asks
+    /// `GET /api/rooms/status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub already_in_room: Option<bool>,
 }
 
 /// Answer of `POST /api/appointments/{id}/join` with `202 Accepted`: the patient is in the
@@ -611,6 +620,41 @@ mod tests {
         for bad in ["", "LiveKit", "\"livekit\"", "sip"] {
             assert_eq!(ProviderKind::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_join_answer_without_presence_is_not_known_rather_than_not_busy() {
+        let json = |extra: &str| {
+            format!(
+                r#"{{"room": "appointment_3_consultation", "identity": "doctor_1",
+                    "window_closes_at": "2026-12-01T10:30:00Z",
+                    "connection": {{"provider": "livekit", "url": "wss://sfu", "token": "t",
+                                   "token_expires_at": "2026-12-01T10:10:00Z"}}{extra}}}"#
+            )
+        };
+        let read = |extra: &str| {
+            serde_json::from_str::<JoinResponse>(&json(extra))
+                .unwrap()
+                .already_in_room
+        };
+        // A server from before the field, or one whose video service did not answer.
+        assert_eq!(read(""), None);
+        assert_eq!(read(r#", "already_in_room": null"#), None);
+        assert_eq!(read(r#", "already_in_room": true"#), Some(true));
+        assert_eq!(read(r#", "already_in_room": false"#), Some(false));
+        assert!(
+            serde_json::from_str::<JoinResponse>(&json(r#", "already_in_room": "yes""#)).is_err()
+        );
+        // Not known is left out of the answer, not sent as null.
+        let mut answer: JoinResponse = serde_json::from_str(&json("")).unwrap();
+        assert!(!serde_json::to_string(&answer)
+            .unwrap()
+            .contains("already_in_room"));
+        answer.already_in_room = Some(false);
+        assert_eq!(
+            serde_json::to_value(&answer).unwrap()["already_in_room"],
+            false
+        );
     }
 
     #[test]

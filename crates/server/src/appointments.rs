@@ -458,27 +458,59 @@ pub async fn join(
             }
         }
     };
-    calls::record(
-        &state.db,
-        id,
-        &CallEvent {
-            at: now,
-            identity: identity.clone(),
-            kind: CallEventKind::JoinGranted,
-            reason: None,
-            call_id: None,
-        },
-        address,
-    )
-    .await?;
+    let event = CallEvent {
+        at: now,
+        identity: identity.clone(),
+        kind: CallEventKind::JoinGranted,
+        reason: None,
+        call_id: None,
+    };
+    // The video service's room list is read while the grant is written.
+    let (already_in_room, recorded) = tokio::join!(
+        already_in_room(&state, &a.room, &identity, now),
+        calls::record(&state.db, id, &event, address),
+    );
+    recorded?;
     tracing::info!(appointment_id = id, %identity, "join granted");
     Ok(Json(JoinResponse {
         room: a.room,
         identity,
         window_closes_at: window.closes_at,
         connection,
+        already_in_room,
     })
     .into_response())
+}
+
+/// How long a join waits for the video service's room list ([`JoinResponse::already_in_room`]);
+/// past it the answer leaves the field out, and the client asks `GET /api/rooms/status` itself.
+const PRESENCE_WAIT: std::time::Duration = std::time::Duration::from_millis(1_500);
+
+/// Whether `identity` is in `room` by the LiveKit or Twilio room list (through the room-status
+/// cache, so a join right after a dashboard's poll costs no upstream call). `None` for
+/// peer-to-peer (its signaling hub answers this itself), and when the video service fails or
+/// takes longer than [`PRESENCE_WAIT`] (the failure is logged by the provider's client; the join
+/// itself goes on).
+async fn already_in_room(
+    state: &AppState,
+    room: &str,
+    identity: &str,
+    now: OffsetDateTime,
+) -> Option<bool> {
+    let rooms = [room.to_owned()];
+    let lookup = async {
+        match state.config.provider {
+            Provider::P2p => None,
+            Provider::Livekit => state.livekit.as_ref()?.participants(&rooms, now).await.ok(),
+            Provider::Twilio => state.twilio.as_ref()?.participants(&rooms).await.ok(),
+        }
+    };
+    let mut listed = tokio::time::timeout(PRESENCE_WAIT, lookup)
+        .await
+        .ok()
+        .flatten()?;
+    let people = listed.remove(room).unwrap_or_default();
+    Some(people.iter().any(|p| p.identity == identity))
 }
 
 /// The 403 of a refused join, with the machine-readable reason and its time.

@@ -285,6 +285,11 @@ async fn p2p_join_hands_out_signaling_and_ice_servers_and_logs_the_grant() {
     let c = &r.json["connection"];
     assert_eq!(c["provider"], "p2p");
     assert_eq!(c["signaling_url"], "/api/signal");
+    assert!(
+        r.json.get("already_in_room").is_none(),
+        "the signaling hub answers this itself: {}",
+        r.json
+    );
     assert_eq!(
         c["ice_servers"][0],
         json!({"urls": ["stun:stun.clinic.example:3478"]})

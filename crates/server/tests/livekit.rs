@@ -312,6 +312,65 @@ async fn a_wrong_secret_or_an_unreachable_livekit_is_a_clear_502() {
 }
 
 #[tokio::test]
+async fn the_join_answer_says_who_is_already_in_the_room() {
+    let (fake, url) = start_fake().await;
+    let t = livekit_app(&url, SECRET, 2000).await;
+    let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    t.admit(id).await;
+    // The doctor is in the room from another tab; the patient is not.
+    fake.rooms.lock().unwrap().insert(
+        format!("appointment_{id}_consultation"),
+        vec![("doctor_1".into(), 1_763_733_600)],
+    );
+    let path = format!("/api/appointments/{id}/join");
+    let doctor = t.post(&path, Some(&t.token(Who::Doctor)), None).await;
+    assert_eq!(doctor.status, StatusCode::OK, "{}", doctor.json);
+    assert_eq!(doctor.json["already_in_room"], true, "{}", doctor.json);
+    let patient = t.post(&path, Some(&t.token(Who::Adib)), None).await;
+    assert_eq!(patient.status, StatusCode::OK, "{}", patient.json);
+    assert_eq!(patient.json["already_in_room"], false, "{}", patient.json);
+    // Both joins and a dashboard's poll share one RoomService read (the room-status cache).
+    let status = format!("/api/rooms/status?appointment_ids={id}");
+    let polled = t.get(&status, Some(&t.token(Who::Adib))).await;
+    assert_eq!(
+        polled.json["rooms"][0]["participants"][0]["identity"],
+        "doctor_1"
+    );
+    assert_eq!(fake.list_rooms_calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_join_goes_on_without_presence_when_livekit_refuses_or_never_answers() {
+    // Refused (a secret LiveKit does not know): granted, presence not known.
+    let (fake, url) = start_fake().await;
+    let t = livekit_app(&url, "not-the-livekit-secret", 2000).await;
+    let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let path = format!("/api/appointments/{id}/join");
+    let r = t.post(&path, Some(&t.token(Who::Doctor)), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["connection"]["provider"], "livekit");
+    assert!(r.json.get("already_in_room").is_none(), "{}", r.json);
+    assert_eq!(fake.list_rooms_calls.load(Ordering::SeqCst), 0);
+
+    // A LiveKit that accepts the connection and never answers: the join does not wait for it.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    let t = livekit_app(&format!("ws://{silent_addr}"), SECRET, 2000).await;
+    let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let path = format!("/api/appointments/{id}/join");
+    let r = t.post(&path, Some(&t.token(Who::Doctor)), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert!(r.json.get("already_in_room").is_none(), "{}", r.json);
+    held.abort();
+}
+
+#[tokio::test]
 async fn the_fake_enforces_grants_like_livekit() {
     // Guards the fake itself: a browser-style token (roomJoin only) may not list rooms.
     let (_fake, url) = start_fake().await;

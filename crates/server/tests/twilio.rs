@@ -238,6 +238,37 @@ async fn room_status_comes_from_the_rooms_api_and_is_cached() {
 }
 
 #[tokio::test]
+async fn the_join_answer_says_who_is_already_in_the_room() {
+    let (standin, base) = start_standin().await;
+    let t = twilio_app(&base, SECRET, 2000).await;
+    let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    t.admit(id).await;
+    standin.rooms.lock().unwrap().insert(
+        format!("appointment_{id}_consultation"),
+        vec![("patient_2".into(), "2026-11-21T13:58:00Z".into())],
+    );
+    let path = format!("/api/appointments/{id}/join");
+    let patient = t.post(&path, Some(&t.token(Who::Adib)), None).await;
+    assert_eq!(patient.status, StatusCode::OK, "{}", patient.json);
+    assert_eq!(patient.json["already_in_room"], true, "{}", patient.json);
+    let doctor = t.post(&path, Some(&t.token(Who::Doctor)), None).await;
+    assert_eq!(doctor.json["already_in_room"], false, "{}", doctor.json);
+    assert_eq!(
+        standin.calls.load(Ordering::SeqCst),
+        1,
+        "one Rooms API read"
+    );
+
+    // Credentials Twilio refuses: the join is granted, presence not known.
+    let t = twilio_app(&base, "not-the-key-secret", 2000).await;
+    let id = t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let path = format!("/api/appointments/{id}/join");
+    let r = t.post(&path, Some(&t.token(Who::Doctor)), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert!(r.json.get("already_in_room").is_none(), "{}", r.json);
+}
+
+#[tokio::test]
 async fn refused_credentials_or_an_unreachable_api_are_a_clear_502_without_the_secret() {
     let (standin, base) = start_standin().await;
     let t = twilio_app(&base, "not-the-key-secret", 2000).await;
