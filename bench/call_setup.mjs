@@ -2,7 +2,8 @@
 //
 // Setup time = from the second participant's join request (POST …/join, the first step of
 // joining in both clients) to the first decoded remote video frame on that participant's page
-// (requestVideoFrameCallback), both read from performance.now() in the page. Calls alternate
+// (requestVideoFrameCallback), both read from performance.now() in the page; also printed from
+// the page's navigation, its load included. Calls alternate
 // between the app and the baseline (bench/baseline/, the smallest correct client of the same
 // protocol) so that machine noise hits both alike. Then one call of each runs for 60 s while CDP
 // samples the patient page's CPU time and JS heap. Prints figures; asserts nothing.
@@ -71,7 +72,7 @@ async function setup(server, kind) {
       await context.close();
     }
   }
-  // Page loads are excluded: the clock starts at the join request, not at navigation.
+  // The clock starts at the join request; the figures from navigation include the page load.
   async function open(role) {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'], storageState: storage[role] });
     await context.addInitScript(probe);

@@ -3,13 +3,14 @@
 //
 // Setup time = from the second participant's join request (POST …/join, the first step of
 // joining in both clients) to the first decoded remote video frame on that participant's page
-// (requestVideoFrameCallback), both read from performance.now() in the page. The app's figure
-// includes fetching and running the SDK (it is loaded only when a call starts; every call here
-// is a fresh browser context, so never from cache), which it starts with the join request since
-// its sessions come from a dashboard that remembered the clinic's provider; the baseline loads
-// the SDK with the page, before the clock starts. Calls alternate between the two so that machine noise hits both alike. Then
-// one call of each runs for HOLD_S s while CDP samples the patient page's CPU time and JS heap.
-// Prints figures; asserts nothing; stops everything it started, also on failure.
+// (requestVideoFrameCallback), both read from performance.now() in the page; also printed from
+// the page's navigation, its load included. Both clients load the SDK with the consultation
+// page (every call here is a fresh browser context, so never from cache): the baseline by a
+// script tag, the app because its sessions come from a dashboard that remembered the clinic's
+// provider (consultation.html's inline script). Calls alternate between the two so that machine
+// noise hits both alike. Then one call of each runs for HOLD_S s while CDP samples the patient
+// page's CPU time and JS heap. Prints figures; asserts nothing; stops everything it started,
+// also on failure.
 //
 //   bench/livekit_call_setup.sh            (builds, then runs this)
 //   CALLS=20 HOLD_S=60 node bench/livekit_call_setup.mjs
@@ -86,7 +87,7 @@ async function setup(server, kind, remembers = true) {
       await context.close();
     }
   }
-  // Page loads are excluded: the clock starts at the join request, not at navigation.
+  // The clock starts at the join request; the figures from navigation include the page load.
   async function open(role) {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'], storageState: storage[role] });
     await context.addInitScript(probe);

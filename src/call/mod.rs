@@ -8,9 +8,9 @@
 //!
 //! Providers: [`p2p`] (WebRTC through web-sys and our signaling hub), and two media servers
 //! through one engine, [`sfu`]: [`livekit`] (LiveKit's browser SDK) and [`twilio`] (Twilio
-//! Video's SDK), each SDK loaded only when such a call starts — with the join request when this
-//! browser already knows the clinic's provider ([`remember_provider`]), else once the join answer
-//! names it.
+//! Video's SDK), each SDK loaded only on the consultation page — with the page when this browser
+//! already knows the clinic's provider ([`remember_provider`]; `consultation.html` reads it),
+//! else once the join answer names it.
 
 pub mod livekit;
 pub mod media;
@@ -49,7 +49,6 @@ pub async fn connect(
     appointment_id: i64,
     reporter: Rc<CallReporter>,
 ) -> Result<Box<dyn CallTransport>, CallError> {
-    preload_remembered_sdk();
     // Every provider needs the camera and microphone: they open while the join request is
     // under way (a refused join drops them again).
     let media = OpeningMedia::start();
@@ -79,8 +78,8 @@ pub async fn connect(
             e2ee_key,
             ..
         } => {
-            // The SDK loads while the room status is asked and the camera starts (unless it
-            // is already loading: `preload_remembered_sdk`; a module is imported once).
+            // The SDK loads while the camera starts (unless the page already started it for a
+            // remembered provider: a module is imported once).
             crate::bindings::livekit::Sdk::preload();
             let busy = busy_check(api, appointment_id, join.already_in_room, join.identity);
             let provider = Livekit {
@@ -123,30 +122,16 @@ pub async fn connect(
 const PROVIDER_KEY: &str = "teleconsult-provider";
 
 /// Keeps `provider` as the clinic's media provider in this browser (a dashboard learns it from
-/// `GET /api/connectivity`, a call from its join answer), so that the next call starts loading
-/// that provider's SDK together with its join request instead of after the answer. Best effort:
-/// without storage (private mode, quota) nothing is kept and calls load the SDK after the answer.
+/// `GET /api/connectivity`, a call from its join answer), so that the consultation page starts
+/// loading that provider's SDK with the page (its inline script in `consultation.html` reads this
+/// entry and imports the file its `<meta name="teleconsult-{provider}-sdk">` names) instead of
+/// after the join answer. Best effort: without storage (private mode, quota) nothing is kept and
+/// calls load the SDK after the answer.
 pub fn remember_provider(provider: ProviderKind) {
     use gloo_storage::Storage as _;
-    // The plain word, not serde's JSON: this runs in the dashboards' first load too.
+    // The plain word, not serde's JSON: the page's script reads it as it is, and this runs in
+    // the dashboards' first load too.
     let _ = gloo_storage::LocalStorage::raw().set_item(PROVIDER_KEY, provider.as_str());
-}
-
-/// Starts loading the SDK of the provider this browser last saw the clinic use
-/// ([`remember_provider`]), if that provider has one. A missing or unreadable entry loads
-/// nothing; a stale one (the clinic changed providers) costs one unused import, and the join
-/// answer then corrects the entry.
-fn preload_remembered_sdk() {
-    use gloo_storage::Storage as _;
-    let stored = gloo_storage::LocalStorage::raw()
-        .get_item(PROVIDER_KEY)
-        .ok()
-        .flatten();
-    match stored.as_deref().and_then(ProviderKind::parse) {
-        Some(ProviderKind::Livekit) => crate::bindings::livekit::Sdk::preload(),
-        Some(ProviderKind::Twilio) => crate::bindings::twilio::Sdk::preload(),
-        Some(ProviderKind::P2p) | None => {}
-    }
 }
 
 /// How often the waiting room looks whether the person left, in milliseconds.

@@ -83,24 +83,20 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
 
   await doctor.page.goto(consultation('doctor'));
   await waitCallState(doctor.page, 'waiting', 20_000);
-  // The patient's API is 150 ms away (Chromium's network emulation; the cache still answers at
-  // once), so "the SDK starts before the join answer" below does not hang on loopback's timing.
-  const cdp = await patient.context.newCDPSession(patient.page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false, latency: 150, downloadThroughput: -1, uploadThroughput: -1,
-  });
+  // When the page's wasm has started (Trunk's bootstrap announces it).
+  await patient.page.addInitScript(() => addEventListener('TrunkApplicationStarted', () => { window.__appStarted = performance.now(); }));
   await patient.page.goto(consultation('patient'));
   await waitCallState(patient.page, 'active', 20_000);
   await waitCallState(doctor.page, 'active', 20_000);
   const sdk = await patient.page.evaluate((pattern) => performance.getEntriesByType('resource')
     .filter((e) => new RegExp(pattern).test(e.name)).map((e) => e.transferSize), LIVEKIT_SDK.source);
   assert.deepEqual(sdk, [0], 'the call page loaded the SDK once, from the cache');
-  // The dashboard remembered the clinic's provider, so the call page started the SDK with its
-  // join request rather than after the answer.
+  // The dashboard remembered the clinic's provider, so the call page started the SDK with the
+  // page, before its own wasm had even started, rather than after the join answer.
   const order = await patient.page.evaluate((pattern) => {
     const entries = performance.getEntriesByType('resource');
     return {
+      appStarted: window.__appStarted,
       remembered: localStorage.getItem('teleconsult-provider'),
       sdkStart: entries.find((e) => new RegExp(pattern).test(e.name))?.startTime,
       joinAsked: entries.find((e) => /\/api\/appointments\/\d+\/join$/.test(e.name))?.startTime,
@@ -111,7 +107,9 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
   assert.equal(order.remembered, 'livekit');
   // The join answer said whether Adib was already in the room, so the call did not ask.
   assert.equal(order.statusAsked, 0, 'no room-status request of its own');
-  assert.ok(order.sdkStart < order.joinAnswered, `SDK started at ${order.sdkStart} ms, join asked at ${order.joinAsked} ms, answered at ${order.joinAnswered} ms`);
+  const when = `SDK started at ${order.sdkStart} ms, the wasm at ${order.appStarted} ms; join asked at ${order.joinAsked} ms, answered at ${order.joinAnswered} ms`;
+  assert.ok(order.sdkStart < order.appStarted, when);
+  assert.ok(order.appStarted < order.joinAsked, when);
   await mediaFlows(patient.page);
   await mediaFlows(doctor.page);
   assert.match(await doctor.page.getByTestId('remote-name').textContent(), /Adib Hossain · Patient/);

@@ -271,20 +271,10 @@ impl ProviderKind {
         }
     }
 
-    /// The provider of wire name `name`; `None` for anything else.
-    pub fn parse(name: &str) -> Option<ProviderKind> {
-        [
-            ProviderKind::P2p,
-            ProviderKind::Livekit,
-            ProviderKind::Twilio,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == name)
-    }
-
     /// The `<meta name>` by which `consultation.html` names the file of this provider's browser
     /// SDK, loaded when a call of this provider starts (`scripts/trunk-post-build.mjs` writes the
-    /// content-hashed file name into it). `None` for P2P, which has no SDK.
+    /// content-hashed file name into it): `teleconsult-{wire name}-sdk`, the rule by which that
+    /// page's inline script finds a remembered provider's SDK. `None` for P2P, which has no SDK.
     pub fn sdk_meta(self) -> Option<&'static str> {
         match self {
             ProviderKind::P2p => None,
@@ -615,10 +605,11 @@ mod tests {
             let tag = serde_json::to_value(&connection).unwrap()["provider"].clone();
             assert_eq!(tag, serde_json::to_value(kind).unwrap());
             assert_eq!(tag, kind.as_str());
-            assert_eq!(ProviderKind::parse(kind.as_str()), Some(kind));
-        }
-        for bad in ["", "LiveKit", "\"livekit\"", "sip"] {
-            assert_eq!(ProviderKind::parse(bad), None, "{bad}");
+            // consultation.html's inline script finds the SDK of a remembered provider (its wire
+            // name) by this rule, so it must hold for every provider with an SDK.
+            if let Some(meta) = kind.sdk_meta() {
+                assert_eq!(meta, format!("teleconsult-{}-sdk", kind.as_str()));
+            }
         }
     }
 

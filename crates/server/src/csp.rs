@@ -1,12 +1,13 @@
 //! The app's `Content-Security-Policy`, sent by the server that serves it.
 //!
 //! The standard defence against script injection (the access token lives in browser storage, so
-//! one injected script is a stolen session): only this origin's scripts run, plus the one inline
-//! bootstrap `<script>` Trunk writes into `index.html`, allowed by its SHA-256 hash; WebAssembly
+//! one injected script is a stolen session): only this origin's scripts run, plus the page's own
+//! inline `<script>`s (the bootstrap Trunk writes into each page; `consultation.html`'s starter of
+//! a remembered provider's SDK), each allowed by its SHA-256 hash; WebAssembly
 //! may be compiled (`'wasm-unsafe-eval'`, not `'unsafe-eval'`); no inline styles, no plugins, no
 //! framing; connections only to this origin and to the media server the clinic configured.
 //!
-//! The hash is taken from `index.html` as it is on disk when it is served, so a rebuilt app is
+//! The hashes are taken from the page as it is on disk when it is served, so a rebuilt app is
 //! covered without a restart. A deployment that serves the app from a CDN must send the same
 //! header from there (README, "Security and privacy").
 
