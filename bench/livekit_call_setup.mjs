@@ -20,6 +20,9 @@
 //       the "baseline" is the app built elsewhere (e.g. from an earlier commit): the same
 //       figures, before and after a change, in one run (COMPARE_REMEMBERS=1 when that build's
 //       dashboard already remembers the clinic's provider)
+//   DOCTOR_ALONE_S=10 HOLD_S=0 node bench/livekit_call_setup.mjs
+//       the doctor waits alone in the room that long before the patient joins, as in a real
+//       clinic (by default the patient joins as soon as the doctor is waiting)
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +35,7 @@ import {
 
 const CALLS = Number(process.env.CALLS ?? 10);
 const HOLD_S = Number(process.env.HOLD_S ?? 60);
+const DOCTOR_ALONE_S = Number(process.env.DOCTOR_ALONE_S ?? 0);
 const COMPARE_DIST = process.env.COMPARE_DIST;
 const OPEN_NOW = 'Follow-up on blood pressure';
 
@@ -113,6 +117,7 @@ async function oneCall(kind) {
       const el = document.querySelector('[data-testid="call"]');
       return (el && el.dataset.state === 'waiting') || window.__state === 'waiting';
     }, null, { timeout: 20_000 });
+    if (DOCTOR_ALONE_S > 0) await doctor.page.waitForTimeout(DOCTOR_ALONE_S * 1000);
     await patient.go();
     await patient.page.waitForFunction(() => window.__firstFrame !== undefined && window.__joinAt !== undefined, null, { timeout: 20_000 });
     // Awaited here, before `finally` closes the contexts (a bare `return` of the promise let
