@@ -251,6 +251,32 @@ test('a slow start shows the loading line in the reader\'s language, never Engli
   assert.deepEqual(english, [], 'no English on the way');
 });
 
+test('the reader\'s catalogue is asked for with the page, once, not after the wasm has started', async (t) => {
+  const { page } = await party(t, 'hi');
+  const catalogues = () => page.evaluate(() => {
+    const entries = performance.getEntriesByType('resource');
+    return {
+      asked: entries.filter((e) => e.name.includes('/locales/')).map((e) => [new URL(e.name).pathname, e.startTime]),
+      wasmArrived: entries.find((e) => e.name.endsWith('_bg.wasm'))?.responseEnd,
+    };
+  });
+  // From the browser's languages (hi-IN), on the sign-in page.
+  await page.goto(server.url + '/login');
+  await assertInLanguage(page, 'hi', 'sign-in from hi-IN');
+  let seen = await catalogues();
+  assert.deepEqual(seen.asked.map(([path]) => path), ['/locales/hi.json'], JSON.stringify(seen));
+  assert.ok(seen.asked[0][1] < seen.wasmArrived, `asked while the wasm was still arriving: ${JSON.stringify(seen)}`);
+  // The remembered choice wins over the browser's, on the consultation page as well.
+  await page.evaluate(() => localStorage.setItem('teleconsult.lang', 'bn'));
+  await page.goto(`${server.url}/check?role=patient`);
+  await page.locator('html[lang="bn"]').waitFor({ timeout: 15_000 });
+  seen = await catalogues();
+  assert.deepEqual(seen.asked.map(([path]) => path), ['/locales/bn.json'], JSON.stringify(seen));
+  assert.ok(seen.asked[0][1] < seen.wasmArrived, JSON.stringify(seen));
+  assert.deepEqual(page.consoleAll.filter((m) => m.includes('/locales/')), []);
+  assert.deepEqual(page.problems, []);
+});
+
 test('a language file that cannot be fetched leaves the page in English, and says so', async (t) => {
   const { page } = await party(t, 'hi');
   // A real network failure of that one request (the CDN without the file, a proxy blocking it).
