@@ -252,7 +252,14 @@ test('a slow start shows the loading line in the reader\'s language, never Engli
 });
 
 test('the reader\'s catalogue is asked for with the page, once, not after the wasm has started', async (t) => {
-  const { page } = await party(t, 'hi');
+  const { context, page } = await party(t, 'hi');
+  // Every request 100 ms away (Chromium's network emulation), as on a real link: on loopback the
+  // wasm can arrive before the parser has even reached the end of the page.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 100, downloadThroughput: -1, uploadThroughput: -1,
+  });
   const catalogues = () => page.evaluate(() => {
     const entries = performance.getEntriesByType('resource');
     return {

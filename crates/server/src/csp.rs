@@ -2,8 +2,9 @@
 //!
 //! The standard defence against script injection (the access token lives in browser storage, so
 //! one injected script is a stolen session): only this origin's scripts run, plus the page's own
-//! inline `<script>`s (the bootstrap Trunk writes into each page; `consultation.html`'s starter of
-//! a remembered provider's SDK), each allowed by its SHA-256 hash; WebAssembly
+//! inline `<script>`s (the bootstrap Trunk writes into each page, and the small scripts that ask
+//! for the reader's catalogue and, on `consultation.html`, a remembered provider's SDK with the
+//! page), each allowed by its SHA-256 hash; WebAssembly
 //! may be compiled (`'wasm-unsafe-eval'`, not `'unsafe-eval'`); no inline styles, no plugins, no
 //! framing; connections only to this origin and to the media server the clinic configured.
 //!
