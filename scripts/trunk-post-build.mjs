@@ -38,6 +38,18 @@ if (page.includes('<meta name="teleconsult-livekit-sdk" content="" />')) {
   writeFileSync(pagePath, page);
 }
 
+// Both pages ask for a Bengali or Hindi reader's catalogue with the page: scripts/catalogue-starter.js
+// (one source for both), written in where the page says <!-- catalogue-starter --> as an async
+// inline module, without its comments and indentation (bytes of the first load).
+{
+  const marker = '<!-- catalogue-starter -->';
+  const html = readFileSync(pagePath, 'utf8');
+  if (!html.includes(marker)) throw new Error(`the page lacks ${marker}`);
+  const code = readFileSync('scripts/catalogue-starter.js', 'utf8').split('\n')
+    .map((line) => line.trim()).filter((line) => line && !line.startsWith('//')).join('\n');
+  writeFileSync(pagePath, html.replace(marker, () => `<script type="module" async>\n${code}\n</script>`));
+}
+
 // wasm-bindgen writes every inline-JS snippet of the crate for each binary, and Trunk preloads them
 // all; the main app's glue imports none of the call's (the provider bindings). Preload only the
 // snippets the page's own JavaScript imports, so the first load does not fetch them.
