@@ -6,9 +6,9 @@
 // in, by primary subtag; else English, which is compiled in. A wrong guess costs one unused file.
 //
 // scripts/trunk-post-build.mjs writes this file, without its comments and indentation, into both
-// pages where they say <!-- catalogue-starter -->, as an async inline module (a classic or
-// deferred script would first wait for the stylesheet), allowed by each page's CSP through its
-// hash (crates/server/src/csp.rs).
+// pages where they say <!-- starter: catalogue-starter.js -->, as an async inline module (a
+// classic or deferred script would first wait for the stylesheet), allowed by each page's CSP
+// through its hash (crates/server/src/csp.rs).
 try {
   const ours = (tag) => ['en', 'bn', 'hi'].find((l) => l === `${tag}`.trim().split(/[-_]/)[0].toLowerCase());
   const lang = ours(localStorage.getItem('teleconsult.lang')) ?? navigator.languages.map(ours).find(Boolean) ?? 'en';

@@ -38,16 +38,19 @@ if (page.includes('<meta name="teleconsult-livekit-sdk" content="" />')) {
   writeFileSync(pagePath, page);
 }
 
-// Both pages ask for a Bengali or Hindi reader's catalogue with the page: scripts/catalogue-starter.js
-// (one source for both), written in where the page says <!-- catalogue-starter --> as an async
-// inline module, without its comments and indentation (bytes of the first load).
+// The small scripts a page runs before its wasm (scripts/catalogue-starter.js on both pages,
+// scripts/sdk-starter.js on the consultation page), each written in where the page says
+// <!-- starter: <file> --> as an async inline module, without its comments and indentation (the
+// reasons stay in the file; the page's bytes are every visitor's). Every page has the catalogue's.
 {
-  const marker = '<!-- catalogue-starter -->';
-  const html = readFileSync(pagePath, 'utf8');
-  if (!html.includes(marker)) throw new Error(`the page lacks ${marker}`);
-  const code = readFileSync('scripts/catalogue-starter.js', 'utf8').split('\n')
-    .map((line) => line.trim()).filter((line) => line && !line.startsWith('//')).join('\n');
-  writeFileSync(pagePath, html.replace(marker, () => `<script type="module" async>\n${code}\n</script>`));
+  let html = readFileSync(pagePath, 'utf8');
+  if (!html.includes('<!-- starter: catalogue-starter.js -->')) throw new Error('the page lacks <!-- starter: catalogue-starter.js -->');
+  html = html.replace(/<!-- starter: ([a-z-]+\.js) -->/g, (_, file) => {
+    const code = readFileSync(join('scripts', file), 'utf8').split('\n')
+      .map((line) => line.trim()).filter((line) => line && !line.startsWith('//')).join('\n');
+    return `<script type="module" async>\n${code}\n</script>`;
+  });
+  writeFileSync(pagePath, html);
 }
 
 // wasm-bindgen writes every inline-JS snippet of the crate for each binary, and Trunk preloads them
