@@ -1,5 +1,6 @@
 // Shared by the call-setup benchmarks (call_setup.mjs, livekit_call_setup.mjs): the probe put in
 // every benchmarked page, and the figures printed from what it noted.
+import { writeFileSync } from 'node:fs';
 
 /**
  * Init script for a benchmarked page (`context.addInitScript(probe)`; it runs in the page, so it
@@ -15,6 +16,10 @@
  * states, and the first remote track. Binary frames (LiveKit's protobuf signaling) are counted
  * as "binary". Nothing is noted before the join request. `window.__longTaskMs` sums the long
  * tasks between the join request and the first frame.
+ *
+ * Before the join request, `window.__loadMarks` notes the page's own steps in ms from its
+ * navigation: when the app's module started (Trunk's `TrunkApplicationStarted`) and when each
+ * fetch was asked; [`setupFigures`] adds when each file arrived (resource timing).
  */
 export function probe() {
   const marks = {};
@@ -22,13 +27,20 @@ export function probe() {
   const mark = (step) => {
     if (window.__joinAt !== undefined && marks[step] === undefined) marks[step] = performance.now() - window.__joinAt;
   };
+  const loadMarks = {};
+  window.__loadMarks = loadMarks;
+  const markLoad = (step) => {
+    if (window.__joinAt === undefined && loadMarks[step] === undefined) loadMarks[step] = performance.now();
+  };
+  addEventListener('TrunkApplicationStarted', () => markLoad('app module started'));
   const realFetch = window.fetch.bind(window);
   window.fetch = (input, init) => {
     const url = typeof input === 'string' ? input : input.url;
     const isJoin = url.includes('/join') && window.__joinAt === undefined;
+    const path = new URL(url, location.href).pathname.replace(/\/\d+(?=\/|$)/g, '/…');
+    markLoad(`asked ${path}`);
     if (isJoin) window.__joinAt = performance.now();
     const answer = realFetch(input, init);
-    const path = new URL(url, location.href).pathname.replace(/\/\d+(?=\/|$)/g, '/…');
     answer.then(() => mark(isJoin ? 'join answered' : `fetched ${path}`), () => {});
     return answer;
   };
@@ -96,18 +108,34 @@ export function probe() {
 }
 
 /**
- * What one call's patient page noted: `{ ms, fromNavigation, marks, longTaskMs }`: `ms` from the
- * join request to the first frame, `fromNavigation` from the page's navigation (its load
+ * What one call's patient page noted: `{ ms, fromNavigation, marks, load, longTaskMs }`: `ms`
+ * from the join request to the first frame, `fromNavigation` from the page's navigation (its load
  * included) to the first frame, `marks` each step's first time (ms after the join request),
- * `longTaskMs` the time in long tasks in between.
+ * `load` the page's steps before the join request (ms from navigation: the probe's
+ * `__loadMarks`, the HTML's and every file's arrival with hashes left out of their names, the
+ * join request), `longTaskMs` the time in long tasks in between.
  */
 export async function setupFigures(page) {
-  return page.evaluate(() => ({
-    ms: window.__firstFrame - window.__joinAt,
-    fromNavigation: window.__firstFrame,
-    marks: window.__marks,
-    longTaskMs: window.__longTaskMs,
-  }));
+  return page.evaluate(() => {
+    const load = { ...window.__loadMarks, 'join requested': window.__joinAt };
+    const [nav] = performance.getEntriesByType('navigation');
+    if (nav) {
+      load['HTML arrived'] = nav.responseEnd;
+      load['DOMContentLoaded'] = nav.domContentLoadedEventEnd;
+    }
+    for (const r of performance.getEntriesByType('resource')) {
+      if (r.startTime > window.__joinAt) continue;
+      const file = new URL(r.name).pathname.split('/').pop().replace(/-[0-9a-f]{8,}(?=[._])/, '');
+      load[`${file} arrived`] ??= r.responseEnd;
+    }
+    return {
+      ms: window.__firstFrame - window.__joinAt,
+      fromNavigation: window.__firstFrame,
+      marks: window.__marks,
+      load,
+      longTaskMs: window.__longTaskMs,
+    };
+  });
 }
 
 /**
@@ -157,10 +185,12 @@ export async function alternateCalls(oneCall, count) {
 /**
  * Prints the setup times of `calls` (from [`alternateCalls`]) under `title`, the other client
  * labelled `other`: each client's minimum, median and maximum, the ratio of medians, the step
- * table ([`printSteps`]) and, when `result` names a benchmark, one
+ * tables ([`printSteps`]: the page's load, then the call's steps; with BENCH_DUMP=<file>, every
+ * call's figures are written there as JSON) and, when `result` names a benchmark, one
  * `bench-result <result> app_median_ms=… baseline_median_ms=… ratio=…` line for bench/report.sh.
  */
 export function printSetup(title, calls, other, result) {
+  if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, JSON.stringify(calls, null, 1));
   const ms = (kind) => calls[kind].map((c) => c.ms);
   const appStats = stats(ms('app'));
   const baseStats = stats(ms('baseline'));
@@ -176,6 +206,7 @@ export function printSetup(title, calls, other, result) {
   const nav = (kind) => stats(calls[kind].map((c) => c.fromNavigation));
   console.log(`  from navigation, app: ${fmt(nav('app'))}; ${other}: ${fmt(nav('baseline'))}; ` +
     `ratio of medians ${(nav('app').median / nav('baseline').median).toFixed(2)}`);
+  printSteps({ app: calls.app, [other]: calls.baseline }, 'load', 'page load (median ms from navigation)');
   printSteps({ app: calls.app, [other]: calls.baseline });
   if (result) {
     console.log(`bench-result ${result} app_median_ms=${appStats.median.toFixed(0)} baseline_median_ms=${baseStats.median.toFixed(0)} ratio=${ratio}`);
@@ -183,26 +214,28 @@ export function printSetup(title, calls, other, result) {
 }
 
 /**
- * Prints, for each client, the median time (ms after the join request) at which each step was
- * first seen, over the calls where it was seen at all ("seen in" says in how many), in the order
- * of the first client's medians, then each client's median time in long tasks. `calls` is
- * `{ app: [figures], <other>: [figures] }` ([`setupFigures`]).
+ * Prints, for each client, the median time at which each step was first seen, over the calls
+ * where it was seen at all ("seen in" says in how many), in the order of the first client's
+ * medians. `calls` is `{ app: [figures], <other>: [figures] }` ([`setupFigures`]); `key` picks
+ * the steps: `marks` (ms after the join request, then each client's median time in long tasks)
+ * or `load` (ms from navigation), under `heading`.
  */
-export function printSteps(calls) {
+export function printSteps(calls, key = 'marks', heading = 'step (median ms after the join request)') {
   const kinds = Object.keys(calls);
-  const steps = new Set(kinds.flatMap((k) => calls[k].flatMap((c) => Object.keys(c.marks ?? {}))));
+  const steps = new Set(kinds.flatMap((k) => calls[k].flatMap((c) => Object.keys(c[key] ?? {}))));
   const median = (kind, step) => {
-    const xs = calls[kind].map((c) => c.marks?.[step]).filter((x) => x !== undefined);
+    const xs = calls[kind].map((c) => c[key]?.[step]).filter((x) => x !== undefined);
     return xs.length ? { ms: stats(xs).median, seen: xs.length } : undefined;
   };
   const rows = [...steps].map((step) => ({ step, by: Object.fromEntries(kinds.map((k) => [k, median(k, step)])) }));
   const order = (r) => kinds.map((k) => r.by[k]?.ms).find((x) => x !== undefined) ?? Infinity;
   rows.sort((a, b) => order(a) - order(b));
   const cell = (m, n) => (m ? `${m.ms.toFixed(0).padStart(6)} ms (${m.seen}/${n})` : '—'.padStart(6)).padEnd(18);
-  console.log(`  step (median ms after the join request)    ${kinds.map((k) => k.padEnd(18)).join('')}`);
+  console.log(`  ${heading.padEnd(42)} ${kinds.map((k) => k.padEnd(18)).join('')}`);
   for (const r of rows) {
     console.log(`  ${r.step.padEnd(42)} ${kinds.map((k) => cell(r.by[k], calls[k].length)).join('')}`);
   }
+  if (key !== 'marks') return;
   const blocked = (k) => `${stats(calls[k].map((c) => c.longTaskMs ?? 0)).median.toFixed(0)} ms`.padStart(9).padEnd(18);
   console.log(`  ${'in long tasks (≥ 50 ms) before the frame'.padEnd(42)} ${kinds.map(blocked).join('')}`);
 }
