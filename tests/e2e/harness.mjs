@@ -10,11 +10,35 @@ import { chromium } from 'playwright-core';
 const SERVER_BIN = process.env.TELECONSULT_SERVER_BIN ?? 'target/debug/teleconsult-server';
 export const DIST = process.env.TELECONSULT_TEST_DIST ?? 'dist';
 
+/**
+ * The Chromium features Playwright turns off (playwright-core 1.65,
+ * `server/chromium/chromiumSwitches.ts`). Chromium keeps only the last `--disable-features` of
+ * its command line, so [`DISABLED_FEATURES`] repeats them; browser.test.mjs fails when
+ * Playwright's own switch names one this list lacks (an upgrade).
+ */
+export const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable', 'LensOverlay', 'MediaRouter', 'PaintHolding',
+  'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect', 'TcpPortRandomizationWin',
+  'OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch',
+  'msForceBrowserSignIn', 'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+/**
+ * Playwright's [`PLAYWRIGHT_DISABLED_FEATURES`] and ours: `WebUIOmniboxPopup` and
+ * `WebUIOmniboxAimPopup`. With them, Chromium 156 preloads the address bar's popup (a WebUI
+ * renderer that loads some 300 modules) for every window, and Playwright opens a window per
+ * context: 10 contexts cost 4.5 s of CPU with it and 2.7 s without (measured 2026-12-04), time
+ * taken from the pages under test on 2 cores. Puppeteer turns both off too (puppeteer#15278).
+ */
+export const DISABLED_FEATURES = [...PLAYWRIGHT_DISABLED_FEATURES, 'WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
+
 /** Chromium flags measured in shared/TOOLCHAIN.md: no network chatter, fake media, loopback ICE. */
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection',
+  `--disable-features=${DISABLED_FEATURES.join(',')}`,
 ];
 
 /**
