@@ -19,3 +19,4 @@ pub mod i18n;
 pub mod pages;
 pub mod routes;
 pub mod session;
+pub mod task;

@@ -375,3 +375,29 @@ async fn a_tile_whose_playback_the_browser_blocks_offers_a_button_that_starts_it
     js_sys::eval("HTMLMediaElement.prototype.play = window.__realPlay;").unwrap();
     assert_eq!(plays, 1.0, "the click played the video");
 }
+
+/// `task::spawn_started` runs a task up to its first wait before it returns (the join request
+/// goes out before the call room renders), and the page's executor then finishes it although
+/// the first wait was registered with a no-op waker.
+#[wasm_bindgen_test]
+async fn spawn_started_runs_at_once_up_to_the_first_wait_then_finishes() {
+    use std::{cell::Cell, rc::Rc};
+    let step = Rc::new(Cell::new(0));
+    let task_step = step.clone();
+    teleconsult_web::task::spawn_started(async move {
+        task_step.set(1);
+        gloo_timers::future::TimeoutFuture::new(30).await;
+        task_step.set(2);
+    });
+    assert_eq!(step.get(), 1, "the task ran up to its first wait at once");
+    assert!(
+        eventually(Duration::from_secs(2), || step.get() == 2).await,
+        "the task finished"
+    );
+
+    // A task that never waits is finished before spawn_started returns.
+    let done = Rc::new(Cell::new(false));
+    let task_done = done.clone();
+    teleconsult_web::task::spawn_started(async move { task_done.set(true) });
+    assert!(done.get());
+}

@@ -174,7 +174,8 @@ impl OpeningMedia {
     /// Starts opening the camera and microphone of [`DeviceChoice::load`].
     pub fn start() -> OpeningMedia {
         let (sender, receiver) = futures_channel::oneshot::channel();
-        leptos::task::spawn_local(async move {
+        // `getUserMedia` is asked now, not on a later microtask.
+        crate::task::spawn_started(async move {
             // Nobody waits any more: `send` hands the media back, it drops here and the
             // camera goes off.
             let _ = sender.send(LocalMedia::acquire().await);

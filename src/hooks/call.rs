@@ -11,7 +11,7 @@ use std::{
     rc::Rc,
 };
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use teleconsult_core::call::{self as core_call, CallError, CallEvent, CallState};
 
@@ -90,7 +90,9 @@ pub fn use_call(appointment_id: i64) -> UseCallReturn {
     for effect in reporter.dispatch(CallEvent::Start) {
         if let core_call::Effect::Join { .. } = effect {
             let (api, slot, reporter) = (api.clone(), slot.clone(), reporter.clone());
-            spawn_local(async move {
+            // Started now, not after the call room has rendered: the camera's request and the
+            // join request go out first.
+            crate::task::spawn_started(async move {
                 match call::connect(&api, appointment_id, reporter.clone()).await {
                     Ok(transport) if slot.left.get() => transport.leave(),
                     Ok(transport) => *slot.transport.borrow_mut() = Some(transport),

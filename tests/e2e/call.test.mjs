@@ -69,6 +69,31 @@ test('doctor and patient see and hear each other; mute shows; leave ends everyth
   assert.deepEqual(patient.page.problems, []);
 });
 
+// Issue 13: the call room's first render (20–35 ms in a trace) used to come before both.
+test('the camera and the join request are asked before the call room renders', async (t) => {
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  await patient.page.addInitScript(() => {
+    const notRendered = () => document.querySelector('[data-testid="call"]') === null;
+    window.__askedBeforeRender = {};
+    const realFetch = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      const url = typeof input === 'string' ? input : input.url;
+      if (url.includes('/join')) window.__askedBeforeRender.join ??= notRendered();
+      return realFetch(input, init);
+    };
+    const media = navigator.mediaDevices;
+    const getUserMedia = media.getUserMedia.bind(media);
+    media.getUserMedia = (constraints) => {
+      window.__askedBeforeRender.camera ??= notRendered();
+      return getUserMedia(constraints);
+    };
+  });
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(patient.page, 'waiting');
+  assert.deepEqual(await patient.page.evaluate(() => window.__askedBeforeRender), { camera: true, join: true });
+  assert.deepEqual(patient.page.problems, []);
+});
+
 test('closing the patient tab shows "left" to the doctor within a second', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
