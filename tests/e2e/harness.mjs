@@ -341,6 +341,12 @@ export async function startLivekit({ port: signalPort, webhookUrl, redis } = {})
     `  tcp_port: ${tcpPort}`,
     `  udp_port: ${udpPort}`,
     '  use_external_ip: false',
+    // As README recommends for a clinic's LiveKit: keyframe requests to a publisher at most every
+    // 200 ms (LiveKit's defaults, 500 ms / 1 s / 1 s, left a second of black screen in some joins).
+    '  pli_throttle:',
+    '    low_quality: 100ms',
+    '    mid_quality: 200ms',
+    '    high_quality: 200ms',
     'keys:',
     `  ${LIVEKIT_KEY}: ${LIVEKIT_SECRET}`,
     'logging:',
