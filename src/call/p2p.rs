@@ -81,6 +81,9 @@ struct Engine {
     /// The previous `getStats()` round's packet counts (video, audio) and its link generation.
     last_counts: Option<(u64, PacketCounts, PacketCounts)>,
     socket: Option<SignalingSocket>,
+    /// The socket is open and authenticated (`auth:ok`); it enters the room once the camera and
+    /// microphone are open too.
+    socket_ready: bool,
     call_id: Option<String>,
     takeover: bool,
     /// Until the signaling socket first opens: [`SIGNALING_DEADLINE_MS`] (dropping cancels it).
@@ -108,9 +111,10 @@ enum Input {
 }
 
 impl P2pCall {
-    /// Starts the call: once `media` (the camera and microphone, opening since the join request)
-    /// is open, opens the signaling socket and enters the room. Progress and failures are
-    /// reported through `reporter`.
+    /// Starts the call: opens the signaling socket at once, while `media` (the camera and
+    /// microphone, opening since the join request) finishes opening, and enters the room once
+    /// both are ready: the socket's handshake and `auth` are off the way to the first frame.
+    /// Progress and failures are reported through `reporter`.
     pub fn start(params: P2pParams, media: OpeningMedia, reporter: Rc<CallReporter>) -> P2pCall {
         let session_id = format!("{:x}{:x}", random_u32(), random_u32());
         let negotiation = Negotiation::new(params.role);
@@ -129,12 +133,14 @@ impl P2pCall {
             guard: BandwidthGuard::default(),
             last_counts: None,
             socket: None,
+            socket_ready: false,
             call_id: None,
             takeover: false,
             signaling_deadline: None,
             connect_deadline: None,
             released: false,
         }));
+        open_signaling(&rc);
         let weak = Rc::downgrade(&rc);
         spawn_local(async move {
             let media = media.open().await;
@@ -267,6 +273,41 @@ fn negotiate(rc: &Rc<RefCell<Engine>>, effects: Vec<NegotiationEffect>) {
     }
 }
 
+/// Opens the signaling socket (it reconnects by itself) and arms [`SIGNALING_DEADLINE_MS`].
+fn open_signaling(rc: &Rc<RefCell<Engine>>) {
+    let (url, token) = {
+        let e = rc.borrow();
+        (
+            e.params.signaling_url.clone(),
+            e.params.access_token.clone(),
+        )
+    };
+    let (on_frame, on_status) = (Rc::downgrade(rc), Rc::downgrade(rc));
+    let socket = SignalingSocket::connect(
+        url,
+        token,
+        move |frame| {
+            if let Some(rc) = on_frame.upgrade() {
+                handle(&rc, Input::Frame(frame));
+            }
+        },
+        move |status| {
+            if let Some(rc) = on_status.upgrade() {
+                handle(&rc, Input::Socket(status));
+            }
+        },
+    );
+    let weak = Rc::downgrade(rc);
+    let deadline = Timeout::new(SIGNALING_DEADLINE_MS, move || {
+        if let Some(rc) = weak.upgrade() {
+            handle(&rc, Input::SignalingDeadline);
+        }
+    });
+    let mut e = rc.borrow_mut();
+    e.socket = Some(socket);
+    e.signaling_deadline = Some(deadline);
+}
+
 fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
     if rc.borrow().released {
         return;
@@ -285,49 +326,30 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
             spawn_local(async move {
                 signals.cameras.try_set(media::cameras().await);
             });
-            let (url, token) = {
-                let e = rc.borrow();
-                (
-                    e.params.signaling_url.clone(),
-                    e.params.access_token.clone(),
-                )
-            };
-            let (on_frame, on_status) = (Rc::downgrade(rc), Rc::downgrade(rc));
-            let socket = SignalingSocket::connect(
-                url,
-                token,
-                move |frame| {
-                    if let Some(rc) = on_frame.upgrade() {
-                        handle(&rc, Input::Frame(frame));
-                    }
-                },
-                move |status| {
-                    if let Some(rc) = on_status.upgrade() {
-                        handle(&rc, Input::Socket(status));
-                    }
-                },
-            );
-            let weak = Rc::downgrade(rc);
-            let deadline = Timeout::new(SIGNALING_DEADLINE_MS, move || {
-                if let Some(rc) = weak.upgrade() {
-                    handle(&rc, Input::SignalingDeadline);
-                }
-            });
             let weak = Rc::downgrade(rc);
             let sampler = Interval::new(SAMPLE_INTERVAL_MS, move || {
                 if let Some(rc) = weak.upgrade() {
                     handle(&rc, Input::SampleDue);
                 }
             });
-            let mut e = rc.borrow_mut();
-            e.socket = Some(socket);
-            e.signaling_deadline = Some(deadline);
-            e.sampler = Some(sampler);
+            rc.borrow_mut().sampler = Some(sampler);
+            if rc.borrow().socket_ready {
+                send_join(rc);
+            }
         }
         Input::Socket(SocketStatus::Ready) => {
-            rc.borrow_mut().signaling_deadline = None;
+            let has_media = {
+                let mut e = rc.borrow_mut();
+                e.signaling_deadline = None;
+                e.socket_ready = true;
+                e.media.is_some()
+            };
             signals.signaling_connected.try_set(true);
-            send_join(rc);
+            // Before the camera is open, the room waits: an offer now could not be answered
+            // with this party's tracks.
+            if has_media {
+                send_join(rc);
+            }
         }
         Input::SignalingDeadline => {
             rc.borrow_mut().signaling_deadline = None;
@@ -341,6 +363,7 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
             }
         }
         Input::Socket(SocketStatus::Lost) => {
+            rc.borrow_mut().socket_ready = false;
             signals.signaling_connected.try_set(false);
         }
         Input::Frame(frame) => on_frame(rc, frame),

@@ -94,6 +94,43 @@ test('the camera and the join request are asked before the call room renders', a
   assert.deepEqual(patient.page.problems, []);
 });
 
+test('the signaling socket opens while the camera is still opening; the room waits for both', async (t) => {
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  // A camera that takes 800 ms to open (as one does while its light comes on, or a permission
+  // prompt): the socket's handshake and auth happen meanwhile, and the room is entered after.
+  await patient.page.addInitScript(() => {
+    const at = {};
+    window.__at = at;
+    const media = navigator.mediaDevices;
+    const getUserMedia = media.getUserMedia.bind(media);
+    media.getUserMedia = (constraints) => getUserMedia(constraints)
+      .then((stream) => new Promise((resolve) => setTimeout(() => { at.camera ??= performance.now(); resolve(stream); }, 800)));
+    const RealSocket = window.WebSocket;
+    window.WebSocket = class extends RealSocket {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('open', () => { at.socketOpen ??= performance.now(); });
+      }
+      send(data) {
+        if (String(data).includes('"room:join"')) at.roomJoin ??= performance.now();
+        super.send(data);
+      }
+    };
+  });
+  await doctor.page.goto(consultation('doctor'));
+  await waitCallState(doctor.page, 'waiting');
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(patient.page, 'active');
+  await waitCallState(doctor.page, 'active');
+  const at = await patient.page.evaluate(() => window.__at);
+  assert.ok(at.socketOpen < at.camera, `the socket opened at ${at.socketOpen} ms, before the camera at ${at.camera} ms`);
+  assert.ok(at.camera <= at.roomJoin, `room:join at ${at.roomJoin} ms, after the camera at ${at.camera} ms`);
+  // The patient answered with their tracks: the doctor decodes their video.
+  await waitFor(async () => (await inboundStats(doctor.page))?.framesDecoded > 0);
+  assert.deepEqual(patient.page.problems, []);
+});
+
 test('closing the patient tab shows "left" to the doctor within a second', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
