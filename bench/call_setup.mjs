@@ -19,7 +19,7 @@ import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
 } from '../tests/e2e/harness.mjs';
 import {
-  probe, setupFigures, alternateCalls, printSetup, hold, printHold, emulateLatency,
+  probe, setupFigures, waitForFirstFrame, alternateCalls, printSetup, hold, printHold, emulateLatency,
 } from './call_probe.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 10);
@@ -99,7 +99,7 @@ async function oneCall(kind) {
       return (el && el.dataset.state === 'waiting') || window.__state === 'waiting';
     }, null, { timeout: 20_000 });
     await patient.go();
-    await patient.page.waitForFunction(() => window.__firstFrame !== undefined && window.__joinAt !== undefined, null, { timeout: 20_000 });
+    await waitForFirstFrame(patient.page);
     // Awaited here, before `finally` closes the contexts (a bare `return` of the promise let
     // `finally` close the page under it: "Target page, context or browser has been closed").
     return await setupFigures(patient.page);

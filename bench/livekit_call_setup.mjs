@@ -30,7 +30,7 @@ import {
   startServer, startLivekit, livekitArgs, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
 } from '../tests/e2e/harness.mjs';
 import {
-  probe, setupFigures, alternateCalls, printSetup, hold, printHold, emulateLatency,
+  probe, setupFigures, waitForFirstFrame, alternateCalls, printSetup, hold, printHold, emulateLatency,
 } from './call_probe.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 10);
@@ -119,7 +119,7 @@ async function oneCall(kind) {
     }, null, { timeout: 20_000 });
     if (DOCTOR_ALONE_S > 0) await doctor.page.waitForTimeout(DOCTOR_ALONE_S * 1000);
     await patient.go();
-    await patient.page.waitForFunction(() => window.__firstFrame !== undefined && window.__joinAt !== undefined, null, { timeout: 20_000 });
+    await waitForFirstFrame(patient.page);
     // Awaited here, before `finally` closes the contexts (a bare `return` of the promise let
     // `finally` close the page under it: "Target page, context or browser has been closed").
     return await setupFigures(patient.page);
