@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 
 /**
- * Init script for a benchmarked page (`context.addInitScript(probe)`; it runs in the page, so it
+ * Init script for a benchmarked page ([`addProbe`]; it runs in the page, so it
  * uses nothing from this module). The clock starts at the join request (POST …/join, the first
  * step of joining in the app and in both baselines): `window.__joinAt`. It ends at the first
  * decoded remote video frame (requestVideoFrameCallback): `window.__firstFrame`. Both are
@@ -47,7 +47,9 @@ export function probe() {
   const media = navigator.mediaDevices;
   if (media) {
     const getUserMedia = media.getUserMedia.bind(media);
-    media.getUserMedia = (constraints) => getUserMedia(constraints).then((stream) => {
+    const cameraMs = window.__cameraMs ?? 0;
+    const asked = () => new Promise((resolve) => { setTimeout(resolve, cameraMs); });
+    media.getUserMedia = (constraints) => Promise.all([getUserMedia(constraints), asked()]).then(([stream]) => {
       mark('camera and microphone');
       return stream;
     });
@@ -120,6 +122,16 @@ export async function waitForFirstFrame(page, timeoutMs = 20_000) {
     if (Date.now() > until) throw new Error(`no first remote frame within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Puts [`probe`] into every page of `context`. With CAMERA_MS set, the camera and microphone
+ * answer no sooner than that many ms after they were asked for, in both clients alike: a real
+ * webcam takes some 0.3–1 s to start, Chromium's fake device some 50 ms.
+ */
+export async function addProbe(context) {
+  await context.addInitScript((ms) => { window.__cameraMs = ms; }, Number(process.env.CAMERA_MS ?? 0));
+  await context.addInitScript(probe);
 }
 
 /**
@@ -211,7 +223,9 @@ export function printSetup(title, calls, other, result) {
   const baseStats = stats(ms('baseline'));
   const ratio = (appStats.median / baseStats.median).toFixed(2);
   const latency = Number(process.env.LATENCY_MS ?? 0);
-  const where = latency > 0 ? `, HTTP requests ${latency} ms slower (LATENCY_MS)` : '';
+  const camera = Number(process.env.CAMERA_MS ?? 0);
+  const where = (latency > 0 ? `, HTTP requests ${latency} ms slower (LATENCY_MS)` : '')
+    + (camera > 0 ? `, cameras open after ${camera} ms (CAMERA_MS)` : '');
   console.log(`${title}, second participant's join → first remote frame, ${calls.app.length} calls each${where}`);
   console.log(`  app      : ${fmt(appStats)}   [${ms('app').map((x) => x.toFixed(0)).join(', ')}]`);
   console.log(`  ${other.padEnd(9)}: ${fmt(baseStats)}   [${ms('baseline').map((x) => x.toFixed(0)).join(', ')}]`);

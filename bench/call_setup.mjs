@@ -12,6 +12,8 @@
 //   CALLS=20 HOLD_S=60 node bench/call_setup.mjs
 //   LATENCY_MS=100 HOLD_S=0 node bench/call_setup.mjs
 //       every HTTP request of both clients 100 ms slower (a distant API; call_probe.mjs)
+//   CAMERA_MS=500 HOLD_S=0 node bench/call_setup.mjs
+//       both clients' cameras open no sooner than 500 ms after being asked (a real webcam's start)
 //   COMPARE_DIST=/tmp/old-dist HOLD_S=0 node bench/call_setup.mjs
 //       the "baseline" is the app built elsewhere (e.g. from an earlier commit): the same
 //       figures, before and after a change, in one run
@@ -19,7 +21,7 @@ import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
 } from '../tests/e2e/harness.mjs';
 import {
-  probe, setupFigures, waitForFirstFrame, alternateCalls, printSetup, hold, printHold, emulateLatency,
+  addProbe, setupFigures, waitForFirstFrame, alternateCalls, printSetup, hold, printHold, emulateLatency,
 } from './call_probe.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 10);
@@ -75,7 +77,7 @@ async function setup(server, kind) {
   // The clock starts at the join request; the figures from navigation include the page load.
   async function open(role) {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'], storageState: storage[role] });
-    await context.addInitScript(probe);
+    await addProbe(context);
     const page = await newWatchedPage(context);
     await emulateLatency(context, page);
     if (kind === 'app') {
