@@ -150,12 +150,12 @@ enum Input {
 }
 
 impl<P: SfuProvider> SfuCall<P> {
-    /// Starts the call: once `media` (the camera and microphone, opening since the join request)
-    /// is open and `busy` has answered, joins the room through `provider` — or, when `busy`
-    /// (this person is already in the room from another tab or device), waits for "continue
-    /// here", since joining would end the other session. The two are awaited together, so the
-    /// busy check's round trip overlaps the camera's start. Progress and failures are reported
-    /// through `reporter`.
+    /// Starts the call: once `busy` has answered, joins the room through `provider` while
+    /// `media` (the camera and microphone, opening since the join request) finishes opening,
+    /// and publishes them once both are done — or, when `busy` (this person is already in the
+    /// room from another tab or device), waits for the camera and then for "continue here",
+    /// since joining would end the other session. A camera that fails ends the call and leaves
+    /// the room. Progress and failures are reported through `reporter`.
     pub fn start(
         provider: P,
         role: Role,
@@ -178,9 +178,18 @@ impl<P: SfuProvider> SfuCall<P> {
         }));
         let weak = Rc::downgrade(&rc);
         spawn_local(async move {
-            let (media, busy) = futures_util::future::join(media.open(), busy).await;
+            let busy = busy.await;
+            // A call left meanwhile: `media` drops here and releases the camera.
+            let Some(rc) = weak.upgrade() else { return };
+            rc.borrow_mut().busy = busy;
+            if !busy {
+                // The room is joined while the camera opens: the other party can be seen and
+                // heard before this person's own tracks are published.
+                spawn_local(join(rc.clone()));
+            }
+            drop(rc);
+            let media = media.open().await;
             if let Some(rc) = weak.upgrade() {
-                rc.borrow_mut().busy = busy;
                 handle(&rc, Input::MediaReady(media));
             }
         });
@@ -260,18 +269,20 @@ fn handle<P: SfuProvider>(rc: &Shared<P>, input: Input) {
         Input::MediaReady(Ok(local)) => {
             signals.local_stream.try_set(Some(local.stream()));
             signals.camera_id.try_set(local.camera_id());
-            let busy = {
+            let (busy, room) = {
                 let mut e = rc.borrow_mut();
                 e.media = Some(local);
-                e.busy
+                (e.busy, e.room.clone().filter(|_| e.connected))
             };
             spawn_local(async move {
                 signals.cameras.try_set(media::cameras().await);
             });
             if busy {
                 dispatch(rc, CallEvent::Busy);
-            } else {
-                spawn_local(join(rc.clone()));
+            } else if let Some(room) = room {
+                // In the room already (joined while the camera opened): publish now.
+                let rc = rc.clone();
+                spawn_local(async move { publish_local_tracks(&rc, &room).await });
             }
         }
         Input::Event(event) => on_event(rc, event),
@@ -320,20 +331,20 @@ async fn join<P: SfuProvider>(rc: Shared<P>) {
         }
         e.room = Some(room.clone());
     }
-    if let Err(failure) = room.connect().await {
-        match failure {
-            Some(error) if !rc.borrow().released => {
-                dispatch(&rc, CallEvent::Failed(error));
-            }
-            _ => {}
+    let connected = room.connect().await;
+    if rc.borrow().released {
+        // Left (or failed) while connecting: leave now that the connection has settled.
+        room.disconnect();
+        return;
+    }
+    if let Err(failure) = connected {
+        if let Some(error) = failure {
+            dispatch(&rc, CallEvent::Failed(error));
         }
         return;
     }
     let (signals, role) = {
         let mut e = rc.borrow_mut();
-        if e.released {
-            return;
-        }
         e.connected = true;
         (e.reporter.signals(), e.role)
     };
@@ -355,6 +366,7 @@ async fn join<P: SfuProvider>(rc: Shared<P>) {
     if receiving {
         dispatch(&rc, CallEvent::Media(MediaPath::Connected));
     }
+    // Published here if the camera opened first; otherwise once it opens (`MediaReady`).
     publish_local_tracks(&rc, &room).await;
 }
 
@@ -654,7 +666,7 @@ async fn switch_camera<P: SfuProvider>(rc: Shared<P>, device_id: String) {
 
 /// Leaves the room and stops every local track. Idempotent.
 fn release<P: SfuProvider>(rc: &Shared<P>) {
-    let (room, media, signals) = {
+    let (room, media, signals, connecting) = {
         let mut e = rc.borrow_mut();
         if e.released {
             return;
@@ -662,9 +674,17 @@ fn release<P: SfuProvider>(rc: &Shared<P>) {
         e.released = true;
         e.published = Publications::default();
         e.remote_camera = None;
-        (e.room.take(), e.media.take(), e.reporter.signals())
+        (
+            e.room.take(),
+            e.media.take(),
+            e.reporter.signals(),
+            !e.connected,
+        )
     };
-    if let Some(room) = &room {
+    // A room still connecting is left by `join` once `connect()` has settled: livekit-client
+    // 2.23, told to disconnect mid-connect, aborts and leaves open the peer connection it made
+    // for the join (seen with a camera refused while the room connected).
+    if let Some(room) = room.as_ref().filter(|_| !connecting) {
         room.disconnect();
     }
     drop((room, media));

@@ -142,6 +142,63 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
   for (const entry of ['doctor_1 joined -', 'patient_2 joined -']) assert.ok(log.includes(entry), JSON.stringify(log));
 });
 
+test('through the SFU, the room is joined while the camera opens: the doctor is seen first', async (t) => {
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
+  // A camera that takes 2.5 s to open (a real one warming up, or a permission prompt): the
+  // patient already receives the doctor meanwhile, and publishes once it is open.
+  await patient.page.addInitScript(() => {
+    const at = {};
+    window.__at = at;
+    const media = navigator.mediaDevices;
+    const getUserMedia = media.getUserMedia.bind(media);
+    media.getUserMedia = (constraints) => getUserMedia(constraints)
+      .then((stream) => new Promise((resolve) => setTimeout(() => { at.camera ??= performance.now(); resolve(stream); }, 2500)));
+    const watch = () => {
+      const v = document.querySelector('video[data-testid="remote-video"]');
+      if (v && v.srcObject) v.requestVideoFrameCallback(() => { at.remoteFrame ??= performance.now(); });
+      else setTimeout(watch, 5);
+    };
+    document.addEventListener('DOMContentLoaded', watch);
+  });
+  await doctor.page.goto(consultation('doctor'));
+  await waitCallState(doctor.page, 'waiting');
+  await patient.page.goto(consultation('patient'));
+  await waitFor(() => patient.page.evaluate(() => window.__at.camera !== undefined && window.__at.remoteFrame !== undefined), 20_000);
+  const at = await patient.page.evaluate(() => window.__at);
+  assert.ok(at.remoteFrame < at.camera, `the doctor's first frame at ${at.remoteFrame} ms, before the camera opened at ${at.camera} ms`);
+  await mediaFlows(doctor.page);
+  await mediaFlows(patient.page);
+  // Both leave, so that the next test's doctor is not still in LiveKit's room.
+  for (const party of [patient, doctor]) {
+    await party.page.getByRole('button', { name: 'Leave consultation' }).click();
+    await waitCallState(party.page, 'ended');
+  }
+  for (const party of [patient, doctor]) assert.deepEqual(party.page.problems.filter((p) => !p.includes('LiveKit')), []);
+});
+
+test('through the SFU, a denied camera is explained and the patient leaves the room it joined meanwhile', async (t) => {
+  const token = await apiToken(server.url, 'doctor@example.com', 'doctor-demo');
+  const inRoom = async () => {
+    const res = await fetch(`${server.url}/api/rooms/status?appointment_ids=${id}`, { headers: { authorization: `Bearer ${token}` } });
+    return (await res.json()).rooms[0].participants.map((p) => p.identity);
+  };
+  const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo', { permissions: [] });
+  await doctor.page.goto(consultation('doctor'));
+  await waitCallState(doctor.page, 'waiting');
+  await patient.page.goto(consultation('patient'));
+  await waitCallState(patient.page, 'failed');
+  assert.match(await patient.page.getByTestId('call-error').textContent(), /blocking the camera and microphone/);
+  // Whatever the SDK opened while the browser refused is closed, and LiveKit no longer counts
+  // the patient in the room; the doctor is still waiting.
+  await waitFor(() => patient.page.evaluate(() => window.__pcs.every((pc) => pc.connectionState === 'closed')), 10_000);
+  await waitFor(async () => !(await inRoom()).includes('patient_2'), 10_000);
+  assert.equal(await callState(doctor.page), 'waiting');
+  await doctor.page.getByRole('button', { name: 'Leave consultation' }).click();
+  await waitCallState(doctor.page, 'ended');
+});
+
 test('the patient dashboard is told the doctor is waiting, from LiveKit\'s room status', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
