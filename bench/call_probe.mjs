@@ -125,6 +125,13 @@ export async function waitForFirstFrame(page, timeoutMs = 20_000) {
 }
 
 /**
+ * How long, in ms, the doctor's page is left after its camera opened and it waits in the room,
+ * before the patient joins: an SFU client publishes its tracks after that, and a real doctor
+ * has been waiting a while. The same for both clients.
+ */
+export const DOCTOR_SETTLE_MS = 500;
+
+/**
  * Puts [`probe`] into every page of `context`. With CAMERA_MS set, the camera and microphone
  * answer no sooner than that many ms after they were asked for, in both clients alike: a real
  * webcam takes some 0.3–1 s to start, Chromium's fake device some 50 ms.

@@ -21,7 +21,7 @@ import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId, signIn,
 } from '../tests/e2e/harness.mjs';
 import {
-  addProbe, setupFigures, waitForFirstFrame, alternateCalls, printSetup, hold, printHold, emulateLatency,
+  addProbe, DOCTOR_SETTLE_MS, setupFigures, waitForFirstFrame, alternateCalls, printSetup, hold, printHold, emulateLatency,
 } from './call_probe.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 10);
@@ -96,10 +96,15 @@ async function oneCall(kind) {
   const patient = await sides[kind].open('patient');
   try {
     await doctor.go();
+    // The doctor waits in the room with the camera open (and its tracks sent or published): a
+    // doctor's call page is in the room before its camera is open, and the patient's first frame
+    // would then wait for the doctor's camera, not for the patient's own join.
     await doctor.page.waitForFunction(() => {
       const el = document.querySelector('[data-testid="call"]');
-      return (el && el.dataset.state === 'waiting') || window.__state === 'waiting';
+      const waiting = (el && el.dataset.state === 'waiting') || window.__state === 'waiting';
+      return waiting && window.__marks?.['camera and microphone'] !== undefined;
     }, null, { timeout: 20_000 });
+    await doctor.page.waitForTimeout(DOCTOR_SETTLE_MS);
     await patient.go();
     await waitForFirstFrame(patient.page);
     // Awaited here, before `finally` closes the contexts (a bare `return` of the promise let
