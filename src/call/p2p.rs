@@ -81,9 +81,6 @@ struct Engine {
     /// The previous `getStats()` round's packet counts (video, audio) and its link generation.
     last_counts: Option<(u64, PacketCounts, PacketCounts)>,
     socket: Option<SignalingSocket>,
-    /// The socket is open and authenticated (`auth:ok`); it enters the room once the camera and
-    /// microphone are open too.
-    socket_ready: bool,
     call_id: Option<String>,
     takeover: bool,
     /// Until the signaling socket first opens: [`SIGNALING_DEADLINE_MS`] (dropping cancels it).
@@ -111,10 +108,11 @@ enum Input {
 }
 
 impl P2pCall {
-    /// Starts the call: opens the signaling socket at once, while `media` (the camera and
-    /// microphone, opening since the join request) finishes opening, and enters the room once
-    /// both are ready: the socket's handshake and `auth` are off the way to the first frame.
-    /// Progress and failures are reported through `reporter`.
+    /// Starts the call: opens the peer connection and the signaling socket and enters the room
+    /// at once, while `media` (the camera and microphone, opening since the join request)
+    /// finishes opening. The other party can be seen and heard meanwhile (this party answers
+    /// receiving only); once the camera is open its tracks join the connection, which
+    /// renegotiates. Progress and failures are reported through `reporter`.
     pub fn start(params: P2pParams, media: OpeningMedia, reporter: Rc<CallReporter>) -> P2pCall {
         let session_id = format!("{:x}{:x}", random_u32(), random_u32());
         let negotiation = Negotiation::new(params.role);
@@ -133,13 +131,13 @@ impl P2pCall {
             guard: BandwidthGuard::default(),
             last_counts: None,
             socket: None,
-            socket_ready: false,
             call_id: None,
             takeover: false,
             signaling_deadline: None,
             connect_deadline: None,
             released: false,
         }));
+        open_link(&rc);
         open_signaling(&rc);
         let weak = Rc::downgrade(&rc);
         spawn_local(async move {
@@ -318,11 +316,20 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
             dispatch(rc, CallEvent::Failed(CallError::Media { error }))
         }
         Input::MediaReady(Ok(local)) => {
+            // A microphone or camera turned off while it was opening stays off.
+            let flags = signals.local_media.try_get_untracked().unwrap_or_default();
+            local.set_enabled(TrackKind::Audio, flags.audio);
+            local.set_enabled(TrackKind::Video, flags.video);
             signals.local_stream.try_set(Some(local.stream()));
             signals.chat_available.try_set(true);
             signals.camera_id.try_set(local.camera_id());
-            rc.borrow_mut().media = Some(local);
-            open_link(rc);
+            {
+                let mut e = rc.borrow_mut();
+                e.media = Some(local);
+                // Into the connection made at the start: it renegotiates
+                // (`negotiationneeded`), and the other party receives them.
+                add_local_tracks(&mut e);
+            }
             spawn_local(async move {
                 signals.cameras.try_set(media::cameras().await);
             });
@@ -333,23 +340,11 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
                 }
             });
             rc.borrow_mut().sampler = Some(sampler);
-            if rc.borrow().socket_ready {
-                send_join(rc);
-            }
         }
         Input::Socket(SocketStatus::Ready) => {
-            let has_media = {
-                let mut e = rc.borrow_mut();
-                e.signaling_deadline = None;
-                e.socket_ready = true;
-                e.media.is_some()
-            };
+            rc.borrow_mut().signaling_deadline = None;
             signals.signaling_connected.try_set(true);
-            // Before the camera is open, the room waits: an offer now could not be answered
-            // with this party's tracks.
-            if has_media {
-                send_join(rc);
-            }
+            send_join(rc);
         }
         Input::SignalingDeadline => {
             rc.borrow_mut().signaling_deadline = None;
@@ -363,7 +358,6 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
             }
         }
         Input::Socket(SocketStatus::Lost) => {
-            rc.borrow_mut().socket_ready = false;
             signals.signaling_connected.try_set(false);
         }
         Input::Frame(frame) => on_frame(rc, frame),
@@ -675,12 +669,12 @@ fn send_quality(rc: &Rc<RefCell<Engine>>) {
 
 // ------------------------------------------------------------------ the peer connection
 
-/// Replaces the peer connection with a fresh one carrying the local tracks: the camera and
-/// microphone first, then the screen if it is shared.
+/// Replaces the peer connection with a fresh one carrying the local tracks, if open yet
+/// ([`add_local_tracks`]).
 fn open_link(rc: &Rc<RefCell<Engine>>) {
     let mut guard = rc.borrow_mut();
     let e = &mut *guard;
-    if e.released || e.media.is_none() {
+    if e.released {
         return;
     }
     e.link = None; // closes the old one
@@ -708,20 +702,30 @@ fn open_link(rc: &Rc<RefCell<Engine>>) {
             return dispatch(rc, CallEvent::Failed(CallError::ConnectionFailed));
         }
     };
-    if let Some(local) = &e.media {
-        let stream = local.stream();
-        for track in local.tracks() {
-            let sender = link.add_track(&track, &stream);
-            if track.kind() == "video" {
-                e.camera_sender = Some(sender);
-            }
-        }
-        if let Some(screen) = local.screen() {
-            e.screen_sender = Some(link.add_track(screen.track(), &screen.stream()));
+    e.link = Some(link);
+    add_local_tracks(e);
+    e.reporter.signals().clear_remote();
+}
+
+/// Adds the local tracks to the current peer connection: the camera and microphone first, then
+/// the screen if it is shared. Nothing before the camera and microphone are open.
+fn add_local_tracks(e: &mut Engine) {
+    let (Some(link), Some(local)) = (&e.link, &e.media) else {
+        return;
+    };
+    let stream = local.stream();
+    let mut camera = None;
+    for track in local.tracks() {
+        let sender = link.add_track(&track, &stream);
+        if track.kind() == "video" {
+            camera = Some(sender);
         }
     }
-    e.link = Some(link);
-    e.reporter.signals().clear_remote();
+    let screen = local
+        .screen()
+        .map(|screen| link.add_track(screen.track(), &screen.stream()));
+    e.camera_sender = camera;
+    e.screen_sender = screen;
 }
 
 /// Perfect negotiation's `onnegotiationneeded`: creates and sends an offer when
