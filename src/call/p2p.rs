@@ -137,8 +137,10 @@ impl P2pCall {
             connect_deadline: None,
             released: false,
         }));
-        open_link(&rc);
+        // The socket first: a peer connection that cannot be made fails the call, and the
+        // failure's release then closes the socket too.
         open_signaling(&rc);
+        open_link(&rc);
         let weak = Rc::downgrade(&rc);
         spawn_local(async move {
             let media = media.open().await;
@@ -275,6 +277,9 @@ fn negotiate(rc: &Rc<RefCell<Engine>>, effects: Vec<NegotiationEffect>) {
 fn open_signaling(rc: &Rc<RefCell<Engine>>) {
     let (url, token) = {
         let e = rc.borrow();
+        if e.released {
+            return;
+        }
         (
             e.params.signaling_url.clone(),
             e.params.access_token.clone(),
