@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId,
   inboundStats, waitFor, callState, waitCallState, openParty, fakeScreenCapture, fakeSecondCamera,
-  sentVideoTrackId, freePort,
+  sentVideoTrackId, freePort, slowCamera,
   assertReleased, assertNoClosedConnectionUse,
 } from './harness.mjs';
 
@@ -97,29 +97,17 @@ test('the camera and the join request are asked before the call room renders', a
 test('with the camera still opening, the patient already sees the doctor; their own tracks follow', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
-  // A camera that takes 2.5 s to open (a real one warming up, or a permission prompt): the
-  // patient enters the room at once, answers receiving only, and adds their tracks once it is
-  // open (a renegotiation).
+  // A camera that takes 2.5 s to open: the patient enters the room at once, answers receiving
+  // only, and adds their tracks once it is open (a renegotiation).
+  await slowCamera(patient.page, 2500);
   await patient.page.addInitScript(() => {
-    const at = {};
-    window.__at = at;
-    const media = navigator.mediaDevices;
-    const getUserMedia = media.getUserMedia.bind(media);
-    media.getUserMedia = (constraints) => getUserMedia(constraints)
-      .then((stream) => new Promise((resolve) => setTimeout(() => { at.camera ??= performance.now(); resolve(stream); }, 2500)));
     const RealSocket = window.WebSocket;
     window.WebSocket = class extends RealSocket {
       send(data) {
-        if (String(data).includes('"room:join"')) at.roomJoin ??= performance.now();
+        if (String(data).includes('"room:join"')) window.__at.roomJoin ??= performance.now();
         super.send(data);
       }
     };
-    const watch = () => {
-      const v = document.querySelector('video[data-testid="remote-video"]');
-      if (v && v.srcObject) v.requestVideoFrameCallback(() => { at.remoteFrame ??= performance.now(); });
-      else setTimeout(watch, 5);
-    };
-    document.addEventListener('DOMContentLoaded', watch);
   });
   await doctor.page.goto(consultation('doctor'));
   await waitCallState(doctor.page, 'waiting');

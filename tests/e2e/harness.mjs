@@ -108,6 +108,29 @@ export async function launchBrowser(extraArgs = []) {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
+/**
+ * Makes the camera and microphone of `page` open `delayMs` after they are asked for (a real
+ * webcam warming up, or a permission prompt answered late) and notes, in `window.__at`
+ * (performance.now() ms), when they opened (`camera`) and when the first remote video frame
+ * showed (`remoteFrame`).
+ */
+export async function slowCamera(page, delayMs) {
+  await page.addInitScript((delay) => {
+    const at = {};
+    window.__at = at;
+    const media = navigator.mediaDevices;
+    const getUserMedia = media.getUserMedia.bind(media);
+    media.getUserMedia = (constraints) => getUserMedia(constraints)
+      .then((stream) => new Promise((resolve) => setTimeout(() => { at.camera ??= performance.now(); resolve(stream); }, delay)));
+    const watch = () => {
+      const v = document.querySelector('video[data-testid="remote-video"]');
+      if (v && v.srcObject) v.requestVideoFrameCallback(() => { at.remoteFrame ??= performance.now(); });
+      else setTimeout(watch, 5);
+    };
+    document.addEventListener('DOMContentLoaded', watch);
+  }, delayMs);
+}
+
 /** A page that records console errors and uncaught exceptions in `page.problems`. */
 export async function newWatchedPage(context) {
   const page = await context.newPage();

@@ -111,12 +111,15 @@ test('through the Twilio transport: the doctor appears, mute and screen share bo
   await fakeSecondCamera(patient.context);
   await patient.page.goto(consultation('patient'));
   await waitCallState(patient.page, 'waiting', 20_000);
-  const joined = await standIn(patient.page, () => {
+  // The room is joined while the camera opens; our tracks are published once it is open.
+  const joined = await waitFor(() => standIn(patient.page, () => {
     const s = window.__twilioStandin;
     const r = s.rooms[0];
-    return { connects: s.connects.length, name: s.connects[0].options.name, tracks: s.connects[0].options.tracks, identity: r.localParticipant.identity,
-      published: [...r.localParticipant.tracks.values()].map((p) => p.trackName).sort() };
-  });
+    const published = [...r.localParticipant.tracks.values()].map((p) => p.trackName).sort();
+    return published.length < 2 ? null : {
+      connects: s.connects.length, name: s.connects[0].options.name, tracks: s.connects[0].options.tracks, identity: r.localParticipant.identity, published,
+    };
+  }), 10_000);
   assert.deepEqual(joined, { connects: 1, name: room(), tracks: 0, identity: 'patient_2', published: ['camera', 'microphone'] },
     'joined with the Access Token\'s identity, the SDK opened no camera of its own, our tracks published by name');
 
