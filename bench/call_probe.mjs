@@ -1,6 +1,7 @@
 // Shared by the call-setup benchmarks (call_setup.mjs, livekit_call_setup.mjs): the probe put in
 // every benchmarked page, and the figures printed from what it noted.
 import { writeFileSync } from 'node:fs';
+import { waitFor } from '../tests/e2e/harness.mjs';
 
 /**
  * Init script for a benchmarked page ([`addProbe`]; it runs in the page, so it
@@ -48,8 +49,8 @@ export function probe() {
   if (media) {
     const getUserMedia = media.getUserMedia.bind(media);
     const cameraMs = window.__cameraMs ?? 0;
-    const asked = () => new Promise((resolve) => { setTimeout(resolve, cameraMs); });
-    media.getUserMedia = (constraints) => Promise.all([getUserMedia(constraints), asked()]).then(([stream]) => {
+    const cameraDelay = () => new Promise((resolve) => { setTimeout(resolve, cameraMs); });
+    media.getUserMedia = (constraints) => Promise.all([getUserMedia(constraints), cameraDelay()]).then(([stream]) => {
       mark('camera and microphone');
       return stream;
     });
@@ -111,17 +112,14 @@ export function probe() {
 
 /**
  * Waits until the probe in `page` has seen the join request and the first remote frame (fails
- * after `timeoutMs`). Asks with `page.evaluate` every 20 ms rather than Playwright's
+ * after `timeoutMs`). Asks with `page.evaluate` (harness `waitFor`) rather than Playwright's
  * `waitForFunction`, which first evaluates Playwright's own script in the page: 9–20 ms of the
  * measured page's main thread during its start-up, in a Chromium trace (2026-12-04), that the app
  * (which starts longer) paid before its join request more often than the baseline.
  */
 export async function waitForFirstFrame(page, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await page.evaluate(() => window.__firstFrame !== undefined && window.__joinAt !== undefined))) {
-    if (Date.now() > until) throw new Error(`no first remote frame within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // The figures are the page's own clock, so how often this asks does not change them.
+  await waitFor(() => page.evaluate(() => window.__firstFrame !== undefined && window.__joinAt !== undefined), timeoutMs);
 }
 
 /**
