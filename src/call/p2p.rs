@@ -326,7 +326,6 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
             local.set_enabled(TrackKind::Audio, flags.audio);
             local.set_enabled(TrackKind::Video, flags.video);
             signals.local_stream.try_set(Some(local.stream()));
-            signals.chat_available.try_set(true);
             signals.camera_id.try_set(local.camera_id());
             {
                 let mut e = rc.borrow_mut();
@@ -481,6 +480,9 @@ fn on_frame(rc: &Rc<RefCell<Engine>>, frame: ServerFrame) {
                 signals.remote_peer.try_set(peer);
             }
             dispatch(rc, CallEvent::RoomJoined { peer_present });
+            // In the room, the chat can be written: its outbox goes over the data channel
+            // once it opens, while the camera may still be opening (as for the SFU providers).
+            signals.chat_available.try_set(true);
             send_media_state(rc);
         }
         ServerFrame::PeerJoined { peer } => {

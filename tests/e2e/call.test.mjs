@@ -112,8 +112,16 @@ test('with the camera still opening, the patient already sees the doctor; their 
   await doctor.page.goto(consultation('doctor'));
   await waitCallState(doctor.page, 'waiting');
   await patient.page.goto(consultation('patient'));
-  await waitFor(() => patient.page.evaluate(() => window.__at.camera !== undefined && window.__at.remoteFrame !== undefined), 20_000);
+  await waitFor(() => patient.page.evaluate(() => window.__at.remoteFrame !== undefined), 20_000);
+  // The chat works while the camera opens: a message reaches the doctor.
+  await patient.page.getByTestId('chat-toggle').click();
+  await patient.page.getByLabel('Message to Dr. Amina Rahman').fill('My camera is starting.');
+  await patient.page.getByRole('button', { name: 'Send' }).click();
+  await waitFor(async () => (await doctor.page.getByTestId('chat-toggle').textContent()) === 'Chat (1 unread)', 10_000);
+  const delivered = await patient.page.evaluate(() => performance.now());
+  await waitFor(() => patient.page.evaluate(() => window.__at.camera !== undefined), 20_000);
   const at = await patient.page.evaluate(() => window.__at);
+  assert.ok(delivered < at.camera, `chat delivered at ${delivered} ms, before the camera opened at ${at.camera} ms`);
   assert.ok(at.roomJoin < at.camera, `room:join at ${at.roomJoin} ms, before the camera opened at ${at.camera} ms`);
   assert.ok(at.remoteFrame < at.camera, `the doctor's first frame at ${at.remoteFrame} ms, before the camera opened at ${at.camera} ms`);
   // Once open, the patient's camera and microphone reach the doctor.
