@@ -360,10 +360,11 @@ async fn join<P: SfuProvider>(rc: Shared<P>) {
     dispatch(&rc, CallEvent::RoomJoined { peer_present });
     signals.chat_available.try_set(room.has_chat());
     flush_chat(&rc);
-    // Tracks of someone already there may have arrived while joining, before the call could
-    // take them as media flowing.
-    let receiving = rc.borrow().remote_camera.is_some();
-    if receiving {
+    // Through a media server our media path is the room's connection, up once `connect()` has
+    // resolved: with the other party in the room the call is active, and their picture follows
+    // when they publish (until then the page says their camera is starting, as it may still be
+    // opening, or waiting at the browser's permission prompt).
+    if peer_present {
         dispatch(&rc, CallEvent::Media(MediaPath::Connected));
     }
     // Published here if the camera opened first; otherwise once it opens (`MediaReady`).
@@ -434,6 +435,11 @@ fn on_event<P: SfuProvider>(rc: &Shared<P>, event: RoomEvent) {
                 .remote_peer
                 .try_set(Some(peer_of(&identity, name, role)));
             dispatch(rc, CallEvent::PeerJoined { resumed: false });
+            // Our path to them is the room's connection, up unless it is being recovered (then
+            // `Reconnected` connects the call). Their tracks follow once they publish.
+            if !rc.borrow().reconnecting {
+                dispatch(rc, CallEvent::Media(MediaPath::Connected));
+            }
         }
         RoomEvent::ParticipantDisconnected { .. } => {
             let reconnecting = {

@@ -132,6 +132,10 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                             tr_with("room.video.remote_paused", &[("name", &other_name())])
                         } else if signals.remote_stream.with(|s| s.is_some()) {
                             tr_with("room.video.remote_camera_off", &[("name", &other_name())])
+                        } else if signals.state.get() == CallState::Active {
+                            // In the call before their camera has opened (a call enters the
+                            // room while the camera opens), or still at a permission prompt.
+                            tr_with("room.video.remote_starting", &[("name", &other_name())])
                         } else {
                             String::new()
                         }
@@ -154,7 +158,13 @@ fn CallRoom(session: Session, appointment_id: i64) -> impl IntoView {
                         muted=true
                         mirrored=true
                         label=Signal::derive(|| tr("room.video.own"))
-                        placeholder=Signal::derive(|| tr("room.video.own_camera_off"))
+                        placeholder=Signal::derive(move || {
+                            // The call enters the room while the camera opens (or while the
+                            // browser asks for permission): not "off" yet.
+                            let opening = signals.local_stream.with(|s| s.is_none())
+                                && !signals.state.get().is_terminal();
+                            tr(if opening { "room.video.own_starting" } else { "room.video.own_camera_off" })
+                        })
                         test_id="local-video"
                     />
                 </div>

@@ -94,7 +94,7 @@ test('the camera and the join request are asked before the call room renders', a
   assert.deepEqual(patient.page.problems, []);
 });
 
-test('with the camera still opening, the patient already sees the doctor; their own tracks follow', async (t) => {
+test('with the camera still opening, the patient sees the doctor and can write; both are told it is starting; its tracks follow', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   // A camera that takes 2.5 s to open: the patient enters the room at once, answers receiving
@@ -113,6 +113,11 @@ test('with the camera still opening, the patient already sees the doctor; their 
   await waitCallState(doctor.page, 'waiting');
   await patient.page.goto(consultation('patient'));
   await waitFor(() => patient.page.evaluate(() => window.__at.remoteFrame !== undefined), 20_000);
+  // Meanwhile both are told what they see: the patient's camera is starting, not off.
+  const placeholder = (page, id) => page.locator(`.video-tile:has([data-testid="${id}"]) .video-placeholder:not(.hidden)`);
+  await placeholder(doctor.page, 'remote-video').getByText("Adib Hossain's camera and microphone are starting…").waitFor({ timeout: 2_000 });
+  await placeholder(patient.page, 'local-video').getByText('Starting your camera… Allow it if your browser asks.').waitFor({ timeout: 2_000 });
+  const told = await patient.page.evaluate(() => performance.now());
   // The chat works while the camera opens: a message reaches the doctor.
   await patient.page.getByTestId('chat-toggle').click();
   await patient.page.getByLabel('Message to Dr. Amina Rahman').fill('My camera is starting.');
@@ -122,11 +127,14 @@ test('with the camera still opening, the patient already sees the doctor; their 
   await waitFor(() => patient.page.evaluate(() => window.__at.camera !== undefined), 20_000);
   const at = await patient.page.evaluate(() => window.__at);
   assert.ok(delivered < at.camera, `chat delivered at ${delivered} ms, before the camera opened at ${at.camera} ms`);
+  assert.ok(told < at.camera, `told at ${told} ms, before the camera opened at ${at.camera} ms`);
   assert.ok(at.roomJoin < at.camera, `room:join at ${at.roomJoin} ms, before the camera opened at ${at.camera} ms`);
   assert.ok(at.remoteFrame < at.camera, `the doctor's first frame at ${at.remoteFrame} ms, before the camera opened at ${at.camera} ms`);
   // Once open, the patient's camera and microphone reach the doctor.
   await mediaFlows(doctor.page);
   await mediaFlows(patient.page);
+  assert.equal(await placeholder(doctor.page, 'remote-video').count(), 0, "the patient's video shows");
+  assert.equal(await placeholder(patient.page, 'local-video').count(), 0, 'their own preview shows');
   assertNoClosedConnectionUse(doctor.page, patient.page);
   assert.deepEqual(patient.page.problems, []);
   assert.deepEqual(doctor.page.problems, []);

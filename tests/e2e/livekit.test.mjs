@@ -157,7 +157,7 @@ test('through the SFU: both see and hear each other, mute shows, the patient is 
   for (const entry of ['doctor_1 joined -', 'patient_2 joined -']) assert.ok(log.includes(entry), JSON.stringify(log));
 });
 
-test('through the SFU, the room is joined while the camera opens: the doctor is seen first', async (t) => {
+test('through the SFU, the room is joined while the camera opens: the doctor is seen first, both are told it is starting', async (t) => {
   await emptyRoom();
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
@@ -167,9 +167,16 @@ test('through the SFU, the room is joined while the camera opens: the doctor is 
   await doctor.page.goto(consultation('doctor'));
   await waitCallState(doctor.page, 'waiting');
   await patient.page.goto(consultation('patient'));
-  await waitFor(() => patient.page.evaluate(() => window.__at.camera !== undefined && window.__at.remoteFrame !== undefined), 20_000);
+  await waitFor(() => patient.page.evaluate(() => window.__at.remoteFrame !== undefined), 20_000);
+  // Meanwhile the doctor is told the patient's camera is starting, and the patient that theirs is.
+  const placeholder = (page, id) => page.locator(`.video-tile:has([data-testid="${id}"]) .video-placeholder:not(.hidden)`);
+  await placeholder(doctor.page, 'remote-video').getByText("Adib Hossain's camera and microphone are starting…").waitFor({ timeout: 2_000 });
+  await placeholder(patient.page, 'local-video').getByText('Starting your camera… Allow it if your browser asks.').waitFor({ timeout: 2_000 });
+  const told = await patient.page.evaluate(() => performance.now());
+  await waitFor(() => patient.page.evaluate(() => window.__at.camera !== undefined), 20_000);
   const at = await patient.page.evaluate(() => window.__at);
   assert.ok(at.remoteFrame < at.camera, `the doctor's first frame at ${at.remoteFrame} ms, before the camera opened at ${at.camera} ms`);
+  assert.ok(told < at.camera, `told at ${told} ms, before the camera opened at ${at.camera} ms`);
   await mediaFlows(doctor.page);
   await mediaFlows(patient.page);
   // Both leave, so that the next test's doctor is not still in LiveKit's room.
@@ -200,6 +207,7 @@ test('through the SFU, a denied camera is explained and the patient leaves the r
 });
 
 test('the patient dashboard is told the doctor is waiting, from LiveKit\'s room status', async (t) => {
+  await emptyRoom();
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');
   await doctor.page.goto(consultation('doctor'));
