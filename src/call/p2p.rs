@@ -87,6 +87,10 @@ struct Engine {
     signaling_deadline: Option<Timeout>,
     /// While media connects with both parties present: [`CONNECT_DEADLINE_MS`].
     connect_deadline: Option<Timeout>,
+    /// A camera and microphone that failed while `room:join` was unanswered: the failure waits
+    /// for `room:joined` (or the socket's loss), so that the other party, who sees this person
+    /// enter, is told why they leave (`media_unavailable`) instead of a dropped connection.
+    failed_media: Option<MediaError>,
     released: bool,
 }
 
@@ -135,6 +139,7 @@ impl P2pCall {
             takeover: false,
             signaling_deadline: None,
             connect_deadline: None,
+            failed_media: None,
             released: false,
         }));
         // The socket first: a peer connection that cannot be made fails the call, and the
@@ -318,7 +323,14 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
     let signals = rc.borrow().reporter.signals();
     match input {
         Input::MediaReady(Err(error)) => {
-            dispatch(rc, CallEvent::Failed(CallError::Media { error }))
+            // `room:join` is sent when the socket opens; without a call id it is unanswered.
+            let joining = rc.borrow().call_id.is_none()
+                && signals.signaling_connected.try_get_untracked() == Some(true);
+            if joining {
+                rc.borrow_mut().failed_media = Some(error);
+            } else {
+                dispatch(rc, CallEvent::Failed(CallError::Media { error }))
+            }
         }
         Input::MediaReady(Ok(local)) => {
             // A microphone or camera turned off while it was opening stays off.
@@ -352,7 +364,11 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
         }
         Input::SignalingDeadline => {
             rc.borrow_mut().signaling_deadline = None;
-            dispatch(rc, CallEvent::Failed(CallError::SignalingUnreachable));
+            let error = match rc.borrow_mut().failed_media.take() {
+                Some(error) => CallError::Media { error },
+                None => CallError::SignalingUnreachable,
+            };
+            dispatch(rc, CallEvent::Failed(error));
         }
         Input::ConnectDeadline => {
             rc.borrow_mut().connect_deadline = None;
@@ -363,6 +379,11 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
         }
         Input::Socket(SocketStatus::Lost) => {
             signals.signaling_connected.try_set(false);
+            // No room to announce the leave in: the camera's failure is told at once.
+            let failed = rc.borrow_mut().failed_media.take();
+            if let Some(error) = failed {
+                dispatch(rc, CallEvent::Failed(CallError::Media { error }));
+            }
         }
         Input::Frame(frame) => on_frame(rc, frame),
         Input::Link(generation, event) => {
@@ -464,12 +485,28 @@ async fn set_video_paused(rc: Rc<RefCell<Engine>>, paused: bool) {
 
 fn on_frame(rc: &Rc<RefCell<Engine>>, frame: ServerFrame) {
     let signals = rc.borrow().reporter.signals();
+    // The camera failed while `room:join` was unanswered, and the answer is not the room (a
+    // refusal, "busy"): nothing to announce, the camera's failure is told.
+    if !matches!(frame, ServerFrame::RoomJoined { .. }) {
+        let failed = rc.borrow_mut().failed_media.take();
+        if let Some(error) = failed {
+            return dispatch(rc, CallEvent::Failed(CallError::Media { error }));
+        }
+    }
     match frame {
         ServerFrame::RoomJoined { call_id, peers, .. } => {
             let peer = peers.into_iter().next();
-            let effects = {
+            let failed = {
                 let mut e = rc.borrow_mut();
                 e.call_id = Some(call_id);
+                e.failed_media.take()
+            };
+            if let Some(error) = failed {
+                // The camera failed while joining: say why this person leaves, then leave.
+                return dispatch(rc, CallEvent::Failed(CallError::Media { error }));
+            }
+            let effects = {
+                let mut e = rc.borrow_mut();
                 e.takeover = false;
                 e.negotiation
                     .room_joined(peer.as_ref().map(|p| p.session_id.as_str()))

@@ -74,6 +74,7 @@ fn describe(e: &CallEvent) -> String {
             Some(LeaveReason::Disconnected) => tr_with("history.lost_connection", &args),
             Some(LeaveReason::Moved) => tr_with("history.moved", &args),
             Some(LeaveReason::ConnectionFailed) => tr_with("history.could_not_connect", &args),
+            Some(LeaveReason::MediaUnavailable) => tr_with("history.media_unavailable", &args),
             _ => tr_with("history.left", &args),
         },
         CallEventKind::Ended => tr_with("history.ended", &[("at", &at)]),

@@ -352,6 +352,8 @@ fn StatePanel(
                     let name = other_name.get();
                     if reason == LeaveReason::Disconnected {
                         tr_with("room.state.peer_dropped", &[("name", &name)])
+                    } else if reason == LeaveReason::MediaUnavailable {
+                        tr_with("room.state.peer_media_unavailable", &[("name", &name)])
                     } else {
                         tr_with("room.state.peer_left", &[("name", &name)])
                     }

@@ -195,6 +195,36 @@ test('a denied camera permission is explained, with no spinner left behind', asy
   assertNoClosedConnectionUse(patient.page);
 });
 
+for (const [when, joinedDelayMs] of [['after it entered the room', 0], ['while its room:join is unanswered', 1500]]) {
+  test(`a camera blocked at the browser's prompt ${when}: the patient is told how to fix it, the doctor why they left`, async (t) => {
+    const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
+    const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo', { permissions: [] });
+    // The person answers "Block" 500 ms after being asked; the server's room:joined reaches the
+    // page `joinedDelayMs` late.
+    await patient.page.addInitScript((delay) => {
+      const media = navigator.mediaDevices;
+      const getUserMedia = media.getUserMedia.bind(media);
+      media.getUserMedia = (c) => getUserMedia(c).catch((e) => new Promise((_, reject) => setTimeout(() => reject(e), 500)));
+      const RealSocket = window.WebSocket;
+      window.WebSocket = class extends RealSocket {
+        set onmessage(handler) {
+          super.onmessage = handler && ((ev) => (String(ev.data).includes('"room:joined"') ? setTimeout(() => handler(ev), delay) : handler(ev)));
+        }
+      };
+    }, joinedDelayMs);
+    await doctor.page.goto(consultation('doctor'));
+    await waitCallState(doctor.page, 'waiting');
+    await patient.page.goto(consultation('patient'));
+    await waitCallState(patient.page, 'failed', 10_000);
+    assert.match(await patient.page.getByTestId('call-error').textContent(), /blocking the camera and microphone/);
+    // The doctor saw the patient enter: told why they left, not that their connection dropped.
+    await waitCallState(doctor.page, 'peer-left', 10_000);
+    assert.match(await doctor.page.getByTestId('peer-left').textContent(),
+      /Adib Hossain's camera and microphone could not start\. They have been shown how to fix it/);
+    assert.deepEqual(doctor.page.problems, []);
+  });
+}
+
 test('a reload rejoins and renegotiates', async (t) => {
   const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
   const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo');

@@ -122,9 +122,11 @@ test('hashed assets are immutable, index.html and config.json are revalidated, w
   // catalogue asked for with the page too, one round trip sooner (+297 B: the inline script,
   // scripts/catalogue-starter.js, that picks the language as Lang::negotiate does): 287,357 B;
   // the page's HTML comments taken out by the Trunk hook (-185 B): 287,172 B; the call page's
-  // "camera starting" words (+30 B: English is compiled into both wasm files): 287,202 B.
+  // "camera starting" words (+30 B: English is compiled into both wasm files): 287,202 B; the
+  // doctor told why a patient left whose camera could not start, in the call and in the call
+  // history (+162 B: the words, and the leave reason's wire name): 287,364 B.
   // Byte counts are stable, unlike times.
-  const FIRST_LOAD_GZIP_CEILING = 287_250;
+  const FIRST_LOAD_GZIP_CEILING = 287_400;
   assert.ok(total('.gz') <= FIRST_LOAD_GZIP_CEILING,
     `the first load grew to ${total('.gz')} B gzip (ceiling ${FIRST_LOAD_GZIP_CEILING} B; goal 200 KB)`);
   // The main app holds no call code: no provider SDK is named, no LiveKit binding is linked.

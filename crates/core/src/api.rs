@@ -533,7 +533,7 @@ pub struct CallEvent {
     /// What.
     pub kind: CallEventKind,
     /// Why, for `left` and `ended` (`hangup`, `disconnected`, `moved`, `connection_failed`,
-    /// `all_left`; unknown reasons read as `ended`).
+    /// `media_unavailable`, `all_left`; unknown reasons read as `ended`).
     pub reason: Option<crate::call::LeaveReason>,
     /// The signaling call id, when the event comes from the signaling hub.
     pub call_id: Option<String>,

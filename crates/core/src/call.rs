@@ -83,6 +83,9 @@ pub enum LeaveReason {
     Moved,
     /// Media could never be connected (firewall, no relay).
     ConnectionFailed,
+    /// The person's camera and microphone could not start (refused by the browser or the
+    /// system, missing, or in use): they were told how to fix it, and may come back.
+    MediaUnavailable,
     /// Everyone left: the call is over (call log `ended` entries).
     AllLeft,
     /// Any other or unknown reason.
@@ -98,6 +101,7 @@ impl LeaveReason {
             LeaveReason::Disconnected => "disconnected",
             LeaveReason::Moved => "moved",
             LeaveReason::ConnectionFailed => "connection_failed",
+            LeaveReason::MediaUnavailable => "media_unavailable",
             LeaveReason::AllLeft => "all_left",
             LeaveReason::Ended => "ended",
         }
@@ -110,6 +114,7 @@ impl LeaveReason {
             "disconnected" => LeaveReason::Disconnected,
             "moved" => LeaveReason::Moved,
             "connection_failed" => LeaveReason::ConnectionFailed,
+            "media_unavailable" => LeaveReason::MediaUnavailable,
             "all_left" => LeaveReason::AllLeft,
             _ => LeaveReason::Ended,
         }
@@ -420,6 +425,16 @@ impl CallState {
                 },
                 vec![Effect::ReleaseAll],
             ),
+            // A camera that could not start is said to the other party (who may have seen this
+            // person enter the room, which happens while the camera opens), not left to look
+            // like a dropped connection.
+            (_, E::Failed(error @ CallError::Media { .. })) => (
+                S::Failed { error },
+                vec![
+                    Effect::AnnounceLeave(LeaveReason::MediaUnavailable),
+                    Effect::ReleaseAll,
+                ],
+            ),
             (_, E::Failed(error)) => (S::Failed { error }, vec![Effect::ReleaseAll]),
             (S::Idle, E::Start) => (S::Joining, vec![Effect::Join { takeover: false }]),
             (S::Joining, E::InWaitingRoom) => (S::WaitingRoom, vec![]),
@@ -727,7 +742,21 @@ mod tests {
             }),
         ]);
         assert!(s.is_terminal());
-        assert_eq!(fx[1], vec![Effect::ReleaseAll]);
+        // The other party is told why (they may have seen this person enter the room).
+        assert_eq!(
+            fx[1],
+            vec![
+                Effect::AnnounceLeave(LeaveReason::MediaUnavailable),
+                Effect::ReleaseAll
+            ]
+        );
+        let (s, fx) = run([
+            E::Start,
+            E::RoomJoined { peer_present: true },
+            E::Failed(CallError::SignalingUnreachable),
+        ]);
+        assert!(s.is_terminal());
+        assert_eq!(fx[2], vec![Effect::ReleaseAll]);
     }
 
     #[test]
@@ -746,6 +775,7 @@ mod tests {
             LeaveReason::Disconnected,
             LeaveReason::Moved,
             LeaveReason::ConnectionFailed,
+            LeaveReason::MediaUnavailable,
             LeaveReason::AllLeft,
             LeaveReason::Ended,
         ] {

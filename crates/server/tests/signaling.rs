@@ -490,6 +490,46 @@ async fn a_reason_the_hub_does_not_know_or_may_not_be_claimed_is_relayed_and_log
     assert_eq!(reasons, ["ended", "ended"]);
 }
 
+#[tokio::test]
+async fn a_camera_that_could_not_start_is_relayed_and_logged_as_media_unavailable() {
+    let s = serve().await;
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let mut doctor = Client::authed(&s, Who::Doctor).await;
+    let call_id = doctor.join(id, "d").await["callId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut patient = Client::authed(&s, Who::Adib).await;
+    patient.join(id, "p").await;
+    doctor.recv().await;
+    patient
+        .send(json!({"type": "call:end", "callId": call_id, "reason": "media_unavailable"}))
+        .await;
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "call:end", "from": "patient_2", "callId": call_id, "reason": "media_unavailable"})
+    );
+    assert_eq!(
+        doctor.recv().await,
+        json!({"type": "room:peer-left", "identity": "patient_2", "reason": "media_unavailable"})
+    );
+    let log =
+        s.t.get(
+            &format!("/api/appointments/{id}/calls"),
+            Some(&s.t.token(Who::Doctor)),
+        )
+        .await;
+    let left: Vec<&str> = log
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "left")
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, ["media_unavailable"]);
+}
+
 /// The close code of the server's Close frame, reading past anything else, within 5 s.
 async fn close_code(c: &mut Client) -> Option<u16> {
     let deadline = Instant::now() + Duration::from_secs(5);

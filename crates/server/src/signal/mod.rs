@@ -675,7 +675,10 @@ async fn handle_text(state: &AppState, session: &mut Session, text: &str) -> Opt
             // A client may say why it leaves, not that its connection dropped or that the call
             // is over for everyone: the hub alone observes those.
             let reason = match reason {
-                LeaveReason::Hangup | LeaveReason::Moved | LeaveReason::ConnectionFailed => reason,
+                LeaveReason::Hangup
+                | LeaveReason::Moved
+                | LeaveReason::ConnectionFailed
+                | LeaveReason::MediaUnavailable => reason,
                 LeaveReason::Disconnected | LeaveReason::AllLeft | LeaveReason::Ended => {
                     LeaveReason::Ended
                 }
