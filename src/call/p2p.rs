@@ -18,7 +18,7 @@ use leptos::prelude::*;
 use teleconsult_core::{
     api::IceServer,
     call::{
-        CallError, CallEvent, CallState, Effect, MediaPath, CONNECT_DEADLINE_MS,
+        CallError, CallEvent, CallState, Effect, MediaPath, ANNOUNCE_WAIT_MS, CONNECT_DEADLINE_MS,
         SIGNALING_DEADLINE_MS,
     },
     media_error::MediaError,
@@ -88,9 +88,10 @@ struct Engine {
     /// While media connects with both parties present: [`CONNECT_DEADLINE_MS`].
     connect_deadline: Option<Timeout>,
     /// A camera and microphone that failed while `room:join` was unanswered: the failure waits
-    /// for `room:joined` (or the socket's loss), so that the other party, who sees this person
-    /// enter, is told why they leave (`media_unavailable`) instead of a dropped connection.
-    failed_media: Option<MediaError>,
+    /// for `room:joined` (or any other answer, the socket's loss, or at most
+    /// [`ANNOUNCE_WAIT_MS`]), so that the other party, who sees this person enter, is told why
+    /// they leave (`media_unavailable`) instead of a dropped connection.
+    failed_media: Option<(MediaError, Timeout)>,
     released: bool,
 }
 
@@ -105,6 +106,8 @@ enum Input {
     SignalingDeadline,
     /// Media did not connect in time.
     ConnectDeadline,
+    /// A camera failure waited [`ANNOUNCE_WAIT_MS`] for `room:joined` in vain.
+    FailedMediaDue,
     /// Time for a `getStats()` round.
     SampleDue,
     /// What a `getStats()` round of link `generation` measured.
@@ -327,7 +330,13 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
             let joining = rc.borrow().call_id.is_none()
                 && signals.signaling_connected.try_get_untracked() == Some(true);
             if joining {
-                rc.borrow_mut().failed_media = Some(error);
+                let weak = Rc::downgrade(rc);
+                let due = Timeout::new(ANNOUNCE_WAIT_MS, move || {
+                    if let Some(rc) = weak.upgrade() {
+                        handle(&rc, Input::FailedMediaDue);
+                    }
+                });
+                rc.borrow_mut().failed_media = Some((error, due));
             } else {
                 dispatch(rc, CallEvent::Failed(CallError::Media { error }))
             }
@@ -364,11 +373,7 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
         }
         Input::SignalingDeadline => {
             rc.borrow_mut().signaling_deadline = None;
-            let error = match rc.borrow_mut().failed_media.take() {
-                Some(error) => CallError::Media { error },
-                None => CallError::SignalingUnreachable,
-            };
-            dispatch(rc, CallEvent::Failed(error));
+            dispatch(rc, CallEvent::Failed(CallError::SignalingUnreachable));
         }
         Input::ConnectDeadline => {
             rc.borrow_mut().connect_deadline = None;
@@ -380,10 +385,10 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
         Input::Socket(SocketStatus::Lost) => {
             signals.signaling_connected.try_set(false);
             // No room to announce the leave in: the camera's failure is told at once.
-            let failed = rc.borrow_mut().failed_media.take();
-            if let Some(error) = failed {
-                dispatch(rc, CallEvent::Failed(CallError::Media { error }));
-            }
+            tell_failed_media(rc);
+        }
+        Input::FailedMediaDue => {
+            tell_failed_media(rc);
         }
         Input::Frame(frame) => on_frame(rc, frame),
         Input::Link(generation, event) => {
@@ -414,6 +419,17 @@ fn handle(rc: &Rc<RefCell<Engine>>, input: Input) {
         }
         Input::Stats(generation, round) => on_sample(rc, generation, round),
     }
+}
+
+/// Fails the call with the camera's failure that waited for `room:joined`, if one did (its
+/// leave is announced if the call id is known by now). Returns whether there was one.
+fn tell_failed_media(rc: &Rc<RefCell<Engine>>) -> bool {
+    let failed = rc.borrow_mut().failed_media.take();
+    let Some((error, _due)) = failed else {
+        return false;
+    };
+    dispatch(rc, CallEvent::Failed(CallError::Media { error }));
+    true
 }
 
 /// Grades this party's connection and runs low-bandwidth mode with one `getStats()` round.
@@ -487,23 +503,17 @@ fn on_frame(rc: &Rc<RefCell<Engine>>, frame: ServerFrame) {
     let signals = rc.borrow().reporter.signals();
     // The camera failed while `room:join` was unanswered, and the answer is not the room (a
     // refusal, "busy"): nothing to announce, the camera's failure is told.
-    if !matches!(frame, ServerFrame::RoomJoined { .. }) {
-        let failed = rc.borrow_mut().failed_media.take();
-        if let Some(error) = failed {
-            return dispatch(rc, CallEvent::Failed(CallError::Media { error }));
-        }
+    if !matches!(frame, ServerFrame::RoomJoined { .. }) && tell_failed_media(rc) {
+        return;
     }
     match frame {
         ServerFrame::RoomJoined { call_id, peers, .. } => {
             let peer = peers.into_iter().next();
-            let failed = {
-                let mut e = rc.borrow_mut();
-                e.call_id = Some(call_id);
-                e.failed_media.take()
-            };
-            if let Some(error) = failed {
-                // The camera failed while joining: say why this person leaves, then leave.
-                return dispatch(rc, CallEvent::Failed(CallError::Media { error }));
+            rc.borrow_mut().call_id = Some(call_id);
+            // The camera failed while joining: say why this person leaves (the call id is
+            // known now), then leave.
+            if tell_failed_media(rc) {
+                return;
             }
             let effects = {
                 let mut e = rc.borrow_mut();

@@ -195,23 +195,38 @@ test('a denied camera permission is explained, with no spinner left behind', asy
   assertNoClosedConnectionUse(patient.page);
 });
 
+/**
+ * The person answers "Block" 500 ms after the camera is asked for; the server's room:joined
+ * reaches the page `joinedDelayMs` late.
+ */
+async function blockedAtPrompt(page, joinedDelayMs) {
+  await page.addInitScript((delay) => {
+    const media = navigator.mediaDevices;
+    const getUserMedia = media.getUserMedia.bind(media);
+    media.getUserMedia = (c) => getUserMedia(c).catch((e) => new Promise((_, reject) => setTimeout(() => reject(e), 500)));
+    const RealSocket = window.WebSocket;
+    window.WebSocket = class extends RealSocket {
+      set onmessage(handler) {
+        super.onmessage = handler && ((ev) => (String(ev.data).includes('"room:joined"') ? setTimeout(() => handler(ev), delay) : handler(ev)));
+      }
+    };
+  }, joinedDelayMs);
+}
+
+test('a camera blocked while the room never answers is told within seconds, not left joining', async (t) => {
+  const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo', { permissions: [] });
+  await blockedAtPrompt(patient.page, 60_000);
+  await patient.page.goto(consultation('patient'));
+  // The failure waits ANNOUNCE_WAIT_MS (3 s) for room:joined to say why, then is told anyway.
+  await waitCallState(patient.page, 'failed', 6_000);
+  assert.match(await patient.page.getByTestId('call-error').textContent(), /blocking the camera and microphone/);
+});
+
 for (const [when, joinedDelayMs] of [['after it entered the room', 0], ['while its room:join is unanswered', 1500]]) {
   test(`a camera blocked at the browser's prompt ${when}: the patient is told how to fix it, the doctor why they left`, async (t) => {
     const doctor = await openParty(t, browser, server.url, 'doctor@example.com', 'doctor-demo');
     const patient = await openParty(t, browser, server.url, 'patient@example.com', 'patient-demo', { permissions: [] });
-    // The person answers "Block" 500 ms after being asked; the server's room:joined reaches the
-    // page `joinedDelayMs` late.
-    await patient.page.addInitScript((delay) => {
-      const media = navigator.mediaDevices;
-      const getUserMedia = media.getUserMedia.bind(media);
-      media.getUserMedia = (c) => getUserMedia(c).catch((e) => new Promise((_, reject) => setTimeout(() => reject(e), 500)));
-      const RealSocket = window.WebSocket;
-      window.WebSocket = class extends RealSocket {
-        set onmessage(handler) {
-          super.onmessage = handler && ((ev) => (String(ev.data).includes('"room:joined"') ? setTimeout(() => handler(ev), delay) : handler(ev)));
-        }
-      };
-    }, joinedDelayMs);
+    await blockedAtPrompt(patient.page, joinedDelayMs);
     await doctor.page.goto(consultation('doctor'));
     await waitCallState(doctor.page, 'waiting');
     await patient.page.goto(consultation('patient'));

@@ -250,6 +250,12 @@ pub const SIGNALING_DEADLINE_MS: u32 = 10_000;
 /// "remote video never appears"), in milliseconds.
 pub const CONNECT_DEADLINE_MS: u32 = 20_000;
 
+/// How long a camera and microphone that failed while the room's join was unanswered wait for
+/// the answer, so that the leave can say why (`media_unavailable`) to the other party, who saw
+/// this person enter; past it the person is told at once, without the announcement. In
+/// milliseconds: a join is answered in one round trip, so this is many of them.
+pub const ANNOUNCE_WAIT_MS: u32 = 3_000;
+
 /// Error codes of the API and the signaling hub that mean "this session is over: sign in again".
 const SESSION_CODES: [&str; 3] = ["unauthorized", "invalid_token", "token_expired"];
 

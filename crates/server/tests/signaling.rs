@@ -230,33 +230,52 @@ async fn a_closed_tab_is_reported_at_once_and_logged() {
 }
 
 #[tokio::test]
-async fn call_end_is_relayed_and_removes_the_sender() {
-    let s = serve().await;
-    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
-    let mut doctor = Client::authed(&s, Who::Doctor).await;
-    let call_id = doctor.join(id, "d").await["callId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut patient = Client::authed(&s, Who::Adib).await;
-    patient.join(id, "p").await;
-    doctor.recv().await;
-    patient
-        .send(json!({"type": "call:end", "callId": call_id, "reason": "hangup"}))
-        .await;
-    assert_eq!(
-        doctor.recv().await,
-        json!({"type": "call:end", "from": "patient_2", "callId": call_id, "reason": "hangup"})
-    );
-    assert_eq!(
-        doctor.recv().await,
-        json!({"type": "room:peer-left", "identity": "patient_2", "reason": "hangup"})
-    );
-    // The patient is out of the room: relaying now is refused.
-    patient
-        .send(json!({"type": "call:offer", "callId": call_id, "sdp": "x"}))
-        .await;
-    assert_eq!(patient.recv().await["code"], "not_in_room");
+async fn call_end_is_relayed_with_its_reason_logged_and_removes_the_sender() {
+    // `media_unavailable`: a P2P patient entered the room while the camera opened, and it could
+    // not start.
+    for reason in ["hangup", "media_unavailable"] {
+        let s = serve().await;
+        let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+        let mut doctor = Client::authed(&s, Who::Doctor).await;
+        let call_id = doctor.join(id, "d").await["callId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut patient = Client::authed(&s, Who::Adib).await;
+        patient.join(id, "p").await;
+        doctor.recv().await;
+        patient
+            .send(json!({"type": "call:end", "callId": call_id, "reason": reason}))
+            .await;
+        assert_eq!(
+            doctor.recv().await,
+            json!({"type": "call:end", "from": "patient_2", "callId": call_id, "reason": reason})
+        );
+        assert_eq!(
+            doctor.recv().await,
+            json!({"type": "room:peer-left", "identity": "patient_2", "reason": reason})
+        );
+        // The patient is out of the room: relaying now is refused.
+        patient
+            .send(json!({"type": "call:offer", "callId": call_id, "sdp": "x"}))
+            .await;
+        assert_eq!(patient.recv().await["code"], "not_in_room");
+        let log =
+            s.t.get(
+                &format!("/api/appointments/{id}/calls"),
+                Some(&s.t.token(Who::Doctor)),
+            )
+            .await;
+        let left: Vec<&str> = log
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "left")
+            .map(|e| e["reason"].as_str().unwrap())
+            .collect();
+        assert_eq!(left, [reason]);
+    }
 }
 
 #[tokio::test]
@@ -488,46 +507,6 @@ async fn a_reason_the_hub_does_not_know_or_may_not_be_claimed_is_relayed_and_log
         .map(|e| e["reason"].as_str().unwrap())
         .collect();
     assert_eq!(reasons, ["ended", "ended"]);
-}
-
-#[tokio::test]
-async fn a_camera_that_could_not_start_is_relayed_and_logged_as_media_unavailable() {
-    let s = serve().await;
-    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
-    let mut doctor = Client::authed(&s, Who::Doctor).await;
-    let call_id = doctor.join(id, "d").await["callId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut patient = Client::authed(&s, Who::Adib).await;
-    patient.join(id, "p").await;
-    doctor.recv().await;
-    patient
-        .send(json!({"type": "call:end", "callId": call_id, "reason": "media_unavailable"}))
-        .await;
-    assert_eq!(
-        doctor.recv().await,
-        json!({"type": "call:end", "from": "patient_2", "callId": call_id, "reason": "media_unavailable"})
-    );
-    assert_eq!(
-        doctor.recv().await,
-        json!({"type": "room:peer-left", "identity": "patient_2", "reason": "media_unavailable"})
-    );
-    let log =
-        s.t.get(
-            &format!("/api/appointments/{id}/calls"),
-            Some(&s.t.token(Who::Doctor)),
-        )
-        .await;
-    let left: Vec<&str> = log
-        .json
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "left")
-        .map(|e| e["reason"].as_str().unwrap())
-        .collect();
-    assert_eq!(left, ["media_unavailable"]);
 }
 
 /// The close code of the server's Close frame, reading past anything else, within 5 s.
