@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newWatchedPage, apiToken, appointmentId,
   inboundStats, waitFor, callState, waitCallState, openParty, fakeScreenCapture, fakeSecondCamera,
-  sentVideoTrackId, freePort, slowCamera,
+  sentVideoTrackId, freePort, slowCamera, toldCameraStarting, placeholder,
   assertReleased, assertNoClosedConnectionUse,
 } from './harness.mjs';
 
@@ -114,10 +114,7 @@ test('with the camera still opening, the patient sees the doctor and can write; 
   await patient.page.goto(consultation('patient'));
   await waitFor(() => patient.page.evaluate(() => window.__at.remoteFrame !== undefined), 20_000);
   // Meanwhile both are told what they see: the patient's camera is starting, not off.
-  const placeholder = (page, id) => page.locator(`.video-tile:has([data-testid="${id}"]) .video-placeholder:not(.hidden)`);
-  await placeholder(doctor.page, 'remote-video').getByText("Adib Hossain's camera and microphone are starting…").waitFor({ timeout: 2_000 });
-  await placeholder(patient.page, 'local-video').getByText('Starting your camera… Allow it if your browser asks.').waitFor({ timeout: 2_000 });
-  const told = await patient.page.evaluate(() => performance.now());
+  const told = await toldCameraStarting(doctor.page, patient.page);
   // The chat works while the camera opens: a message reaches the doctor.
   await patient.page.getByTestId('chat-toggle').click();
   await patient.page.getByLabel('Message to Dr. Amina Rahman').fill('My camera is starting.');

@@ -131,6 +131,22 @@ export async function slowCamera(page, delayMs) {
   }, delayMs);
 }
 
+/**
+ * Waits (up to `timeout` ms each) until both are told the patient's camera is still opening: the
+ * doctor's stage says the patient's camera and microphone are starting, the patient's own
+ * preview that theirs is. Returns the patient page's performance.now() once both show.
+ */
+export async function toldCameraStarting(doctorPage, patientPage, timeout = 2_000) {
+  await placeholder(doctorPage, 'remote-video').getByText("Adib Hossain's camera and microphone are starting…").waitFor({ timeout });
+  await placeholder(patientPage, 'local-video').getByText('Starting your camera… Allow it if your browser asks.').waitFor({ timeout });
+  return patientPage.evaluate(() => performance.now());
+}
+
+/** The text a video tile shows instead of its picture, if shown (`videoTestId`: the data-testid of its `<video>`). */
+export function placeholder(page, videoTestId) {
+  return page.locator(`.video-tile:has([data-testid="${videoTestId}"]) .video-placeholder:not(.hidden)`);
+}
+
 /** A page that records console errors and uncaught exceptions in `page.problems`. */
 export async function newWatchedPage(context) {
   const page = await context.newPage();

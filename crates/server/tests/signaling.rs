@@ -260,21 +260,7 @@ async fn call_end_is_relayed_with_its_reason_logged_and_removes_the_sender() {
             .send(json!({"type": "call:offer", "callId": call_id, "sdp": "x"}))
             .await;
         assert_eq!(patient.recv().await["code"], "not_in_room");
-        let log =
-            s.t.get(
-                &format!("/api/appointments/{id}/calls"),
-                Some(&s.t.token(Who::Doctor)),
-            )
-            .await;
-        let left: Vec<&str> = log
-            .json
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["kind"] == "left")
-            .map(|e| e["reason"].as_str().unwrap())
-            .collect();
-        assert_eq!(left, [reason]);
+        assert_eq!(left_reasons(&s, id).await, [reason]);
     }
 }
 
@@ -492,21 +478,25 @@ async fn a_reason_the_hub_does_not_know_or_may_not_be_claimed_is_relayed_and_log
     );
     // room:peer-left follows the call log's write (the hub logs before it tells).
     assert_eq!(doctor.recv().await["type"], "room:peer-left");
+    assert_eq!(left_reasons(&s, id).await, ["ended", "ended"]);
+}
+
+/// The `reason` of every `left` entry of appointment `id`'s call log, oldest first, as the
+/// doctor reads it (`GET /api/appointments/{id}/calls`).
+async fn left_reasons(s: &Server, id: i64) -> Vec<String> {
     let log =
         s.t.get(
             &format!("/api/appointments/{id}/calls"),
             Some(&s.t.token(Who::Doctor)),
         )
         .await;
-    let reasons: Vec<&str> = log
-        .json
+    log.json
         .as_array()
         .unwrap()
         .iter()
         .filter(|e| e["kind"] == "left")
-        .map(|e| e["reason"].as_str().unwrap())
-        .collect();
-    assert_eq!(reasons, ["ended", "ended"]);
+        .map(|e| e["reason"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// The close code of the server's Close frame, reading past anything else, within 5 s.
