@@ -25,7 +25,9 @@ pub fn VideoTile(
     /// Accessible name, e.g. "Video of Dr. Amina Rahman".
     #[prop(into)]
     label: Signal<String>,
-    /// Text shown while there is no picture.
+    /// Text shown while there is no picture, and told to screen readers as a polite status
+    /// ("… turned their camera off", "… camera and microphone are starting…"): the picture's
+    /// own label says whose video it is, not that there is none.
     #[prop(into)]
     placeholder: Signal<String>,
     /// `data-testid` of the video element.
@@ -88,7 +90,7 @@ pub fn VideoTile(
                 aria-label=label
                 class:hidden=move || !showing()
             ></video>
-            <div class="video-placeholder" class:hidden=showing aria-hidden="true">
+            <div class="video-placeholder" class:hidden=showing role="status">
                 {placeholder}
             </div>
             <Show when=move || blocked.get() && showing()>

@@ -132,13 +132,17 @@ export async function slowCamera(page, delayMs) {
 }
 
 /**
- * Waits (up to `timeout` ms each) until both are told the patient's camera is still opening: the
- * doctor's stage says the patient's camera and microphone are starting, the patient's own
- * preview that theirs is. Returns the patient page's performance.now() once both show.
+ * Waits (up to `timeout` ms each) until both are told, on screen and as a status for screen
+ * readers, that the patient's camera is still opening: the doctor's stage says the patient's
+ * camera and microphone are starting, the patient's own preview that theirs is. Returns the
+ * patient page's performance.now() once both show.
  */
 export async function toldCameraStarting(doctorPage, patientPage, timeout = 2_000) {
-  await placeholder(doctorPage, 'remote-video').getByText("Adib Hossain's camera and microphone are starting…").waitFor({ timeout });
-  await placeholder(patientPage, 'local-video').getByText('Starting your camera… Allow it if your browser asks.').waitFor({ timeout });
+  // As a status, so that screen readers are told too.
+  await placeholder(doctorPage, 'remote-video').and(doctorPage.getByRole('status'))
+    .getByText("Adib Hossain's camera and microphone are starting…").waitFor({ timeout });
+  await placeholder(patientPage, 'local-video').and(patientPage.getByRole('status'))
+    .getByText('Starting your camera… Allow it if your browser asks.').waitFor({ timeout });
   return patientPage.evaluate(() => performance.now());
 }
 
