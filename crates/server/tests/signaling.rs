@@ -235,15 +235,7 @@ async fn call_end_is_relayed_with_its_reason_logged_and_removes_the_sender() {
     // not start.
     for reason in ["hangup", "media_unavailable"] {
         let s = serve().await;
-        let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
-        let mut doctor = Client::authed(&s, Who::Doctor).await;
-        let call_id = doctor.join(id, "d").await["callId"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let mut patient = Client::authed(&s, Who::Adib).await;
-        patient.join(id, "p").await;
-        doctor.recv().await;
+        let (id, call_id, mut doctor, mut patient) = doctor_then_patient_in_room(&s).await;
         patient
             .send(json!({"type": "call:end", "callId": call_id, "reason": reason}))
             .await;
@@ -445,15 +437,7 @@ impl Client {
 #[tokio::test]
 async fn a_reason_the_hub_does_not_know_or_may_not_be_claimed_is_relayed_and_logged_as_ended() {
     let s = serve().await;
-    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
-    let mut doctor = Client::authed(&s, Who::Doctor).await;
-    let call_id = doctor.join(id, "d").await["callId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut patient = Client::authed(&s, Who::Adib).await;
-    patient.join(id, "p").await;
-    doctor.recv().await;
+    let (id, call_id, mut doctor, mut patient) = doctor_then_patient_in_room(&s).await;
     // "disconnected" is the hub's own observation, not a client's to claim.
     patient
         .send(json!({"type": "call:end", "callId": call_id, "reason": "disconnected"}))
@@ -479,6 +463,21 @@ async fn a_reason_the_hub_does_not_know_or_may_not_be_claimed_is_relayed_and_log
     // room:peer-left follows the call log's write (the hub logs before it tells).
     assert_eq!(doctor.recv().await["type"], "room:peer-left");
     assert_eq!(left_reasons(&s, id).await, ["ended", "ended"]);
+}
+
+/// The doctor enters the room of Adib's open appointment, then Adib: the appointment id, the
+/// call id and both clients, the doctor's "patient joined" frame already read.
+async fn doctor_then_patient_in_room(s: &Server) -> (i64, String, Client, Client) {
+    let id = s.t.appointment_id(Who::Adib, OPEN_NOW).await;
+    let mut doctor = Client::authed(s, Who::Doctor).await;
+    let call_id = doctor.join(id, "d").await["callId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut patient = Client::authed(s, Who::Adib).await;
+    patient.join(id, "p").await;
+    doctor.recv().await;
+    (id, call_id, doctor, patient)
 }
 
 /// The `reason` of every `left` entry of appointment `id`'s call log, oldest first, as the
